@@ -1,0 +1,203 @@
+"""The graph node and the backward pass.
+
+A :class:`Function` subclass implements ``forward(*arrays) -> array`` and ``backward(grad) -> one
+gradient per input`` over raw arrays. ``Function.apply`` runs the forward pass on tensors and, when a
+gradient will be needed, records the node on the output. :func:`run_backward` walks the recorded graph
+in reverse topological order, without recursion.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are currently being recorded for backpropagation."""
+    return _GradMode.enabled
+
+
+class _SetGrad:
+    """Base of :class:`no_grad` / :class:`enable_grad`: a context manager and a decorator."""
+
+    mode = True
+
+    def __enter__(self):
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_SetGrad):  # noqa: N801 - named like torch.no_grad
+    """Context (or decorator) in which results record no graph: inference and weight updates."""
+
+    mode = False
+
+
+class enable_grad(_SetGrad):  # noqa: N801
+    """Context (or decorator) that turns recording back on inside a ``no_grad`` block."""
+
+    mode = True
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting.
+
+    Every binary op passes its input gradients through this, so broadcasting needs no special case
+    anywhere else.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+class Function:
+    """One differentiable operation: a node of the graph.
+
+    Subclasses override :meth:`forward` and :meth:`backward`. ``forward`` receives the inputs' arrays
+    (plus keyword parameters) and keeps on ``self`` only what ``backward`` needs. ``backward``
+    receives the gradient of the output and returns one gradient per input (a tuple, or a bare array
+    when there is a single input); ``None`` stands for "no gradient".
+    """
+
+    parents: tuple = ()
+    needs_input_grad: tuple = ()
+    freed: bool = False
+
+    def forward(self, *arrays, **params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params) -> Tensor:
+        """Run the op on tensors; record it on the result when any input requires grad."""
+        fn = cls()
+        out = fn.forward(*[t.data for t in inputs], **params)
+        if isinstance(out, np.generic):
+            out = np.asarray(out)
+        if _GradMode.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    fn.parents = inputs
+                    fn.needs_input_grad = tuple(p.requires_grad for p in inputs)
+                    return Tensor._wrap(out, True, fn)
+        return Tensor._wrap(out, False, None)
+
+    def release(self) -> None:
+        """Drop the arrays saved for backward (keeps the links, so a reuse is detected)."""
+        parents = self.parents
+        self.__dict__.clear()
+        self.parents = parents
+        self.freed = True
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def _topological_order(root: Tensor) -> list:
+    """Tensors reachable from ``root`` that require grad, inputs before outputs (iterative DFS)."""
+    order = []
+    visited = set()
+    stack = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        key = id(t)
+        if key in visited:
+            continue
+        visited.add(key)
+        stack.append((t, True))
+        fn = t._fn
+        if fn is not None:
+            for p in fn.parents:
+                if p.requires_grad and id(p) not in visited:
+                    stack.append((p, False))
+    return order
+
+
+def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
+    """Backpropagate from ``root``: accumulate d(root)/d(leaf) into every leaf's ``.grad``.
+
+    ``grad`` is the gradient of some scalar with respect to ``root`` (defaults to 1 for a
+    single-element root). Gradients meeting at a tensor used several times are summed. Unless
+    ``retain_graph`` is true, each node's saved arrays are released once used.
+    """
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no graph "
+            "(was it computed under no_grad(), or from inputs that do not require grad?)"
+        )
+    data = root.data
+    if grad is None:
+        if data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implied only for a single-element tensor; this one has "
+                f"shape {data.shape}. Pass grad= with that shape, or reduce first (e.g. .sum())."
+            )
+        grad = np.ones_like(data)
+    else:
+        grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=data.dtype)
+        if grad.shape != data.shape:
+            raise ValueError(
+                f"backward: grad has shape {grad.shape} but the tensor has shape {data.shape}"
+            )
+
+    grads = {id(root): grad}
+    for t in reversed(_topological_order(root)):
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        fn = t._fn
+        if fn is None or t._retains_grad:
+            if isinstance(g, np.generic):
+                g = np.asarray(g)
+            t.grad = g if t.grad is None else t.grad + g
+        if fn is None:
+            continue
+        if fn.freed:
+            raise RuntimeError(
+                f"backward: trying to backpropagate through {type(fn).__name__} a second time, but "
+                "its saved arrays were freed after the first backward. Call backward(retain_graph="
+                "True) the first time if you need to backpropagate through the graph twice."
+            )
+        in_grads = fn.backward(g)
+        parents = fn.parents
+        if len(parents) == 1 and not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        for p, pg in zip(parents, in_grads):
+            if pg is None or not p.requires_grad:
+                continue
+            key = id(p)
+            prev = grads.get(key)
+            grads[key] = pg if prev is None else prev + pg
+        if not retain_graph:
+            fn.release()

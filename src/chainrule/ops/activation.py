@@ -1,0 +1,183 @@
+"""Activation functions, written for numerical stability at extreme inputs.
+
+sigmoid, softmax, log_softmax and softplus work from exp(-|x|) or a shifted maximum, so inputs of
+±1e4 give finite values and finite, correct gradients.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+from ._convert import ensure_tensor
+
+try:  # SciPy's erf is vectorised; fall back to the exact scalar one from the standard library.
+    from scipy.special import erf as _erf
+except Exception:  # pragma: no cover - depends on what is installed
+    _erf_scalar = np.frompyfunc(math.erf, 1, 1)
+
+    def _erf(x):
+        return _erf_scalar(x).astype(x.dtype)
+
+
+def _sigmoid(x):
+    m = xp(x)
+    e = m.exp(-m.abs(x))
+    return m.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class ReLU(Function):
+    def forward(self, a):
+        self.mask = a > 0
+        return xp(a).maximum(a, 0)
+
+    def backward(self, g):
+        return g * self.mask
+
+
+class LeakyReLU(Function):
+    def forward(self, a, slope):
+        self.mask, self.slope = a > 0, slope
+        return xp(a).where(self.mask, a, a * a.dtype.type(slope))
+
+    def backward(self, g):
+        return xp(g).where(self.mask, g, g * g.dtype.type(self.slope))
+
+
+class ELU(Function):
+    def forward(self, a, alpha):
+        m = xp(a)
+        self.a, self.alpha = a, alpha
+        with np.errstate(over="ignore"):
+            self.neg = a.dtype.type(alpha) * m.expm1(m.minimum(a, 0))
+        return m.where(a > 0, a, self.neg)
+
+    def backward(self, g):
+        return xp(g).where(self.a > 0, g, g * (self.neg + g.dtype.type(self.alpha)))
+
+
+class GELU(Function):
+    """GELU, exact (x·Φ(x), with erf) or with the tanh approximation."""
+
+    def forward(self, a, approximate):
+        m = xp(a)
+        self.a, self.approximate = a, approximate
+        if approximate == "tanh":
+            k = a.dtype.type(math.sqrt(2 / math.pi))
+            self.t = m.tanh(k * (a + a.dtype.type(0.044715) * a**3))
+            return a.dtype.type(0.5) * a * (1 + self.t)
+        self.cdf = a.dtype.type(0.5) * (1 + _erf(a * a.dtype.type(1 / math.sqrt(2))))
+        return a * self.cdf
+
+    def backward(self, g):
+        a = self.a
+        m = xp(a)
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = self.t
+            d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
+            return g * d.astype(g.dtype, copy=False)
+        pdf = m.exp(-0.5 * a * a) * a.dtype.type(1 / math.sqrt(2 * math.pi))
+        return g * (self.cdf + a * pdf)
+
+
+class Sigmoid(Function):
+    def forward(self, a):
+        self.out = out = _sigmoid(a)
+        return out
+
+    def backward(self, g):
+        out = self.out
+        return g * out * (1 - out)
+
+
+class Tanh(Function):
+    def forward(self, a):
+        self.out = out = xp(a).tanh(a)
+        return out
+
+    def backward(self, g):
+        out = self.out
+        return g * (1 - out * out)
+
+
+class Softplus(Function):
+    """log(1 + exp(βx))/β, linear above ``threshold`` (PyTorch's definition)."""
+
+    def forward(self, a, beta, threshold):
+        m = xp(a)
+        z = a * a.dtype.type(beta)
+        self.z, self.beta, self.linear = z, beta, z > threshold
+        soft = (m.log1p(m.exp(-m.abs(z))) + m.maximum(z, 0)) / a.dtype.type(beta)
+        return m.where(self.linear, a, soft)
+
+    def backward(self, g):
+        return g * xp(g).where(self.linear, 1, _sigmoid(self.z)).astype(g.dtype, copy=False)
+
+
+class Softmax(Function):
+    def forward(self, a, axis):
+        m = xp(a)
+        e = m.exp(a - a.max(axis=axis, keepdims=True))
+        e /= e.sum(axis=axis, keepdims=True)
+        self.out, self.axis = e, axis
+        return e
+
+    def backward(self, g):
+        out = self.out
+        return out * (g - (g * out).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    def forward(self, a, axis):
+        m = xp(a)
+        shifted = a - a.max(axis=axis, keepdims=True)
+        out = shifted - m.log(m.exp(shifted).sum(axis=axis, keepdims=True))
+        self.out, self.axis = out, axis
+        return out
+
+    def backward(self, g):
+        return g - xp(g).exp(self.out) * g.sum(axis=self.axis, keepdims=True)
+
+
+def relu(a) -> Tensor:
+    return ReLU.apply(ensure_tensor(a))
+
+
+def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
+    return LeakyReLU.apply(ensure_tensor(a), slope=negative_slope)
+
+
+def elu(a, alpha: float = 1.0) -> Tensor:
+    return ELU.apply(ensure_tensor(a), alpha=alpha)
+
+
+def gelu(a, approximate: str = "none") -> Tensor:
+    """GELU; ``approximate="none"`` (exact, with erf) or ``"tanh"``."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(ensure_tensor(a), approximate=approximate)
+
+
+def sigmoid(a) -> Tensor:
+    return Sigmoid.apply(ensure_tensor(a))
+
+
+def tanh(a) -> Tensor:
+    return Tanh.apply(ensure_tensor(a))
+
+
+def softplus(a, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return Softplus.apply(ensure_tensor(a), beta=beta, threshold=threshold)
+
+
+def softmax(a, axis: int = -1) -> Tensor:
+    return Softmax.apply(ensure_tensor(a), axis=axis)
+
+
+def log_softmax(a, axis: int = -1) -> Tensor:
+    return LogSoftmax.apply(ensure_tensor(a), axis=axis)

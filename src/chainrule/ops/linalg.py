@@ -1,0 +1,78 @@
+"""Matrix products: matmul (1-D, 2-D, batched) and the fused dense layer ``x @ W + b``."""
+
+from __future__ import annotations
+
+from ..function import Function, unbroadcast
+from ..tensor import Tensor
+from ._convert import operands, ensure_tensor
+
+
+class MatMul(Function):
+    """``a @ b`` with NumPy's rules: 1-D operands are promoted, batch axes broadcast."""
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul: both operands need at least one dimension")
+        ka = a.shape[-1]
+        kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if ka != kb:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align ({ka} != {kb})")
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:
+            g = g[..., None]
+        if a.ndim == 1:
+            g = g[..., None, :]
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            gb = unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+class Linear(Function):
+    """``x @ W + b`` in one node: x (..., in), W (in, out), b (out,) or absent."""
+
+    def forward(self, x, w, b=None):
+        self.x, self.w, self.has_bias = x, w, b is not None
+        out = x @ w
+        if b is not None:
+            out += b
+        return out
+
+    def backward(self, g):
+        x, w = self.x, self.w
+        need = self.needs_input_grad
+        gx = g @ w.T if need[0] else None
+        gw = gb = None
+        if need[1]:
+            if x.ndim == 2:
+                gw = x.T @ g
+            else:
+                gw = x.reshape(-1, x.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+        if self.has_bias and need[2]:
+            gb = g.sum(axis=tuple(range(g.ndim - 1)))
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+def matmul(a, b) -> Tensor:
+    return MatMul.apply(*operands(a, b))
+
+
+def linear(x, weight, bias=None) -> Tensor:
+    """``x @ weight + bias``; weight has shape (in_features, out_features)."""
+    x = ensure_tensor(x)
+    if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
+        raise ValueError(
+            f"linear: input has shape {x.shape}, expected last axis of size {weight.shape[0]} "
+            f"to match weight {weight.shape}"
+        )
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)

@@ -1,0 +1,157 @@
+"""Reductions: sum, mean, max, min, var, std, logsumexp over an axis (or all axes)."""
+
+from __future__ import annotations
+
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+from ._convert import ensure_tensor
+
+
+def _norm_axis(axis, ndim: int):
+    """``axis`` as a sorted tuple of non-negative ints (None → every axis)."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _expand(g, in_shape, axes, keepdims):
+    """Reshape a reduced gradient so it broadcasts against the input."""
+    if keepdims or not axes:
+        return g
+    shape = list(in_shape)
+    for a in axes:
+        shape[a] = 1
+    return g.reshape(shape)
+
+
+def _count(shape, axes) -> int:
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+class Sum(Function):
+    def forward(self, a, axis, keepdims):
+        self.shape, self.axes, self.keepdims = a.shape, _norm_axis(axis, a.ndim), keepdims
+        return a.sum(axis=self.axes, keepdims=keepdims)
+
+    def backward(self, g):
+        g = _expand(g, self.shape, self.axes, self.keepdims)
+        return xp(g).broadcast_to(g, self.shape)
+
+
+class Mean(Function):
+    def forward(self, a, axis, keepdims):
+        self.shape, self.axes, self.keepdims = a.shape, _norm_axis(axis, a.ndim), keepdims
+        return a.mean(axis=self.axes, keepdims=keepdims)
+
+    def backward(self, g):
+        g = _expand(g, self.shape, self.axes, self.keepdims) / _count(self.shape, self.axes)
+        return xp(g).broadcast_to(g, self.shape)
+
+
+class Max(Function):
+    """Max over axes; tied maxima share the gradient evenly (as PyTorch's amax and full max)."""
+
+    sign = 1
+
+    def forward(self, a, axis, keepdims):
+        self.a, self.axes, self.keepdims = a, _norm_axis(axis, a.ndim), keepdims
+        out = a.max(axis=self.axes, keepdims=True) if self.sign > 0 else a.min(
+            axis=self.axes, keepdims=True
+        )
+        self.out = out
+        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axes])
+
+    def backward(self, g):
+        a = self.a
+        g = _expand(g, a.shape, self.axes, self.keepdims)
+        mask = (a == self.out).astype(g.dtype)
+        mask /= mask.sum(axis=self.axes, keepdims=True)
+        return g * mask
+
+
+class Min(Max):
+    sign = -1
+
+
+class Var(Function):
+    def forward(self, a, axis, ddof, keepdims):
+        axes = _norm_axis(axis, a.ndim)
+        n = _count(a.shape, axes)
+        if n - ddof <= 0:
+            raise ValueError(f"var: {n} elements with ddof={ddof} leaves no degrees of freedom")
+        self.centered = a - a.mean(axis=axes, keepdims=True)
+        self.axes, self.keepdims, self.denom = axes, keepdims, n - ddof
+        return (self.centered**2).sum(axis=axes, keepdims=keepdims) / self.denom
+
+    def backward(self, g):
+        g = _expand(g, self.centered.shape, self.axes, self.keepdims)
+        return g * (2 / self.denom) * self.centered
+
+
+class Std(Var):
+    def forward(self, a, axis, ddof, keepdims):
+        var = super().forward(a, axis, ddof, keepdims)
+        self.out = out = xp(var).sqrt(var)
+        return out
+
+    def backward(self, g):
+        g = _expand(g / self.out, self.centered.shape, self.axes, self.keepdims)
+        return g * self.centered / self.denom
+
+
+class LogSumExp(Function):
+    """log(sum(exp(a))) computed around the maximum, so ±1e4 inputs stay finite."""
+
+    def forward(self, a, axis, keepdims):
+        m = xp(a)
+        axes = _norm_axis(axis, a.ndim)
+        mx = a.max(axis=axes, keepdims=True)
+        mx = m.where(m.isfinite(mx), mx, 0)
+        out = m.log(m.exp(a - mx).sum(axis=axes, keepdims=True)) + mx
+        self.a, self.out_k, self.axes, self.keepdims = a, out, axes, keepdims
+        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    def backward(self, g):
+        g = _expand(g, self.a.shape, self.axes, self.keepdims)
+        return g * xp(g).exp(self.a - self.out_k)
+
+
+def sum(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Sum.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
+
+
+def mean(a, axis=None, keepdims: bool = False) -> Tensor:
+    return Mean.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
+
+
+def max(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Max.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
+
+
+def min(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Min.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
+
+
+def var(a, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    """Variance; ``ddof=0`` (NumPy's default) divides by N, ``ddof=1`` by N-1 (PyTorch's default)."""
+    return Var.apply(ensure_tensor(a), axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def std(a, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    """Standard deviation, with the same ``ddof`` convention as :func:`var`."""
+    return Std.apply(ensure_tensor(a), axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def logsumexp(a, axis=None, keepdims: bool = False) -> Tensor:
+    return LogSumExp.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)

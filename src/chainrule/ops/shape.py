@@ -1,0 +1,239 @@
+"""Shape ops: reshape, transpose, broadcast, squeeze, indexing, joining, splitting, padding.
+
+None of these changes a value, so each backward only moves the gradient back into place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+from ._convert import ensure_tensor
+
+
+class Reshape(Function):
+    def forward(self, a, shape):
+        self.shape = a.shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {a.shape} ({a.size} elements) "
+                f"into {tuple(shape)}"
+            ) from None
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+class Transpose(Function):
+    def forward(self, a, axes):
+        if axes is None:
+            axes = tuple(reversed(range(a.ndim)))
+        if sorted(ax % max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
+            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of {a.ndim} axes")
+        self.inverse = tuple(np.argsort([ax % a.ndim for ax in axes]))
+        return a.transpose(axes)
+
+    def backward(self, g):
+        return g.transpose(self.inverse)
+
+
+class BroadcastTo(Function):
+    def forward(self, a, shape):
+        self.shape = a.shape
+        try:
+            return xp(a).broadcast_to(a, shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {shape}") from None
+
+    def backward(self, g):
+        from ..function import unbroadcast
+
+        return unbroadcast(g, self.shape)
+
+
+def _is_advanced(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, (list, np.ndarray)) or hasattr(i, "__cuda_array_interface__") for i in items)
+
+
+def _plain_index(index):
+    """Replace Tensors inside an index by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+class GetItem(Function):
+    """``a[index]`` for ints, slices, None, Ellipsis, integer arrays and boolean masks."""
+
+    def forward(self, a, index):
+        self.shape, self.dtype, self.index = a.shape, a.dtype, index
+        self.advanced = _is_advanced(index)
+        try:
+            return a[index]
+        except IndexError as err:
+            raise IndexError(f"indexing a tensor of shape {a.shape}: {err}") from None
+
+    def backward(self, g):
+        m = xp(g)
+        out = m.zeros(self.shape, dtype=g.dtype)
+        if self.advanced:
+            m.add.at(out, self.index, g)  # repeated indices accumulate
+        else:
+            out[self.index] = g
+        return out
+
+
+class Concatenate(Function):
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        self.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return xp(arrays[0]).concatenate(arrays, axis=axis)
+
+    def backward(self, g):
+        return tuple(xp(g).split(g, self.bounds, axis=self.axis))
+
+
+class Stack(Function):
+    def forward(self, *arrays, axis):
+        self.axis, self.n = axis, len(arrays)
+        return xp(arrays[0]).stack(arrays, axis=axis)
+
+    def backward(self, g):
+        m = xp(g)
+        return tuple(m.take(g, i, axis=self.axis) for i in range(self.n))
+
+
+class Pad(Function):
+    """Constant padding; ``pad_width`` as in ``numpy.pad``."""
+
+    def forward(self, a, pad_width, value):
+        m = xp(a)
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (a.ndim, 2))
+        self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+        return m.pad(a, widths, mode="constant", constant_values=value)
+
+    def backward(self, g):
+        return g[self.slices]
+
+
+# ------------------------------------------------------------------ functional entry points
+def reshape(a, shape) -> Tensor:
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return Reshape.apply(ensure_tensor(a), shape=shape)
+
+
+def transpose(a, axes=None) -> Tensor:
+    """Reverse the axes (default) or permute them as ``axes`` says."""
+    return Transpose.apply(ensure_tensor(a), axes=None if axes is None else tuple(axes))
+
+
+def permute(a, axes) -> Tensor:
+    return transpose(a, axes)
+
+
+def broadcast_to(a, shape) -> Tensor:
+    return BroadcastTo.apply(ensure_tensor(a), shape=tuple(shape))
+
+
+def squeeze(a, axis=None) -> Tensor:
+    """Drop size-1 axes (all of them, or the ones named)."""
+    a = ensure_tensor(a)
+    shape = a.shape
+    if axis is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        axes = {ax % max(a.ndim, 1) for ax in ((axis,) if isinstance(axis, int) else axis)}
+        for ax in axes:
+            if shape[ax] != 1:
+                raise ValueError(f"squeeze: axis {ax} has size {shape[ax]}, not 1 (shape {shape})")
+        new = tuple(n for i, n in enumerate(shape) if i not in axes)
+    return reshape(a, new)
+
+
+def unsqueeze(a, axis: int) -> Tensor:
+    """Insert a size-1 axis at ``axis`` (negative counts from the end of the result)."""
+    a = ensure_tensor(a)
+    nd = a.ndim + 1
+    if not -nd <= axis < nd:
+        raise ValueError(f"unsqueeze: axis {axis} out of range for a result with {nd} dimensions")
+    axis %= nd
+    return reshape(a, a.shape[:axis] + (1,) + a.shape[axis:])
+
+
+def flatten(a, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+    """Merge axes ``start_axis..end_axis`` (inclusive) into one."""
+    a = ensure_tensor(a)
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    s, e = start_axis % a.ndim, end_axis % a.ndim
+    n = 1
+    for d in a.shape[s : e + 1]:
+        n *= d
+    return reshape(a, a.shape[:s] + (n,) + a.shape[e + 1 :])
+
+
+def getitem(a, index) -> Tensor:
+    index = _plain_index(index)
+    if isinstance(index, list):
+        index = np.asarray(index)
+    return GetItem.apply(ensure_tensor(a), index=index)
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    tensors = [ensure_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor")
+    ref = tensors[0].shape
+    ax = axis % len(ref) if ref else 0
+    for i, t in enumerate(tensors):
+        if t.ndim != len(ref) or any(
+            n != r for d, (n, r) in enumerate(zip(t.shape, ref)) if d != ax
+        ):
+            raise ValueError(
+                f"concatenate: tensor {i} has shape {t.shape}, incompatible with {ref} "
+                f"along axes other than {axis}"
+            )
+    return Concatenate.apply(*tensors, axis=ax)
+
+
+cat = concatenate
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    tensors = [ensure_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
+    return Stack.apply(*tensors, axis=axis)
+
+
+def split(a, indices_or_sections, axis: int = 0) -> list:
+    """Split like ``numpy.split``: a number of equal sections, or the indices to cut at."""
+    a = ensure_tensor(a)
+    n = a.shape[axis]
+    if isinstance(indices_or_sections, int):
+        if n % indices_or_sections:
+            raise ValueError(
+                f"split: axis {axis} of size {n} does not divide into {indices_or_sections} sections"
+            )
+        step = n // indices_or_sections
+        cuts = list(range(step, n, step))
+    else:
+        cuts = list(indices_or_sections)
+    bounds = [0] + cuts + [n]
+    lead = (slice(None),) * (axis % a.ndim)
+    return [getitem(a, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def pad(a, pad_width, value: float = 0.0) -> Tensor:
+    """Pad with a constant; ``pad_width`` as in ``numpy.pad`` (int, pair, or one pair per axis)."""
+    return Pad.apply(ensure_tensor(a), pad_width=pad_width, value=value)

@@ -1,0 +1,357 @@
+"""The Tensor: an array plus what reverse-mode differentiation needs.
+
+``.data`` is the ndarray, ``.grad`` the accumulated gradient (or None), ``requires_grad`` says whether
+gradients flow to it, and ``_fn`` is the :class:`~chainrule.function.Function` node that produced it
+(None for leaves and for results computed under ``no_grad()``). Every method that computes something
+delegates to an op in :mod:`chainrule.ops`; this file holds no derivative.
+
+Gradient arrays may share memory with each other (``a + b`` hands the same array to both inputs):
+treat ``.grad`` as read-only and replace it rather than write into it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import DEFAULT_FLOAT, to_numpy
+
+
+def _to_array(data, dtype=None):
+    """Convert user data to an ndarray, applying chainrule's dtype rules (floats → float32)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, np.ndarray):
+        return data
+    if hasattr(data, "__cuda_array_interface__"):  # a CuPy array stays on its device
+        return data
+    arr = np.asarray(data)
+    if arr.dtype == np.float64 and not isinstance(data, np.floating):
+        arr = arr.astype(DEFAULT_FLOAT)  # Python floats and lists of them
+    elif arr.dtype.kind in "OUS":
+        raise TypeError(f"Tensor: cannot make a numeric tensor from data of dtype {arr.dtype}")
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` may be a Python number, nested lists,
+    an ndarray or another Tensor. Python floats become float32; ndarrays keep their dtype. Only
+    floating-point tensors can require grad.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_fn", "_retains_grad", "__weakref__", "__dict__")
+    __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor)
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None):
+        arr = _to_array(data, dtype)
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise ValueError(
+                f"Tensor: only floating-point tensors can require grad; got dtype {arr.dtype}. "
+                "Convert first, e.g. Tensor(data, dtype='float32', requires_grad=True)."
+            )
+        self.data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._fn = None
+        self._retains_grad = False
+
+    @staticmethod
+    def _wrap(data, requires_grad: bool = False, fn=None) -> "Tensor":
+        """Fast constructor for op results: no conversion, no checks."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._fn = fn
+        t._retains_grad = False
+        return t
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def T(self) -> "Tensor":  # noqa: N802 - NumPy's name
+        return _ops.transpose(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._fn is None
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self) -> str:
+        body = np.array2string(to_numpy(self.data), separator=", ", precision=4, threshold=20)
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self._fn is not None:
+            extra += f", fn={type(self._fn).__name__}"
+        return f"Tensor({body}, dtype={self.data.dtype}{extra})"
+
+    __hash__ = object.__hash__
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on.
+
+        ``grad`` may be omitted only for a single-element tensor (it is then 1).
+        """
+        run_backward(self, grad, retain_graph)
+
+    def retain_grad(self) -> "Tensor":
+        """Keep ``.grad`` on this non-leaf tensor during backward."""
+        self._retains_grad = True
+        return self
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (shares memory)."""
+        return Tensor._wrap(self.data, False, None)
+
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        if flag and self.data.dtype.kind not in "fc":
+            raise ValueError(f"Tensor: only floating-point tensors can require grad; got {self.dtype}")
+        self.requires_grad = flag
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ----------------------------------------------------------------- conversion
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (a copy only when it lives on a GPU)."""
+        return to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = to_numpy(self.data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def item(self):
+        """The single value of a one-element tensor, as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): tensor has {self.data.size} elements, expected 1")
+        return self.data.item()
+
+    def tolist(self):
+        return to_numpy(self.data).tolist()
+
+    def astype(self, dtype) -> "Tensor":
+        return _ops.astype(self, dtype)
+
+    def float(self) -> "Tensor":
+        return _ops.astype(self, np.float32)
+
+    def double(self) -> "Tensor":
+        return _ops.astype(self, np.float64)
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    # comparisons give boolean tensors outside the graph
+    def _compare(self, other, op):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._wrap(np.asarray(op(self.data, other)))
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):  # elementwise, as in NumPy and PyTorch
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data)
+
+    # ----------------------------------------------------------------- math methods
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def clip(self, min=None, max=None):  # noqa: A002 - NumPy's names
+        return _ops.clip(self, min, max)
+
+    clamp = clip
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def softmax(self, axis: int = -1):
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1):
+        return _ops.log_softmax(self, axis)
+
+    def logsumexp(self, axis=None, keepdims: bool = False):
+        return _ops.logsumexp(self, axis, keepdims)
+
+    # ----------------------------------------------------------------- reductions
+    def sum(self, axis=None, keepdims: bool = False):
+        return _ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False):
+        return _ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims: bool = False):
+        return _ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims: bool = False):
+        return _ops.min(self, axis, keepdims)
+
+    def var(self, axis=None, ddof: int = 0, keepdims: bool = False):
+        return _ops.var(self, axis, ddof, keepdims)
+
+    def std(self, axis=None, ddof: int = 0, keepdims: bool = False):
+        return _ops.std(self, axis, ddof, keepdims)
+
+    def argmax(self, axis=None):
+        return Tensor._wrap(np.asarray(self.data.argmax(axis=axis)))
+
+    def argmin(self, axis=None):
+        return Tensor._wrap(np.asarray(self.data.argmin(axis=axis)))
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.reshape(self, shape)
+
+    view = reshape
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes or None)
+
+    def permute(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes)
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, tuple(shape))
+
+    def squeeze(self, axis=None):
+        return _ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int):
+        return _ops.unsqueeze(self, axis)
+
+    expand_dims = unsqueeze
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1):
+        return _ops.flatten(self, start_axis, end_axis)
+
+
+# Bound at the bottom: these modules import Tensor themselves.
+from .function import run_backward  # noqa: E402
+from . import ops as _ops  # noqa: E402

@@ -14,7 +14,6 @@ from typing import Iterator
 
 import numpy as np
 
-from ..tensor import Tensor
 from .parameter import Parameter
 
 
@@ -176,5 +175,3 @@ class Module:
             body = repr(v).replace("\n", "\n  ")
             lines.append(f"  ({k}): {body}")
         return "\n".join(lines) + "\n)"
-
-

@@ -1,6 +1,7 @@
 """Differentiable primitives, grouped by kind. Each op is a Function subclass plus an entry point."""
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .activation import hard_sigmoid, hard_swish, selu, silu, softsign
 from .elementwise import (
     abs,
     add,
@@ -44,4 +45,5 @@ __all__ = [
     "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow",
     "relu", "reshape", "sigmoid", "sin", "softmax", "softplus", "split", "sqrt", "squeeze", "stack",
     "std", "sub", "sum", "tanh", "transpose", "unsqueeze", "var", "where",
+    "hard_sigmoid", "hard_swish", "selu", "silu", "softsign",
 ]  # fmt: skip

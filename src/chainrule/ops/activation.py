@@ -181,3 +181,98 @@ def softmax(a, axis: int = -1) -> Tensor:
 
 def log_softmax(a, axis: int = -1) -> Tensor:
     return LogSoftmax.apply(ensure_tensor(a), axis=axis)
+
+
+# ------------------------------------------------------------------ added for chainrule.nn (issue 4)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class SELU(Function):
+    """scale·(x if x > 0 else α·(eᶻ − 1)), with the self-normalising constants of Klambauer et al."""
+
+    def forward(self, a):
+        m = xp(a)
+        t = a.dtype.type
+        self.pos = a > 0
+        with np.errstate(over="ignore"):
+            self.neg = t(_SELU_SCALE * _SELU_ALPHA) * m.expm1(m.minimum(a, 0))
+        return m.where(self.pos, t(_SELU_SCALE) * a, self.neg)
+
+    def backward(self, g):
+        t = g.dtype.type
+        return g * xp(g).where(self.pos, t(_SELU_SCALE), self.neg + t(_SELU_SCALE * _SELU_ALPHA))
+
+
+class SiLU(Function):
+    """x·σ(x) (also called swish)."""
+
+    def forward(self, a):
+        self.a, self.s = a, _sigmoid(a)
+        return a * self.s
+
+    def backward(self, g):
+        s = self.s
+        return g * (s * (1 + self.a * (1 - s)))
+
+
+class Softsign(Function):
+    """x / (1 + |x|)."""
+
+    def forward(self, a):
+        self.den = 1 + xp(a).abs(a)
+        return a / self.den
+
+    def backward(self, g):
+        den = self.den
+        return g / (den * den)
+
+
+class HardSigmoid(Function):
+    """relu6(x + 3) / 6: 0 below −3, 1 above 3, linear between (PyTorch's and Keras 3's definition)."""
+
+    def forward(self, a):
+        m = xp(a)
+        self.inside = (a > -3) & (a < 3)
+        return m.clip(a / a.dtype.type(6) + a.dtype.type(0.5), 0, 1)
+
+    def backward(self, g):
+        return g * (self.inside * g.dtype.type(1 / 6))
+
+
+class HardSwish(Function):
+    """x · hard_sigmoid(x)."""
+
+    def forward(self, a):
+        m = xp(a)
+        t = a.dtype.type
+        self.a = a
+        return a * m.clip(a / t(6) + t(0.5), 0, 1)
+
+    def backward(self, g):
+        a = self.a
+        m = xp(a)
+        t = g.dtype.type
+        d = m.where(a < -3, t(0), m.where(a > 3, t(1), a / t(3) + t(0.5)))
+        return g * d
+
+
+def selu(a) -> Tensor:
+    return SELU.apply(ensure_tensor(a))
+
+
+def silu(a) -> Tensor:
+    """x·sigmoid(x), a.k.a. swish."""
+    return SiLU.apply(ensure_tensor(a))
+
+
+def softsign(a) -> Tensor:
+    return Softsign.apply(ensure_tensor(a))
+
+
+def hard_sigmoid(a) -> Tensor:
+    return HardSigmoid.apply(ensure_tensor(a))
+
+
+def hard_swish(a) -> Tensor:
+    return HardSwish.apply(ensure_tensor(a))

@@ -1,0 +1,144 @@
+"""Fused batch and layer normalisation: one graph node each, with the closed-form backward.
+
+Both compute ``y = (x − μ) / √(σ² + ε) · γ + β``. They differ in the axes the statistics run over:
+batch norm reduces over every axis but the feature axis (and, in training, updates running
+statistics); layer norm reduces over the trailing ``normalized_shape`` axes of each sample.
+
+Momentum convention (Keras's): ``running = momentum · running + (1 − momentum) · batch``, so Keras's
+``momentum=0.99`` equals PyTorch's ``momentum=0.01``. As in PyTorch, the running variance is updated
+with the unbiased batch variance (n / (n − 1) · σ²) while the batch itself is normalised with the
+biased one.
+"""
+
+from __future__ import annotations
+
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+from ._convert import ensure_tensor
+
+
+class Normalize(Function):
+    """``(x − mean) · inv_std · γ + β`` with precomputed statistics.
+
+    ``stat_axes``: the axes the statistics were reduced over; ``batch_stats``: whether they came
+    from ``x`` itself (then the gradient flows through them) or are constants (running statistics).
+    ``param_shape``: γ/β reshaped to broadcast against x; ``param_axes``: axes γ/β are broadcast over.
+    """
+
+    def forward(self, x, *params, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,
+                has_gamma, has_beta):  # fmt: skip
+        xhat = (x - mean) * inv_std
+        self.xhat, self.inv_std, self.stat_axes, self.batch_stats = xhat, inv_std, stat_axes, batch_stats
+        self.param_axes, self.has_gamma, self.has_beta = param_axes, has_gamma, has_beta
+        gamma = params[0].reshape(param_shape) if has_gamma else None
+        self.gamma = gamma
+        out = xhat * gamma if has_gamma else xhat.copy()
+        if has_beta:
+            out += params[-1].reshape(param_shape)
+        return out
+
+    def backward(self, g):
+        xhat, gamma = self.xhat, self.gamma
+        need = self.needs_input_grad
+        grads = []
+        if need[0]:
+            dxhat = g * gamma if gamma is not None else g
+            if self.batch_stats:
+                axes = self.stat_axes
+                dx = dxhat - dxhat.mean(axis=axes, keepdims=True)
+                dx -= xhat * (dxhat * xhat).mean(axis=axes, keepdims=True)
+                dx *= self.inv_std
+            else:
+                dx = dxhat * self.inv_std
+            grads.append(dx)
+        else:
+            grads.append(None)
+        i = 1
+        if self.has_gamma:
+            grads.append((g * xhat).sum(axis=self.param_axes) if need[i] else None)
+            i += 1
+        if self.has_beta:
+            grads.append(g.sum(axis=self.param_axes) if need[i] else None)
+        return tuple(grads)
+
+
+def _normalize(x, gamma, beta, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes):
+    params = [p for p in (gamma, beta) if p is not None]
+    return Normalize.apply(
+        x, *params, mean=mean, inv_std=inv_std, stat_axes=stat_axes, batch_stats=batch_stats,
+        param_shape=param_shape, param_axes=param_axes, has_gamma=gamma is not None,
+        has_beta=beta is not None,
+    )  # fmt: skip
+
+
+def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, running_var=None,
+               training: bool = True, momentum: float = 0.99, eps: float = 1e-3,
+               axis: int = -1) -> Tensor:  # fmt: skip
+    """Batch normalisation over every axis of ``x`` except ``axis`` (the feature axis).
+
+    x: (N, ..., C) for ``axis=-1`` (or (N, C, ...) with ``axis=1``); gamma, beta, running_mean,
+    running_var: (C,) or None. In training the batch statistics are used and the running arrays
+    (NumPy arrays) are updated in place; in evaluation the running statistics are used.
+    """
+    x = ensure_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input needs a batch and a feature axis, got shape {x.shape}")
+    axis = axis % x.ndim
+    c = x.shape[axis]
+    for label, p in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
+                     ("running_var", running_var)):  # fmt: skip
+        if p is not None and tuple(p.shape) != (c,):
+            raise ValueError(f"batch_norm: {label} has shape {tuple(p.shape)}, expected ({c},)")
+    stat_axes = tuple(i for i in range(x.ndim) if i != axis)
+    param_shape = tuple(c if i == axis else 1 for i in range(x.ndim))
+    data = x.data
+    m = xp(data)
+    t = data.dtype.type
+    if training:
+        n = data.size // c
+        if n < 2:
+            raise ValueError(
+                f"batch_norm: training needs more than one value per feature, got input {x.shape}"
+            )
+        mean = data.mean(axis=stat_axes, keepdims=True)
+        var = ((data - mean) ** 2).mean(axis=stat_axes, keepdims=True)
+        if running_mean is not None:
+            running_mean *= momentum
+            running_mean += (1 - momentum) * mean.reshape(c).astype(running_mean.dtype, copy=False)
+        if running_var is not None:
+            unbiased = var.reshape(c) * t(n / (n - 1))
+            running_var *= momentum
+            running_var += (1 - momentum) * unbiased.astype(running_var.dtype, copy=False)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+        mean = m.asarray(running_mean, dtype=data.dtype).reshape(param_shape)
+        var = m.asarray(running_var, dtype=data.dtype).reshape(param_shape)
+    inv_std = 1 / m.sqrt(var + t(eps))
+    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, training, param_shape, stat_axes)
+
+
+def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:  # fmt: skip
+    """Normalise each sample over its trailing ``normalized_shape`` axes.
+
+    x: (..., *normalized_shape); gamma, beta: ``normalized_shape`` or None.
+    """
+    x = ensure_tensor(x)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:
+        raise ValueError(f"layer_norm: input {x.shape} does not end with normalized_shape {shape}")
+    for label, p in (("gamma", gamma), ("beta", beta)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ValueError(f"layer_norm: {label} has shape {tuple(p.shape)}, expected {shape}")
+    data = x.data
+    m = xp(data)
+    stat_axes = tuple(range(x.ndim - k, x.ndim))
+    mean = data.mean(axis=stat_axes, keepdims=True)
+    var = ((data - mean) ** 2).mean(axis=stat_axes, keepdims=True)
+    inv_std = 1 / m.sqrt(var + data.dtype.type(eps))
+    param_axes = tuple(range(x.ndim - k))
+    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes)
+

@@ -1,0 +1,150 @@
+"""``report.html``: the one-page summary of a training run.
+
+The report sits in the run's output folder next to its images: one PNG per metric
+(``curve_loss.png``, ``curve_accuracy.png``, …, training and validation curves together), referenced
+by relative ``<img src>`` so the folder can be moved or zipped as a whole. The page holds the final
+test metrics, the curves, the confusion matrix (rows: true class, columns: predicted class), the
+model summary and the configuration used. Plotting needs matplotlib (``pip install chainrule[plot]``);
+it draws on an Agg canvas without touching pyplot's global state.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..io.atomic import atomic_write_bytes, atomic_write_text
+
+
+def _figure_class():
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError(
+            "the training report draws its curves with matplotlib: pip install chainrule[plot]"
+        ) from exc
+    return Figure, FigureCanvasAgg
+
+
+def plot_curves(history: dict[str, Sequence[float]], out_dir: str | Path) -> list[Path]:
+    """One PNG per metric in ``history`` (``val_`` series drawn with their training series).
+
+    Returns the written paths, in metric order (``loss`` first).
+    """
+    out_dir = Path(out_dir)
+    figure, canvas_cls = _figure_class()
+    bases = [k for k in history if not k.startswith("val_")]
+    bases += [k[4:] for k in history if k.startswith("val_") and k[4:] not in history]
+    paths = []
+    for base in bases:
+        fig = figure(figsize=(5.0, 3.2), dpi=100)
+        canvas_cls(fig)
+        ax = fig.add_subplot(1, 1, 1)
+        for key, label in ((base, "train"), (f"val_{base}", "validation")):
+            values = history.get(key)
+            if values:
+                epochs = np.arange(1, len(values) + 1)
+                ax.plot(epochs, values, marker="o", markersize=3, label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(base)
+        ax.set_title(base)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in base)
+        path = atomic_write_bytes(out_dir / f"curve_{safe}.png", buf.getvalue())
+        paths.append(path)
+    return paths
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
+    """Counts ``(num_classes, num_classes)``: entry [t, p] = examples of class t predicted as p."""
+    y_true = np.asarray(y_true, dtype=np.int64).ravel()
+    y_pred = np.asarray(y_pred, dtype=np.int64).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"confusion_matrix: {y_true.shape[0]} labels but {y_pred.shape[0]} predictions")
+    flat = np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes)
+    return flat.reshape(num_classes, num_classes)
+
+
+def _confusion_html(matrix: np.ndarray, names: Sequence[str]) -> str:
+    head = "".join(f"<th>{html.escape(str(n))}</th>" for n in names)
+    rows = []
+    peak = max(int(matrix.max()), 1)
+    for i, row in enumerate(matrix):
+        cells = []
+        for j, v in enumerate(row):
+            shade = 255 - int(155 * v / peak)
+            colour = f"rgb({shade},{shade},255)" if i == j else f"rgb(255,{shade},{shade})"
+            style = f' style="background:{colour}"' if v else ""
+            cells.append(f"<td{style}>{int(v)}</td>")
+        rows.append(f"<tr><th>{html.escape(str(names[i]))}</th>{''.join(cells)}</tr>")
+    return (
+        '<table class="cm"><tr><th>true \\ predicted</th>'
+        + head
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
+pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; }
+img { max-width: 48%; margin: 0.3em; }
+"""
+
+
+def write_report(
+    out_dir: str | Path,
+    *,
+    title: str,
+    history: dict[str, Sequence[float]],
+    test_metrics: dict[str, float],
+    summary: str,
+    config_text: str,
+    confusion: np.ndarray | None = None,
+    class_names: Sequence[str] | None = None,
+) -> Path:
+    """Write ``report.html`` and its curve images into ``out_dir``; returns the report's path.
+
+    ``confusion`` is ``(K, K)`` counts (true × predicted); ``class_names`` has K entries.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = plot_curves(history, out_dir) if history else []
+    esc = html.escape
+    metric_rows = "".join(
+        f"<tr><th>{esc(k)}</th><td>{v:.4f}</td></tr>" for k, v in test_metrics.items()
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        "<h2>Test metrics</h2>",
+        f'<table class="metrics">{metric_rows}</table>',
+        "<h2>Training curves</h2>",
+        "".join(f'<img src="{esc(p.name)}" alt="{esc(p.stem)}">' for p in images)
+        or "<p>No history recorded.</p>",
+    ]
+    if confusion is not None:
+        names = list(class_names) if class_names is not None else list(range(len(confusion)))
+        parts += ["<h2>Confusion matrix (test set)</h2>", _confusion_html(confusion, names)]
+    parts += [
+        "<h2>Model</h2>",
+        f"<pre>{esc(summary)}</pre>",
+        "<h2>Configuration</h2>",
+        f"<pre>{esc(config_text)}</pre>",
+        "</body></html>",
+    ]
+    return atomic_write_text(out_dir / "report.html", "\n".join(parts) + "\n")

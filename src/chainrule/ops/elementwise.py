@@ -97,7 +97,10 @@ class Pow(Function):
         a, b = self.a, self.b
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = unbroadcast(g * b * a ** (b - 1), a.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = b * a ** (b - 1)
+            # d(a**b)/da = b · a**(b-1), taken as 0 where b == 0 (also at a == 0, as PyTorch does)
+            ga = unbroadcast(g * xp(a).where(b == 0, 0, da).astype(g.dtype, copy=False), a.shape)
         if self.needs_input_grad[1]:
             m = xp(a)
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
@@ -9,17 +11,23 @@ from ._convert import ensure_tensor
 
 
 def _norm_axis(axis, ndim: int):
-    """``axis`` as a sorted tuple of non-negative ints (None → every axis)."""
+    """``axis`` as a sorted tuple of non-negative ints (None → every axis).
+
+    A 0-d tensor accepts axis 0 or -1 (as PyTorch does). This module defines ``max``/``min``/``sum``,
+    so no builtin of those names is used here.
+    """
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, int):
+    if not isinstance(axis, (tuple, list)):
         axis = (axis,)
-    out = []
+    n = ndim if ndim else 1
+    out = set()
     for a in axis:
-        if not -ndim <= a < max(ndim, 1):
+        a = operator.index(a)
+        if not -n <= a < n:
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % max(ndim, 1))
-    return tuple(sorted(set(out)))
+        out.add(a % n)
+    return tuple(sorted(out)) if ndim else ()
 
 
 def _expand(g, in_shape, axes, keepdims):

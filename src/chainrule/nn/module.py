@@ -22,6 +22,8 @@ class Module:
 
     training: bool = True
     built: bool = False
+    input_shape: tuple | None = None
+    output_shape: tuple | None = None
 
     def __init__(self, name: str | None = None):
         self.training = True
@@ -36,11 +38,67 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args, **kwargs):
+        first = args[0] if args else None
         if not self.built:
-            first = args[0] if args else None
             self.build(tuple(first.shape) if hasattr(first, "shape") else None)
             self.built = True
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if hasattr(first, "shape"):
+            self.input_shape = tuple(first.shape)
+        if hasattr(out, "shape"):
+            self.output_shape = tuple(out.shape)
+        return out
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Output shape for an input of ``input_shape`` (batch axis first; it may be None).
+
+        This generic version runs the module once on zeros, in evaluation mode and without
+        recording a graph; layers override it with a direct computation.
+        """
+        from ..function import no_grad
+        from ..tensor import Tensor
+
+        shape = tuple(1 if n is None else n for n in input_shape)
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                out = self(Tensor(np.zeros(shape, dtype=np.float32)))
+        finally:
+            self.train(was_training)
+        return (input_shape[0],) + tuple(out.shape[1:])
+
+    # ------------------------------------------------------------ regularisation
+    def regularization_loss(self):
+        """Sum of this module's own weight penalties (``_regularizers``: attribute → Regularizer),
+        as a 0-d Tensor, or None when it has none."""
+        total = None
+        for attr, reg in (getattr(self, "_regularizers", None) or {}).items():
+            param = getattr(self, attr, None)
+            if reg is None or param is None:
+                continue
+            term = reg(param)
+            total = term if total is None else total + term
+        return total
+
+    def regularization_losses(self) -> list:
+        """Every module's ``regularization_loss()`` in the tree (the non-None ones): add their
+        sum to the training loss."""
+        losses = []
+        for m in self.modules():
+            term = m.regularization_loss()
+            if term is not None:
+                losses.append(term)
+        return losses
+
+    def apply_constraints(self) -> None:
+        """Apply every module's weight constraints (``_constraints``: attribute → Constraint) in
+        place; call after each optimiser step."""
+        for m in self.modules():
+            for attr, constraint in (getattr(m, "_constraints", None) or {}).items():
+                param = getattr(m, attr, None)
+                if constraint is not None and param is not None:
+                    constraint.apply_(param.data)
 
     # ------------------------------------------------------------ traversal
     def _children(self) -> Iterator[tuple[str, object]]:

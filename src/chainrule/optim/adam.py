@@ -1,0 +1,86 @@
+"""Adam: bias-corrected running means of the gradient and of its square (optionally AMSGrad)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import xp
+from .base import Optimizer, check_betas, check_hyper
+
+
+class Adam(Optimizer):
+    """``g = grad + weight_decay * p`` (L2, as in PyTorch's Adam); ``t`` counts this parameter's
+    steps::
+
+        m = β1 m + (1 - β1) g
+        v = β2 v + (1 - β2) g²
+        v̂ = max(v̂, v) if amsgrad else v
+        p -= lr / (1 - β1^t) · m / (√v̂ / √(1 - β2^t) + eps)
+
+    PyTorch's rule and defaults (eps=1e-8). Keras adds eps to √v before the bias correction
+    (its "epsilon hat"); ``optim.get("adam")`` uses Keras's eps=1e-7 with this rule.
+    """
+
+    def __init__(
+        self,
+        params=None,
+        lr=1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        **clip,
+    ):
+        super().__init__(
+            params,
+            {
+                "lr": lr,
+                "betas": betas,
+                "eps": eps,
+                "weight_decay": weight_decay,
+                "amsgrad": amsgrad,
+            },
+            **clip,
+        )
+
+    def _check_group(self, group: dict) -> None:
+        name = type(self).__name__
+        group["betas"] = check_betas(name, group["betas"])
+        group["eps"] = check_hyper(name, "eps", group["eps"])
+        group["amsgrad"] = bool(group["amsgrad"])
+
+    def _state_spec(self, param, group):
+        spec = {
+            "step": ((), np.int64),
+            "exp_avg": (param.shape, None),
+            "exp_avg_sq": (param.shape, None),
+        }
+        if group["amsgrad"]:
+            spec["max_exp_avg_sq"] = (param.shape, None)
+        return spec
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict, lr: float
+    ) -> None:
+        mod = xp(param)
+        b1, b2 = group["betas"]
+        state["step"] += 1
+        t = int(state["step"])
+        m, v, tmp = state["exp_avg"], state["exp_avg_sq"], self._buffer(param, "t0")
+        m *= b1
+        mod.multiply(grad, 1.0 - b1, out=tmp)
+        m += tmp
+        v *= b2
+        mod.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp
+        if group["amsgrad"]:
+            v = mod.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        mod.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1.0 - b2**t)
+        tmp += group["eps"]
+        mod.divide(m, tmp, out=tmp)
+        tmp *= lr / (1.0 - b1**t)
+        param -= tmp

@@ -1,0 +1,63 @@
+"""Adamax: Adam with the infinity norm in place of the root mean square."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import xp
+from .base import Optimizer, check_betas, check_hyper
+
+
+class Adamax(Optimizer):
+    """``g = grad + weight_decay * p``; ``t`` counts this parameter's steps::
+
+        m = β1 m + (1 - β1) g
+        u = max(β2 u, |g| + eps)
+        p -= lr / (1 - β1^t) · m / u
+
+    PyTorch's rule and defaults (lr=2e-3, eps=1e-8). Keras uses ``max(β2 u, |g|)`` and divides by
+    ``u + eps``; ``optim.get("adamax")`` uses Keras's defaults (lr=1e-3, eps=1e-7) with this rule.
+    """
+
+    def __init__(
+        self,
+        params=None,
+        lr=2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        **clip,
+    ):
+        super().__init__(
+            params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}, **clip
+        )
+
+    def _check_group(self, group: dict) -> None:
+        group["betas"] = check_betas("Adamax", group["betas"])
+        group["eps"] = check_hyper("Adamax", "eps", group["eps"])
+
+    def _state_spec(self, param, group):
+        return {
+            "step": ((), np.int64),
+            "exp_avg": (param.shape, None),
+            "exp_inf": (param.shape, None),
+        }
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict, lr: float
+    ) -> None:
+        mod = xp(param)
+        b1, b2 = group["betas"]
+        state["step"] += 1
+        t = int(state["step"])
+        m, u, tmp = state["exp_avg"], state["exp_inf"], self._buffer(param, "t0")
+        m *= b1
+        mod.multiply(grad, 1.0 - b1, out=tmp)
+        m += tmp
+        u *= b2
+        mod.abs(grad, out=tmp)
+        tmp += group["eps"]
+        mod.maximum(u, tmp, out=u)
+        mod.divide(m, u, out=tmp)
+        tmp *= lr / (1.0 - b1**t)
+        param -= tmp

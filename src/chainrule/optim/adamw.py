@@ -1,0 +1,40 @@
+"""AdamW: Adam with weight decay decoupled from the gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .adam import Adam
+
+
+class AdamW(Adam):
+    """Before the Adam step (with no L2 term in the gradient) the weights shrink::
+
+        p *= 1 - lr · weight_decay
+
+    PyTorch's rule and defaults (weight_decay=1e-2). Keras's AdamW decays the same way;
+    ``optim.get("adamw")`` uses Keras's defaults (weight_decay=0.004, eps=1e-7).
+    """
+
+    decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params=None,
+        lr=1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        **clip,
+    ):
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, **clip
+        )
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict, lr: float
+    ) -> None:
+        if group["weight_decay"]:
+            param *= 1.0 - lr * group["weight_decay"]
+        super().update(param, grad, state, group, lr)

@@ -1,0 +1,446 @@
+"""Optimizer: the machinery every optimiser shares; subclasses only write their update rule.
+
+An optimiser holds *param groups* (dicts with ``"params"`` and per-group hyper-parameters), one state
+dict per parameter (buffers such as Adam's moments, created on the parameter's first update), and an
+``iterations`` counter. ``step()`` makes one pass over the parameters: it skips those without a
+gradient, clips and L2-decays the gradient into a scratch buffer (never into ``p.grad``, which may be
+shared), then calls the subclass's ``update(param, grad, state, group, lr)``, which changes
+``param`` (the parameter's ``.data`` array) in place.
+
+``state_dict()`` layout (arrays and JSON-able values kept apart)::
+
+    {"config": {...},            # get_config(): JSON-able hyper-parameters (lr may be a schedule)
+     "param_groups": [{"params": [0, 1], "lr": ..., ...}, ...],   # JSON-able, flat param indices
+     "iterations": int,
+     "state": {param_index: {buffer_name: ndarray}}}            # only arrays (steps are 0-d int64)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..backend import xp
+from ..tensor import Tensor
+from .clip import global_grad_norm
+from .schedules import LambdaSchedule, LearningRateSchedule, deserialize_lr, serialize_lr
+
+#: scratch slot holding the clipped / L2-decayed gradient; updates use other slots.
+_GRAD_SLOT = "grad"
+
+
+def check_hyper(
+    opt: str, name: str, value, low: float = 0.0, high: float = math.inf, high_open: bool = False
+) -> float:
+    """Validate a scalar hyper-parameter and return it as a Python float (never an upcasting
+    np.float64). Raises a ValueError naming the optimiser, the parameter and the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{opt}: {name} must be a number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    too_high = value >= high if high_open else value > high
+    if not math.isfinite(value) or value < low or too_high:
+        bracket = ")" if high_open else "]"
+        raise ValueError(f"{opt}: {name} must be in [{low}, {high}{bracket}, got {value}")
+    return value
+
+
+def check_betas(opt: str, betas) -> tuple[float, float]:
+    """Validate ``betas=(beta1, beta2)``, each in [0, 1)."""
+    try:
+        b1, b2 = betas
+    except (TypeError, ValueError):
+        raise ValueError(f"{opt}: betas must be a pair (beta1, beta2), got {betas!r}") from None
+    return (
+        check_hyper(opt, "betas[0]", b1, 0.0, 1.0, high_open=True),
+        check_hyper(opt, "betas[1]", b2, 0.0, 1.0, high_open=True),
+    )
+
+
+class Optimizer:
+    """Base class. Subclasses set ``defaults`` (hyper-parameter name -> value) in ``__init__`` by
+    calling ``super().__init__(params, defaults, ...)`` and implement :meth:`update`,
+    :meth:`_state_spec` and :meth:`_check_group`.
+
+    ``params``: an iterable of Tensors/Parameters, or of param-group dicts
+    (``{"params": [...], "lr": 0.1, ...}``; missing options take the defaults), or None to attach
+    parameters later with :meth:`build` (as ``chainrule.optim.get("adam")`` does).
+    ``lr``: a float, a :class:`~chainrule.optim.schedules.LearningRateSchedule`, or any callable
+    ``step -> lr`` (evaluated at ``iterations``, the number of steps already taken).
+    ``clipnorm`` clips each gradient to that L2 norm, ``global_clipnorm`` all gradients jointly,
+    ``clipvalue`` each element to ``[-clipvalue, clipvalue]`` (Keras semantics; at most one).
+    """
+
+    #: AdamW sets this: weight decay is applied to the weights in ``update``, not to the gradient.
+    decoupled_weight_decay: bool = False
+
+    def __init__(
+        self,
+        params,
+        defaults: dict[str, Any],
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+    ):
+        name = type(self).__name__
+        given = [
+            k
+            for k, v in (
+                ("clipnorm", clipnorm),
+                ("clipvalue", clipvalue),
+                ("global_clipnorm", global_clipnorm),
+            )
+            if v is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(
+                f"{name}: set at most one of clipnorm, clipvalue, global_clipnorm; "
+                f"got {', '.join(given)}"
+            )
+        self.clipnorm = None if clipnorm is None else check_hyper(name, "clipnorm", clipnorm)
+        self.clipvalue = None if clipvalue is None else check_hyper(name, "clipvalue", clipvalue)
+        self.global_clipnorm = (
+            None
+            if global_clipnorm is None
+            else check_hyper(name, "global_clipnorm", global_clipnorm)
+        )
+        self.defaults = self._validated(dict(defaults))
+        self.param_groups: list[dict[str, Any]] = []
+        self._params: list[Tensor] = []
+        self._state: list[dict[str, np.ndarray] | None] = []
+        self._scratch: dict[tuple, np.ndarray] = {}
+        self.iterations = 0
+        if params is not None:
+            self.build(params)
+
+    # ------------------------------------------------------------------ subclass interface
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict, lr: float
+    ) -> None:  # pragma: no cover - abstract
+        """Apply one step of the rule to ``param`` in place. ``grad`` is read-only."""
+        raise NotImplementedError
+
+    def _state_spec(self, param: np.ndarray, group: dict) -> dict[str, tuple[tuple, Any]]:
+        """Buffer name -> (shape, dtype) of a parameter's state after its first update; dtype None
+        means the parameter's dtype. Used to create state and to check a loaded state_dict."""
+        return {}
+
+    def _check_group(self, group: dict) -> None:
+        """Validate (and convert to Python floats) the subclass's hyper-parameters in ``group``."""
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict[str, np.ndarray]:
+        """Fresh state for a parameter: zeros of the spec'd shapes and dtypes."""
+        mod = xp(param)
+        return {
+            k: mod.zeros(shape, dtype=param.dtype if dt is None else dt)
+            for k, (shape, dt) in self._state_spec(param, group).items()
+        }
+
+    # ------------------------------------------------------------------ params and groups
+    def _validated(self, group: dict) -> dict:
+        name = type(self).__name__
+        lr = group.get("lr")
+        if isinstance(lr, (int, float, np.integer, np.floating)) and not isinstance(lr, bool):
+            group["lr"] = check_hyper(name, "lr", lr)
+        elif callable(lr):
+            group["lr"] = lr if isinstance(lr, LearningRateSchedule) else LambdaSchedule(lr)
+        else:
+            raise TypeError(
+                f"{name}: lr must be a non-negative float or a callable step -> lr "
+                f"(e.g. a LearningRateSchedule), got {lr!r}"
+            )
+        group["weight_decay"] = check_hyper(name, "weight_decay", group.get("weight_decay", 0.0))
+        self._check_group(group)
+        return group
+
+    def build(self, params) -> None:
+        """Attach parameters (a Tensor iterable or a list of param-group dicts) to an optimiser
+        created without them. Raises if it already has parameters."""
+        if self.param_groups:
+            raise ValueError(
+                f"{type(self).__name__}: already built with {len(self._params)} "
+                "parameters; use add_param_group to add more"
+            )
+        items = list(params)
+        if not items:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        groups = items if isinstance(items[0], dict) else [{"params": items}]
+        for g in groups:
+            self.add_param_group(g)
+
+    @property
+    def built(self) -> bool:
+        return bool(self.param_groups)
+
+    def add_param_group(self, group: dict) -> None:
+        """Add ``{"params": [...], **options}``; options missing from it take the defaults."""
+        name = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(
+                f"{name}: a param group must be a dict with a 'params' key, got "
+                f"{type(group).__name__}"
+            )
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        known = {id(p) for p in self._params}
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"{name}: parameters must be Tensors, got {type(p).__name__} at position {i}"
+                )
+            if p.data.dtype.kind != "f":
+                raise TypeError(
+                    f"{name}: parameter {i} has dtype {p.data.dtype}; optimisers "
+                    "update floating-point tensors only"
+                )
+            if id(p) in known:
+                raise ValueError(f"{name}: parameter {i} (shape {p.shape}) appears twice")
+            known.add(id(p))
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise ValueError(
+                f"{name}: unknown option(s) {sorted(unknown)} in param group; "
+                f"expected some of {sorted(self.defaults)}"
+            )
+        full = self._validated(
+            {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
+        )
+        full["params"] = params
+        self.param_groups.append(full)
+        self._params.extend(params)
+        self._state.extend([None] * len(params))
+
+    @property
+    def params(self) -> list[Tensor]:
+        """All parameters, in state_dict index order."""
+        return list(self._params)
+
+    # ------------------------------------------------------------------ learning rate
+    def group_lr(self, group: dict) -> float:
+        """The group's learning rate at the current step (a schedule is evaluated here)."""
+        lr = group["lr"]
+        if callable(lr):
+            value = float(lr(self.iterations))
+            if not value >= 0.0 or not math.isfinite(value):
+                raise ValueError(
+                    f"{type(self).__name__}: lr schedule {lr!r} returned {value} at "
+                    f"step {self.iterations}; expected a finite value >= 0"
+                )
+            return value
+        return lr
+
+    @property
+    def lr(self) -> float:
+        """Current learning rate (of the first group). Setting it replaces any schedule with a
+        constant in every group (what ReduceLROnPlateau-style callbacks need)."""
+        group = self.param_groups[0] if self.param_groups else self.defaults
+        return self.group_lr(group)
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        value = check_hyper(type(self).__name__, "lr", value)
+        self.defaults["lr"] = value
+        for g in self.param_groups:
+            g["lr"] = value
+
+    learning_rate = lr  # Keras's name
+
+    # ------------------------------------------------------------------ the step
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to None (cheaper than zero-filling)."""
+        for p in self._params:
+            p.grad = None
+
+    def _buffer(self, like: np.ndarray, slot: str) -> np.ndarray:
+        """A reusable scratch array shaped like ``like`` (contents undefined)."""
+        key = (slot, like.shape, like.dtype.str, type(like))
+        buf = self._scratch.get(key)
+        if buf is None:
+            buf = self._scratch[key] = xp(like).empty_like(like)
+        return buf
+
+    def _prepared_grad(
+        self, param: np.ndarray, grad: np.ndarray, group: dict, scale: float
+    ) -> np.ndarray:
+        """Clip and L2-decay ``grad`` into a scratch buffer; returns ``grad`` itself when nothing
+        applies. ``scale`` is the global-norm factor (1.0 when not clipping globally)."""
+        if self.clipnorm is not None:
+            norm = float(xp(grad).linalg.norm(grad.reshape(-1)))
+            if norm > self.clipnorm:
+                scale = self.clipnorm / norm
+        wd = 0.0 if self.decoupled_weight_decay else group["weight_decay"]
+        if scale == 1.0 and wd == 0.0 and self.clipvalue is None:
+            return grad
+        mod = xp(param)
+        out = self._buffer(param, _GRAD_SLOT)
+        if self.clipvalue is not None:
+            mod.clip(grad, -self.clipvalue, self.clipvalue, out=out)
+        elif scale != 1.0:
+            mod.multiply(grad, scale, out=out)
+        else:
+            out[...] = grad
+        if wd != 0.0:  # out += wd * param, without a full-size temporary per parameter
+            tmp = self._buffer(param, "wd")
+            mod.multiply(param, wd, out=tmp)
+            out += tmp
+        return out
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update every parameter that has a gradient, in place; returns ``closure()`` if given."""
+        loss = closure() if closure is not None else None
+        scale = 1.0
+        if self.global_clipnorm is not None:
+            norm = global_grad_norm(self._params)
+            if norm > self.global_clipnorm:
+                scale = self.global_clipnorm / norm
+        index = 0
+        for group in self.param_groups:
+            lr = self.group_lr(group)
+            for p in group["params"]:
+                i, index = index, index + 1
+                grad = p.grad
+                if grad is None or not p.requires_grad:
+                    continue
+                param = p.data
+                if grad.shape != param.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}: gradient of parameter {i} has shape "
+                        f"{grad.shape}, parameter has {param.shape}"
+                    )
+                state = self._state[i]
+                if state is None:
+                    state = self._state[i] = self._init_state(param, group)
+                self.update(param, self._prepared_grad(param, grad, group, scale), state, group, lr)
+        self.iterations += 1
+        return loss
+
+    # ------------------------------------------------------------------ (de)serialisation
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able hyper-parameters (the defaults; per-group values are in state_dict)."""
+        cfg = {"name": type(self).__name__}
+        for k, v in self.defaults.items():
+            cfg[k] = serialize_lr(v) if k == "lr" else (list(v) if isinstance(v, tuple) else v)
+        cfg.update(
+            clipnorm=self.clipnorm, clipvalue=self.clipvalue, global_clipnorm=self.global_clipnorm
+        )
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], params=None) -> Optimizer:
+        """Rebuild from :meth:`get_config` output (``params`` may be attached later)."""
+        cfg = {k: v for k, v in config.items() if k != "name"}
+        if "lr" in cfg:
+            cfg["lr"] = deserialize_lr(cfg["lr"])
+        if "betas" in cfg:
+            cfg["betas"] = tuple(cfg["betas"])
+        return cls(params, **cfg)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume exactly (layout in the module docstring). Arrays are copies."""
+        groups, index = [], 0
+        for g in self.param_groups:
+            n = len(g["params"])
+            entry = {
+                k: (serialize_lr(v) if k == "lr" else list(v) if isinstance(v, tuple) else v)
+                for k, v in g.items()
+                if k != "params"
+            }
+            entry["params"] = list(range(index, index + n))
+            groups.append(entry)
+            index += n
+        state = {
+            i: {k: v.copy() for k, v in s.items()}
+            for i, s in enumerate(self._state)
+            if s is not None
+        }
+        return {
+            "config": self.get_config(),
+            "param_groups": groups,
+            "iterations": int(self.iterations),
+            "state": state,
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters, step count and buffers. Everything is checked (keys, param
+        counts, buffer names and shapes) before anything changes; raises ValueError otherwise."""
+        name = type(self).__name__
+        missing = {"param_groups", "iterations", "state"} - set(state_dict)
+        if missing:
+            raise ValueError(f"{name}.load_state_dict: missing key(s) {sorted(missing)}")
+        saved_name = state_dict.get("config", {}).get("name", name)
+        if saved_name != name:
+            raise ValueError(f"{name}.load_state_dict: state was saved by {saved_name}")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: {len(saved_groups)} param groups saved, "
+                f"optimizer has {len(self.param_groups)}"
+            )
+        new_groups = []
+        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved.get("params", ())) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: group {gi} saved with "
+                    f"{len(saved.get('params', ()))} parameters, has "
+                    f"{len(group['params'])}"
+                )
+            opts = {k: v for k, v in saved.items() if k != "params"}
+            if set(opts) != set(self.defaults):
+                raise ValueError(
+                    f"{name}.load_state_dict: group {gi} options {sorted(opts)} do "
+                    f"not match {sorted(self.defaults)}"
+                )
+            opts["lr"] = self._restored_lr(opts["lr"], group["lr"])
+            if "betas" in opts:
+                opts["betas"] = tuple(opts["betas"])
+            new_groups.append(self._validated(opts))
+        new_state: list[dict | None] = [None] * len(self._params)
+        owner = []  # the (restored) group of each parameter, by flat index
+        for opts, group in zip(new_groups, self.param_groups):
+            owner += [opts] * len(group["params"])
+        for key, bufs in state_dict["state"].items():
+            i = int(key)
+            if not 0 <= i < len(self._params):
+                raise ValueError(
+                    f"{name}.load_state_dict: state for parameter {i}, but the "
+                    f"optimizer has {len(self._params)}"
+                )
+            param = self._params[i].data
+            spec = self._state_spec(param, owner[i])
+            if set(bufs) != set(spec):
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter {i} state has buffers "
+                    f"{sorted(bufs)}, expected {sorted(spec)}"
+                )
+            loaded = {}
+            for k, (shape, dt) in spec.items():
+                arr = bufs[k]
+                if tuple(np.shape(arr)) != tuple(shape):
+                    raise ValueError(
+                        f"{name}.load_state_dict: parameter {i} buffer '{k}' has "
+                        f"shape {tuple(np.shape(arr))}, expected {tuple(shape)}"
+                    )
+                dtype = param.dtype if dt is None else dt
+                loaded[k] = xp(param).array(arr, dtype=dtype, copy=True)
+            new_state[i] = loaded
+        for group, opts in zip(self.param_groups, new_groups):
+            group.update(opts)
+        self._state = new_state
+        self.iterations = int(state_dict["iterations"])
+
+    def _restored_lr(self, saved, current):
+        """A saved lr: a float, or a schedule config. A schedule that cannot be rebuilt from its
+        config (a lambda) keeps the current one when the configs agree."""
+        if (
+            isinstance(current, LearningRateSchedule)
+            and isinstance(saved, dict)
+            and saved == serialize_lr(current)
+        ):
+            return current
+        return deserialize_lr(saved)
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
+        return f"{type(self).__name__}({opts}, params={len(self._params)})"

@@ -1,0 +1,95 @@
+"""Nadam: Adam with Nesterov momentum (Dozat's rule with a momentum schedule)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import xp
+from .base import Optimizer, check_betas, check_hyper
+
+
+class NAdam(Optimizer):
+    """``g = grad + weight_decay * p``; ``t`` counts this parameter's steps; ψ = momentum_decay::
+
+        μ_t = β1 (1 - ½ · 0.96^(t ψ)),   Π_t = μ_1 ··· μ_t
+        m = β1 m + (1 - β1) g
+        v = β2 v + (1 - β2) g²
+        d = √(v / (1 - β2^t)) + eps
+        p -= lr (1 - μ_t) / (1 - Π_t) · g / d  +  lr μ_{t+1} / (1 - Π_t μ_{t+1}) · m / d
+
+    This is the variant both PyTorch's NAdam and Keras's Nadam implement (ψ = 0.004 in both).
+    Defaults are PyTorch's (lr=2e-3, eps=1e-8); Keras adds eps to √v̂ as well and
+    ``optim.get("nadam")`` uses its defaults (lr=1e-3, eps=1e-7) with this rule. Π_t is kept in
+    float64 (PyTorch keeps it in float32: the difference is within float32 rounding).
+    """
+
+    def __init__(
+        self,
+        params=None,
+        lr=2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        **clip,
+    ):
+        super().__init__(
+            params,
+            {
+                "lr": lr,
+                "betas": betas,
+                "eps": eps,
+                "weight_decay": weight_decay,
+                "momentum_decay": momentum_decay,
+            },
+            **clip,
+        )
+
+    def _check_group(self, group: dict) -> None:
+        group["betas"] = check_betas("NAdam", group["betas"])
+        group["eps"] = check_hyper("NAdam", "eps", group["eps"])
+        group["momentum_decay"] = check_hyper("NAdam", "momentum_decay", group["momentum_decay"])
+
+    def _state_spec(self, param, group):
+        return {
+            "step": ((), np.int64),
+            "mu_product": ((), np.float64),
+            "exp_avg": (param.shape, None),
+            "exp_avg_sq": (param.shape, None),
+        }
+
+    def _init_state(self, param, group):
+        state = super()._init_state(param, group)
+        state["mu_product"] += 1.0
+        return state
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict, lr: float
+    ) -> None:
+        mod = xp(param)
+        b1, b2 = group["betas"]
+        psi = group["momentum_decay"]
+        state["step"] += 1
+        t = int(state["step"])
+        mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+        state["mu_product"] *= mu
+        prod = float(state["mu_product"])
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        d, tmp = self._buffer(param, "t0"), self._buffer(param, "t1")
+        m *= b1
+        mod.multiply(grad, 1.0 - b1, out=tmp)
+        m += tmp
+        v *= b2
+        mod.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp
+        mod.multiply(v, 1.0 / (1.0 - b2**t), out=d)
+        mod.sqrt(d, out=d)
+        d += group["eps"]
+        mod.divide(grad, d, out=tmp)
+        tmp *= lr * (1.0 - mu) / (1.0 - prod)
+        param -= tmp
+        mod.divide(m, d, out=tmp)
+        tmp *= lr * mu_next / (1.0 - prod * mu_next)
+        param -= tmp

@@ -1,0 +1,93 @@
+"""RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import xp
+from .base import Optimizer, check_hyper
+
+
+class RMSprop(Optimizer):
+    """``g = grad + weight_decay * p``; ``rho`` is PyTorch's ``alpha``::
+
+        v = rho v + (1 - rho) g²
+        a = rho a + (1 - rho) g,   d = √(v - a²) + eps      (centered)
+                                   d = √v + eps              (otherwise)
+        b = μ b + g / d,  p -= lr b                          (momentum μ > 0)
+        p -= lr g / d                                        (otherwise)
+
+    PyTorch's rule and defaults (lr=1e-2, rho=0.99, eps=1e-8). Keras puts eps inside the root and
+    folds lr into the momentum buffer; ``optim.get("rmsprop")`` uses Keras's defaults
+    (lr=1e-3, rho=0.9, eps=1e-7) with this rule.
+    """
+
+    def __init__(
+        self,
+        params=None,
+        lr=1e-2,
+        rho: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        **clip,
+    ):
+        super().__init__(
+            params,
+            {
+                "lr": lr,
+                "rho": rho,
+                "eps": eps,
+                "weight_decay": weight_decay,
+                "momentum": momentum,
+                "centered": centered,
+            },
+            **clip,
+        )
+
+    def _check_group(self, group: dict) -> None:
+        group["rho"] = check_hyper("RMSprop", "rho", group["rho"], 0.0, 1.0)
+        group["eps"] = check_hyper("RMSprop", "eps", group["eps"])
+        group["momentum"] = check_hyper("RMSprop", "momentum", group["momentum"])
+        group["centered"] = bool(group["centered"])
+
+    def _state_spec(self, param, group):
+        spec = {"step": ((), np.int64), "square_avg": (param.shape, None)}
+        if group["centered"]:
+            spec["grad_avg"] = (param.shape, None)
+        if group["momentum"] > 0:
+            spec["momentum_buffer"] = (param.shape, None)
+        return spec
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict, lr: float
+    ) -> None:
+        mod = xp(param)
+        rho = group["rho"]
+        state["step"] += 1
+        v, d = state["square_avg"], self._buffer(param, "t0")
+        v *= rho
+        mod.multiply(grad, grad, out=d)
+        d *= 1.0 - rho
+        v += d
+        if group["centered"]:
+            a = state["grad_avg"]
+            a *= rho
+            mod.multiply(grad, 1.0 - rho, out=d)
+            a += d
+            mod.multiply(a, a, out=d)
+            mod.subtract(v, d, out=d)
+            mod.sqrt(d, out=d)
+        else:
+            mod.sqrt(v, out=d)
+        d += group["eps"]
+        mod.divide(grad, d, out=d)
+        if group["momentum"] > 0:
+            b = state["momentum_buffer"]
+            b *= group["momentum"]
+            b += d
+            mod.multiply(b, lr, out=d)
+        else:
+            d *= lr
+        param -= d

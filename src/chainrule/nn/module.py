@@ -39,6 +39,9 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         first = args[0] if args else None
+        sym = first[0] if type(first) in (list, tuple) and first else first
+        if getattr(sym, "_symbolic", False):  # a functional-API Input: record a graph node
+            return sym.call_layer(self, args, kwargs)
         if not self.built:
             self.build(tuple(first.shape) if hasattr(first, "shape") else None)
             self.built = True

@@ -1,0 +1,208 @@
+"""MLP trainers that run one epoch each, for side-by-side timing.
+
+Every contender trains the same fully connected ReLU network (``sizes`` = [in, hidden..., classes])
+with softmax cross-entropy and SGD with momentum (PyTorch's convention: ``v = m·v + g; w -= lr·v``),
+from the same initial weights (:func:`benchmarks.common.init_mlp`), over the same float32 arrays,
+in order (no shuffling), ``batch`` samples per step. ``epoch()`` runs one pass over the data.
+
+Contenders: ``numpy`` (a hand-written loop with preallocated buffers: the floor for any NumPy
+engine), ``torch`` (PyTorch eager), ``sklearn`` (MLPClassifier.partial_fit), ``chainrule-loop`` (the
+low-level API: Tensor ops, ``loss.backward()``, an optimiser step) and ``chainrule-fit``
+(``Model.fit``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import init_mlp
+
+
+class NumpyLoop:
+    """The hand-written floor: forward, softmax cross-entropy, backward and momentum SGD in NumPy.
+
+    Activations, gradients and momentum buffers are allocated once per batch size and reused.
+    """
+
+    name = "numpy"
+
+    def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
+        self.x, self.y, self.batch, self.lr, self.m = x, y, batch, np.float32(lr), np.float32(momentum)
+        self.params = [(w.copy(), b.copy()) for w, b in init_mlp(sizes, seed)]
+        self.vel = [(np.zeros_like(w), np.zeros_like(b)) for w, b in self.params]
+        self.grads = [(np.empty_like(w), np.empty_like(b)) for w, b in self.params]
+        self.tmp = [(np.empty_like(w), np.empty_like(b)) for w, b in self.params]
+        self.sizes = sizes
+        self._bufs = {}
+
+    def _buffers(self, n):
+        if n not in self._bufs:
+            acts = [np.empty((n, s), np.float32) for s in self.sizes[1:]]
+            back = [np.empty((n, s), np.float32) for s in self.sizes[1:-1]]
+            self._bufs[n] = (acts, back, np.empty((n, max(self.sizes[1:])), bool))
+        return self._bufs[n]
+
+    def step(self, xb, yb):
+        n = xb.shape[0]
+        acts, back, mask = self._buffers(n)
+        a = xb
+        last = len(self.params) - 1
+        for i, (w, b) in enumerate(self.params):
+            z = acts[i]
+            np.matmul(a, w, out=z)
+            z += b
+            if i < last:
+                np.maximum(z, 0, out=z)
+            a = z
+        # softmax cross-entropy gradient, in place on the logits: (softmax - onehot) / n
+        g = acts[-1]
+        g -= g.max(axis=1, keepdims=True)
+        np.exp(g, out=g)
+        g /= g.sum(axis=1, keepdims=True)
+        g[np.arange(n), yb] -= 1
+        g *= np.float32(1.0 / n)
+        for i in range(last, -1, -1):
+            w, _ = self.params[i]
+            gw, gb = self.grads[i]
+            a_in = xb if i == 0 else acts[i - 1]
+            np.matmul(a_in.T, g, out=gw)
+            np.sum(g, axis=0, out=gb)
+            if i > 0:
+                gp = back[i - 1]
+                np.matmul(g, w.T, out=gp)
+                mk = mask[:, : gp.shape[1]]
+                np.greater(a_in, 0, out=mk)
+                np.multiply(gp, mk, out=gp)
+                g = gp
+        for (w, b), (vw, vb), (gw, gb), (tw, tb) in zip(self.params, self.vel, self.grads, self.tmp):
+            for p, v, gr, t in ((w, vw, gw, tw), (b, vb, gb, tb)):
+                v *= self.m
+                v += gr
+                np.multiply(v, self.lr, out=t)
+                p -= t
+
+    def epoch(self):
+        x, y, b = self.x, self.y, self.batch
+        for s in range(0, x.shape[0], b):
+            self.step(x[s : s + b], y[s : s + b])
+
+
+class TorchEager:
+    """PyTorch eager: nn.Sequential of Linear/ReLU, CrossEntropyLoss, optim.SGD(momentum)."""
+
+    name = "torch"
+
+    def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
+        import torch
+
+        layers = []
+        for i, (w, b) in enumerate(init_mlp(sizes, seed)):
+            lin = torch.nn.Linear(w.shape[0], w.shape[1])
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(w.T.copy()))
+                lin.bias.copy_(torch.from_numpy(b))
+            layers.append(lin)
+            if i < len(sizes) - 2:
+                layers.append(torch.nn.ReLU())
+        self.torch = torch
+        self.model = torch.nn.Sequential(*layers)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=lr, momentum=momentum)
+        self.loss = torch.nn.CrossEntropyLoss()
+        self.x, self.y, self.batch = torch.from_numpy(x), torch.from_numpy(y), batch
+
+    def epoch(self):
+        x, y, b, model, opt, loss_fn = self.x, self.y, self.batch, self.model, self.opt, self.loss
+        for s in range(0, x.shape[0], b):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x[s : s + b]), y[s : s + b])
+            loss.backward()
+            opt.step()
+
+
+class SklearnMLP:
+    """scikit-learn's MLPClassifier (solver='sgd', plain momentum, no L2), one partial_fit per epoch."""
+
+    name = "sklearn"
+
+    def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
+        from sklearn.neural_network import MLPClassifier
+
+        self.clf = MLPClassifier(
+            hidden_layer_sizes=tuple(sizes[1:-1]), activation="relu", solver="sgd",
+            learning_rate_init=lr, momentum=momentum, nesterovs_momentum=False, alpha=0.0,
+            batch_size=batch, shuffle=False, max_iter=1, random_state=seed,
+        )  # fmt: skip
+        self.x, self.y, self.classes = x, y, np.arange(sizes[-1])
+        self.clf.partial_fit(x[:batch], y[:batch], classes=self.classes)  # builds the layers
+        init = init_mlp(sizes, seed)
+        for (w, b), cw, cb in zip(init, self.clf.coefs_, self.clf.intercepts_):
+            cw[...] = w  # in place: the solver keeps references to these arrays
+            cb[...] = b
+        for v in self.clf._optimizer.velocities:  # forget the building call's step
+            v[...] = 0
+
+    def epoch(self):
+        self.clf.partial_fit(self.x, self.y)
+
+
+class ChainruleLoop:
+    """chainrule's low-level API: fused ``linear`` ops, ``relu``, a loss, ``backward``, an update."""
+
+    name = "chainrule-loop"
+
+    def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
+        import chainrule as cr
+
+        self.cr = cr
+        self.params = []
+        for w, b in init_mlp(sizes, seed):
+            self.params += [cr.Tensor(w, requires_grad=True), cr.Tensor(b, requires_grad=True)]
+        self.vel = [np.zeros_like(p.data) for p in self.params]
+        self.tmp = [np.empty_like(p.data) for p in self.params]
+        self.x, self.y, self.batch = x, y, batch
+        self.lr, self.m = np.float32(lr), np.float32(momentum)
+
+    def step(self, xb, yb):
+        ops = self.cr.ops
+        h = self.cr.Tensor(xb)
+        last = len(self.params) // 2 - 1
+        for i in range(last + 1):
+            h = ops.linear(h, self.params[2 * i], self.params[2 * i + 1])
+            if i < last:
+                h = ops.relu(h)
+        logp = ops.log_softmax(h, axis=1)
+        loss = -logp[np.arange(len(yb)), yb].mean()
+        loss.backward()
+        for p, v, t in zip(self.params, self.vel, self.tmp):
+            v *= self.m
+            v += p.grad
+            np.multiply(v, self.lr, out=t)
+            p.data -= t
+            p.grad = None
+
+    def epoch(self):
+        x, y, b = self.x, self.y, self.batch
+        for s in range(0, x.shape[0], b):
+            self.step(x[s : s + b], y[s : s + b])
+
+
+CONTENDERS = {c.name: c for c in (NumpyLoop, TorchEager, SklearnMLP, ChainruleLoop)}
+_NEEDS = {"torch": "torch", "sklearn": "sklearn"}
+
+
+def available(names: list[str] | None = None) -> dict:
+    """The contenders named (all by default) whose library is installed, in a fixed order.
+
+    An unknown name raises ValueError listing the known ones.
+    """
+    import importlib.util
+
+    names = list(CONTENDERS) if names is None else names
+    unknown = [n for n in names if n not in CONTENDERS]
+    if unknown:
+        raise ValueError(f"unknown contender(s) {unknown}; known: {list(CONTENDERS)}")
+    return {
+        n: CONTENDERS[n]
+        for n in CONTENDERS
+        if n in names and (n not in _NEEDS or importlib.util.find_spec(_NEEDS[n]) is not None)
+    }

@@ -10,7 +10,7 @@ Layers build lazily: ``__call__`` runs ``build(input_shape)`` once, on the first
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -118,7 +118,7 @@ class Module:
                     if isinstance(v, (Parameter, Module)):
                         yield f"{key}.{k}", v
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and every sub-module, depth first, each once."""
         seen = set()
         stack = [(prefix, self)]
@@ -128,10 +128,14 @@ class Module:
                 continue
             seen.add(id(mod))
             yield name, mod
-            subs = [(f"{name}.{k}" if name else k, v) for k, v in mod._children() if isinstance(v, Module)]
+            subs = [
+                (f"{name}.{k}" if name else k, v)
+                for k, v in mod._children()
+                if isinstance(v, Module)
+            ]
             stack.extend(reversed(subs))
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
@@ -169,16 +173,16 @@ class Module:
         return int(sum(p.data.size for p in self.parameters()))
 
     # ------------------------------------------------------------ modes
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         for m in self.modules():
             m.training = mode
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
     # ------------------------------------------------------------ state
-    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Parameter and buffer arrays by dotted name (the arrays themselves, not copies)."""
         state = OrderedDict((k, p.data) for k, p in self.named_parameters())
         state.update(self.named_buffers())

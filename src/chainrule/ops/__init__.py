@@ -22,6 +22,8 @@ from .elementwise import (
     where,
 )
 from .linalg import linear, matmul
+from .loss import binary_cross_entropy_with_logits, softmax_cross_entropy, sparse_softmax_cross_entropy
+from .normalization import batch_norm, layer_norm
 from .reduce import logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
@@ -46,4 +48,6 @@ __all__ = [
     "relu", "reshape", "sigmoid", "sin", "softmax", "softplus", "split", "sqrt", "squeeze", "stack",
     "std", "sub", "sum", "tanh", "transpose", "unsqueeze", "var", "where",
     "hard_sigmoid", "hard_swish", "selu", "silu", "softsign",
+    "batch_norm", "binary_cross_entropy_with_logits", "layer_norm", "softmax_cross_entropy",
+    "sparse_softmax_cross_entropy",
 ]  # fmt: skip

@@ -38,7 +38,9 @@ class SparseSoftmaxCrossEntropy(Function):
     def backward(self, g):
         m = xp(g)
         grad = m.exp(self.logp)  # softmax, a fresh array we may write into
-        m.put_along_axis(grad, self.idx, m.take_along_axis(grad, self.idx, self.axis) - 1, self.axis)
+        m.put_along_axis(
+            grad, self.idx, m.take_along_axis(grad, self.idx, self.axis) - 1, self.axis
+        )
         grad *= m.expand_dims(g, self.axis)
         return grad
 

@@ -29,7 +29,8 @@ class Normalize(Function):
     def forward(self, x, *params, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,
                 has_gamma, has_beta):  # fmt: skip
         xhat = (x - mean) * inv_std
-        self.xhat, self.inv_std, self.stat_axes, self.batch_stats = xhat, inv_std, stat_axes, batch_stats
+        self.xhat, self.inv_std, self.stat_axes = xhat, inv_std, stat_axes
+        self.batch_stats = batch_stats
         self.param_axes, self.has_gamma, self.has_beta = param_axes, has_gamma, has_beta
         gamma = params[0].reshape(param_shape) if has_gamma else None
         self.gamma = gamma
@@ -141,4 +142,3 @@ def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | 
     inv_std = 1 / m.sqrt(var + data.dtype.type(eps))
     param_axes = tuple(range(x.ndim - k))
     return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes)
-

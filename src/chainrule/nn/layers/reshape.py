@@ -1,0 +1,72 @@
+"""Shape-only layers: Flatten ((N, d1, d2, …) → (N, d1·d2·…)) and Reshape ((N, …) → (N, *target))."""
+
+from __future__ import annotations
+
+import math
+
+from .base import Layer, register
+
+
+@register
+class Flatten(Layer):
+    """(N, d1, ..., dk) → (N, d1·…·dk); a 1-D input (N,) becomes (N, 1)."""
+
+    default_name = "flatten"
+    autocast = False
+
+    def forward(self, x):
+        if x.ndim == 0:
+            raise ValueError(f"{self.describe()}: needs a batch axis, got a 0-d tensor")
+        return x.reshape(x.shape[0], -1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        rest = input_shape[1:]
+        return (input_shape[0], None if None in rest else math.prod(rest))
+
+
+@register
+class Reshape(Layer):
+    """(N, ...) → (N, *target_shape); one entry of ``target_shape`` may be −1 (inferred)."""
+
+    default_name = "reshape"
+    autocast = False
+
+    def __init__(self, target_shape, name: str | None = None, dtype="float32"):
+        super().__init__(name=name, dtype=dtype)
+        target = tuple(int(n) for n in target_shape)
+        if sum(n == -1 for n in target) > 1 or any(n < -1 or n == 0 for n in target):
+            raise ValueError(
+                f"{self.describe()}: target_shape needs positive sizes and at most one -1, got {target}"
+            )
+        self.target_shape = target
+
+    def _resolve(self, input_shape: tuple) -> tuple:
+        size = math.prod(input_shape[1:])
+        known = math.prod(n for n in self.target_shape if n != -1)
+        if -1 in self.target_shape:
+            if size % known:
+                raise ValueError(
+                    f"{self.describe()}: cannot reshape {input_shape[1:]} ({size} values per sample) "
+                    f"to {self.target_shape}"
+                )
+            return tuple(size // known if n == -1 else n for n in self.target_shape)
+        if size != known:
+            raise ValueError(
+                f"{self.describe()}: cannot reshape {input_shape[1:]} ({size} values per sample) "
+                f"to {self.target_shape} ({known} values)"
+            )
+        return self.target_shape
+
+    def forward(self, x):
+        if x.ndim == 0:
+            raise ValueError(f"{self.describe()}: needs a batch axis, got a 0-d tensor")
+        return x.reshape((x.shape[0],) + self._resolve(x.shape))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0],) + self._resolve(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+    def extra_repr(self) -> str:
+        return f"{self.name!r}, target_shape={self.target_shape}"

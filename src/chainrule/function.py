@@ -3,15 +3,18 @@
 A :class:`Function` subclass implements ``forward(*arrays) -> array`` and ``backward(grad) -> one
 gradient per input`` over raw arrays. ``Function.apply`` runs the forward pass on tensors and, when a
 gradient will be needed, records the node on the output. :func:`run_backward` walks the recorded graph
-in reverse topological order, without recursion.
+by decreasing creation order (a topological order), without recursion.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+from heapq import heappop, heappush
 
 import numpy as np
 
+from .backend import xp
 from .tensor import Tensor
 
 
@@ -83,11 +86,17 @@ class Function:
     (plus keyword parameters) and keeps on ``self`` only what ``backward`` needs. ``backward``
     receives the gradient of the output and returns one gradient per input (a tuple, or a bare array
     when there is a single input); ``None`` stands for "no gradient".
+
+    Each recorded node carries ``seq``, a number that grows with every recorded op: a node's inputs
+    were always made before it, so visiting nodes by decreasing ``seq`` is a topological order.
     """
 
     parents: tuple = ()
     needs_input_grad: tuple = ()
     freed: bool = False
+    seq: int = 0
+    #: the output tensor, set only when it asked to keep its gradient (``Tensor.retain_grad``)
+    retained = None
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -106,56 +115,34 @@ class Function:
             for t in inputs:
                 if t.requires_grad:
                     fn.parents = inputs
-                    fn.needs_input_grad = tuple(p.requires_grad for p in inputs)
+                    fn.needs_input_grad = tuple([p.requires_grad for p in inputs])
+                    fn.seq = next(_sequence)
                     return Tensor._wrap(out, True, fn)
         return Tensor._wrap(out, False, None)
 
     def release(self) -> None:
         """Drop the arrays saved for backward (keeps the links, so a reuse is detected)."""
-        parents = self.parents
+        parents, seq = self.parents, self.seq
         self.__dict__.clear()
-        self.parents = parents
-        self.freed = True
+        self.parents, self.seq, self.freed = parents, seq, True
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
 
-def _topological_order(root: Tensor) -> list:
-    """Tensors reachable from ``root`` that require grad, inputs before outputs (iterative DFS)."""
-    order = []
-    visited = set()
-    stack = [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        key = id(t)
-        if key in visited:
-            continue
-        visited.add(key)
-        stack.append((t, True))
-        fn = t._fn
-        if fn is not None:
-            for p in fn.parents:
-                if p.requires_grad and id(p) not in visited:
-                    stack.append((p, False))
-    return order
+_sequence = itertools.count(1)
 
 
-def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
-    """Backpropagate from ``root``: accumulate d(root)/d(leaf) into every leaf's ``.grad``.
+def _accumulate(t: Tensor, g) -> None:
+    """Add ``g`` into ``t.grad``. The stored array is always the tensor's own (never a view of a
+    gradient that other tensors, or the caller, also hold), so in-place updates of ``.grad`` are safe."""
+    if t.grad is None:
+        t.grad = np.array(g) if isinstance(t.data, np.ndarray) else g.copy()
+    else:
+        t.grad = t.grad + g
 
-    ``grad`` is the gradient of some scalar with respect to ``root`` (defaults to 1 for a
-    single-element root). Gradients meeting at a tensor used several times are summed. Unless
-    ``retain_graph`` is true, each node's saved arrays are released once used.
-    """
-    if not root.requires_grad:
-        raise RuntimeError(
-            "backward: this tensor does not require grad and has no graph "
-            "(was it computed under no_grad(), or from inputs that do not require grad?)"
-        )
+
+def _initial_grad(root: Tensor, grad):
     data = root.data
     if grad is None:
         if data.size != 1:
@@ -163,41 +150,61 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 f"backward: grad can be implied only for a single-element tensor; this one has "
                 f"shape {data.shape}. Pass grad= with that shape, or reduce first (e.g. .sum())."
             )
-        grad = np.ones_like(data)
-    else:
-        grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=data.dtype)
-        if grad.shape != data.shape:
-            raise ValueError(
-                f"backward: grad has shape {grad.shape} but the tensor has shape {data.shape}"
-            )
+        return xp(data).ones_like(data)
+    grad = grad.data if isinstance(grad, Tensor) else grad
+    grad = xp(data).asarray(grad, dtype=data.dtype)
+    if grad.shape != data.shape:
+        raise ValueError(f"backward: grad has shape {grad.shape} but the tensor has shape {data.shape}")
+    return grad
 
-    grads = {id(root): grad}
-    for t in reversed(_topological_order(root)):
-        g = grads.pop(id(t), None)
-        if g is None:
-            continue
-        fn = t._fn
-        if fn is None or t._retains_grad:
-            if isinstance(g, np.generic):
-                g = np.asarray(g)
-            t.grad = g if t.grad is None else t.grad + g
-        if fn is None:
-            continue
+
+def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
+    """Backpropagate from ``root``: accumulate d(root)/d(leaf) into every leaf's ``.grad``.
+
+    ``grad`` is the gradient of some scalar with respect to ``root`` (defaults to 1 for a
+    single-element root). Nodes are visited by decreasing ``seq`` from a heap, which discovers the
+    graph and orders it in one pass without recursion; gradients meeting at a tensor used several
+    times are summed before its node runs. Unless ``retain_graph`` is true, each node's saved arrays
+    are released once used.
+    """
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no graph "
+            "(was it computed under no_grad(), or from inputs that do not require grad?)"
+        )
+    grad = _initial_grad(root, grad)
+    fn = root._fn
+    if fn is None:
+        _accumulate(root, grad)
+        return
+    pending = {fn: grad}  # node -> gradient of its output, summed over its consumers
+    heap = [(-fn.seq, fn)]
+    while heap:
+        fn = heappop(heap)[1]
+        g = pending.pop(fn)
         if fn.freed:
             raise RuntimeError(
                 f"backward: trying to backpropagate through {type(fn).__name__} a second time, but "
                 "its saved arrays were freed after the first backward. Call backward(retain_graph="
                 "True) the first time if you need to backpropagate through the graph twice."
             )
+        if fn.retained is not None:
+            _accumulate(fn.retained, g)
         in_grads = fn.backward(g)
-        parents = fn.parents
-        if len(parents) == 1 and not isinstance(in_grads, tuple):
+        if type(in_grads) is not tuple:
             in_grads = (in_grads,)
-        for p, pg in zip(parents, in_grads):
+        for p, pg in zip(fn.parents, in_grads):
             if pg is None or not p.requires_grad:
                 continue
-            key = id(p)
-            prev = grads.get(key)
-            grads[key] = pg if prev is None else prev + pg
+            pfn = p._fn
+            if pfn is None:
+                _accumulate(p, pg)
+                continue
+            prev = pending.get(pfn)
+            if prev is None:
+                pending[pfn] = pg
+                heappush(heap, (-pfn.seq, pfn))
+            else:
+                pending[pfn] = prev + pg
         if not retain_graph:
             fn.release()

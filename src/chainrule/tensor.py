@@ -5,8 +5,8 @@ gradients flow to it, and ``_fn`` is the :class:`~chainrule.function.Function` n
 (None for leaves and for results computed under ``no_grad()``). Every method that computes something
 delegates to an op in :mod:`chainrule.ops`; this file holds no derivative.
 
-Gradient arrays may share memory with each other (``a + b`` hands the same array to both inputs):
-treat ``.grad`` as read-only and replace it rather than write into it.
+Each leaf's ``.grad`` is an array of its own (backward copies the gradient in the first time and
+adds to it afterwards), so optimisers may update it in place.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Tensor:
     floating-point tensors can require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_fn", "_retains_grad", "__weakref__", "__dict__")
+    __slots__ = ("data", "grad", "requires_grad", "_fn", "__weakref__", "__dict__")
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -56,7 +56,6 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._fn = None
-        self._retains_grad = False
 
     @staticmethod
     def _wrap(data, requires_grad: bool = False, fn=None) -> "Tensor":
@@ -66,7 +65,6 @@ class Tensor:
         t.grad = None
         t.requires_grad = requires_grad
         t._fn = fn
-        t._retains_grad = False
         return t
 
     # ----------------------------------------------------------------- properties
@@ -117,8 +115,9 @@ class Tensor:
         run_backward(self, grad, retain_graph)
 
     def retain_grad(self) -> "Tensor":
-        """Keep ``.grad`` on this non-leaf tensor during backward."""
-        self._retains_grad = True
+        """Keep ``.grad`` on this non-leaf tensor during backward (leaves always keep theirs)."""
+        if self._fn is not None:
+            self._fn.retained = self
         return self
 
     def detach(self) -> "Tensor":

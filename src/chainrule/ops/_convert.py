@@ -25,9 +25,24 @@ def ensure_tensor(value, like: Tensor | None = None) -> Tensor:
     return Tensor._wrap(_to_array(value))
 
 
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """Mixed integer/bool and floating operands: the integer side takes the floating dtype (as in
+    PyTorch), so an int64 tensor never turns a float32 computation into float64."""
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka in "fc" and kb in "biu":
+        return a, Tensor._wrap(b.data.astype(a.data.dtype))
+    if kb in "fc" and ka in "biu":
+        return Tensor._wrap(a.data.astype(b.data.dtype)), b
+    return a, b
+
+
 def operands(a, b) -> tuple[Tensor, Tensor]:
     """Both operands of a binary op as tensors; a scalar side adopts the tensor side's dtype."""
     if isinstance(a, Tensor):
-        return a, ensure_tensor(b, a)
-    b = ensure_tensor(b)
-    return ensure_tensor(a, b), b
+        b = ensure_tensor(b, a)
+    else:
+        b = ensure_tensor(b)
+        a = ensure_tensor(a, b)
+    if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+        return _promote(a, b)
+    return a, b

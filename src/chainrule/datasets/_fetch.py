@@ -22,6 +22,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,8 +163,8 @@ def _download(dataset: str, spec: RemoteFile, roots: list[Path]) -> Path:
             f"{dataset}: file {spec.name!r} not found (looked in {looked}) and downloads are "
             f"disabled by CHAINRULE_OFFLINE. {_how_to_get(dataset, spec, roots)}"
         )
-    target_dir = cache_root() / dataset
-    target = target_dir / spec.name
+    target = cache_root() / dataset / spec.name
+    target_dir = target.parent
     target_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         dir=target_dir, prefix=f".{Path(spec.name).name}.", suffix=".part"
@@ -206,7 +207,14 @@ def _extract_member(archive: Path, spec: RemoteFile, dataset: str, roots: list[P
                         raise KeyError(spec.member)
                     with src:
                         _copy_to(src, member_tmp)
-        except (tarfile.TarError, zipfile.BadZipFile, KeyError, EOFError, OSError) as exc:
+        except (
+            tarfile.TarError,
+            zipfile.BadZipFile,
+            zlib.error,
+            KeyError,
+            EOFError,
+            OSError,
+        ) as exc:
             raise CorruptFileError(
                 f"{dataset}: the archive downloaded from {spec.url} is truncated or corrupt, or lacks "
                 f"{spec.member!r} ({type(exc).__name__}: {exc}). {_how_to_get(dataset, spec, roots)}"

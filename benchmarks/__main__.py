@@ -30,7 +30,9 @@ def _int_list(text: str) -> list[int]:
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
     return values
@@ -40,7 +42,9 @@ def _rows(text: str) -> list[str]:
     rows = [r.strip() for r in text.split(",") if r.strip()]
     bad = [r for r in rows if r not in ROWS]
     if bad or not rows:
-        raise argparse.ArgumentTypeError(f"unknown row(s) {bad or text!r}; choose from {','.join(ROWS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown row(s) {bad or text!r}; choose from {','.join(ROWS)}"
+        )
     return rows
 
 
@@ -48,7 +52,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     from .common import machine_cores
 
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    p.add_argument("--rows", type=_rows, default=list(ROWS), help=f"comma list from {','.join(ROWS)}")
+    p.add_argument(
+        "--rows", type=_rows, default=list(ROWS), help=f"comma list from {','.join(ROWS)}"
+    )
     p.add_argument("--batch-sizes", type=_int_list, default=[32, 128, 1024])
     p.add_argument("--repeats", type=int, default=7, help="interleaved timed repeats (median)")
     p.add_argument("--samples", type=int, default=16384, help="samples per epoch")
@@ -56,8 +62,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--contenders", default=None, help="comma list (default: all installed)")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--plots", default=os.path.join("benchmarks", "out"), help="folder for PNGs")
-    p.add_argument("--settle", type=float, default=0.25,
-                   help="seconds to sleep before each timed call (lets idle thread pools park)")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0.25,
+        help="seconds to sleep before each timed call (lets idle thread pools park)",
+    )
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of every row")
     args = p.parse_args(argv)
     if args.repeats < 1 or args.samples < 1 or args.threads < 1:
@@ -76,7 +86,9 @@ def machine_info(threads: int) -> dict:
     cpu = platform.processor()
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu
+            )
     except OSError:
         pass
     info = {"cores": os.cpu_count(), "threads": threads, "cpu": cpu, "python": platform.python_version(),
@@ -112,7 +124,11 @@ def _print_mlp(mlp: dict, samples: int, repeats: int) -> None:
             ratio_rows.append([f"{ours} / {other}"] + [
                 mlp[b][ours]["samples_per_s"] / mlp[b][other]["samples_per_s"] for b in batches])  # fmt: skip
     if ratio_rows:
-        print(format_table(["ratio (higher: chainrule faster)"] + [f"batch {b}" for b in batches], ratio_rows))
+        print(
+            format_table(
+                ["ratio (higher: chainrule faster)"] + [f"batch {b}" for b in batches], ratio_rows
+            )
+        )
 
 
 def _print_gflops(mlp: dict, gemm: dict) -> None:
@@ -140,7 +156,9 @@ def _print_gflops(mlp: dict, gemm: dict) -> None:
 def _print_memory(mem: dict, batch: int, samples: int) -> None:
     from .common import format_table
 
-    print(f"\nPeak RSS of MLP training (batch {batch}, {samples} samples, 2 epochs), one process each")
+    print(
+        f"\nPeak RSS of MLP training (batch {batch}, {samples} samples, 2 epochs), one process each"
+    )
     rows = [[n, r.get("peak_mb"), r.get("baseline_mb"),
              r["peak_mb"] - r["baseline_mb"] if "peak_mb" in r else r.get("error")]
             for n, r in mem.items()]  # fmt: skip
@@ -149,9 +167,8 @@ def _print_memory(mem: dict, batch: int, samples: int) -> None:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    from .common import pin_threads
-
     from . import common
+    from .common import pin_threads
 
     common.SETTLE = args.settle
     pinned = pin_threads(args.threads)
@@ -180,7 +197,11 @@ def main(argv=None) -> dict:
 
         ov = run_overhead(repeats=args.repeats, chain=200 if args.quick else 2000)
         report["overhead"] = ov
-        torch_part = f", PyTorch {ov['torch_us']:.2f} us/op, ratio {ov['ratio']:.2f}" if ov["torch_us"] else ""
+        torch_part = (
+            f", PyTorch {ov['torch_us']:.2f} us/op, ratio {ov['ratio']:.2f}"
+            if ov["torch_us"]
+            else ""
+        )
         print(f"\nAutograd overhead per elementwise op (forward + backward): chainrule "
               f"{ov['chainrule_us']:.2f} us/op{torch_part}")  # fmt: skip
     if "memory" in args.rows:
@@ -201,7 +222,9 @@ def main(argv=None) -> dict:
 
         ours = [n for n in names if n in available()][:1] + ["torch"]
         kw = {"batches": [32, 128], "widths": [64, 128], "depths": [1, 2]} if args.quick else {}
-        curves = run_scaling(args.samples, max(3, args.repeats // 2), [n for n in ours if n in available()], **kw)
+        curves = run_scaling(
+            args.samples, max(3, args.repeats // 2), [n for n in ours if n in available()], **kw
+        )
         report["scaling"] = {k: {str(v): t for v, t in pts.items()} for k, pts in curves.items()}
         paths = save_plots(curves, args.plots, args.samples)
         print(f"\nScaling curves written: {', '.join(paths)}")

@@ -8,10 +8,11 @@ settings; only the benchmark process does.
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def init_mlp(sizes: list[int], seed: int = 0) -> list[tuple[np.ndarray, np.ndarr
     """One weight (in, out) and bias (out,) per layer, float32, He-uniform: the shared init scheme."""
     rng = np.random.default_rng(seed)
     params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         bound = np.sqrt(6.0 / fan_in)
         w = rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(np.float32)
         params.append((w, np.zeros(fan_out, dtype=np.float32)))
@@ -116,9 +117,17 @@ def format_table(headers: list[str], rows: list[list]) -> str:
         return "-" if v is None else str(v)
 
     body = [[cell(v) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))
+    widths = [
+        max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(headers)
+    ]
+    line = "  ".join(
+        h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))
+    )
     out = [line, "-" * len(line)]
     for r in body:
-        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        out.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+            )
+        )
     return "\n".join(out)

@@ -27,7 +27,13 @@ class NumpyLoop:
     name = "numpy"
 
     def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
-        self.x, self.y, self.batch, self.lr, self.m = x, y, batch, np.float32(lr), np.float32(momentum)
+        self.x, self.y, self.batch, self.lr, self.m = (
+            x,
+            y,
+            batch,
+            np.float32(lr),
+            np.float32(momentum),
+        )
         self.params = [(w.copy(), b.copy()) for w, b in init_mlp(sizes, seed)]
         self.vel = [(np.zeros_like(w), np.zeros_like(b)) for w, b in self.params]
         self.grads = [(np.empty_like(w), np.empty_like(b)) for w, b in self.params]
@@ -74,7 +80,9 @@ class NumpyLoop:
                 np.greater(a_in, 0, out=mk)
                 np.multiply(gp, mk, out=gp)
                 g = gp
-        for (w, b), (vw, vb), (gw, gb), (tw, tb) in zip(self.params, self.vel, self.grads, self.tmp):
+        for (w, b), (vw, vb), (gw, gb), (tw, tb) in zip(
+            self.params, self.vel, self.grads, self.tmp
+        ):
             for p, v, gr, t in ((w, vw, gw, tw), (b, vb, gb, tb)):
                 v *= self.m
                 v += gr
@@ -146,39 +154,35 @@ class SklearnMLP:
 
 
 class ChainruleLoop:
-    """chainrule's low-level API: fused ``linear`` ops, ``relu``, a loss, ``backward``, an update."""
+    """chainrule's low-level API: ``ops.linear``, ``ops.relu``, the fused sparse softmax
+    cross-entropy, ``loss.backward()`` and ``optim.SGD(momentum=...)``."""
 
     name = "chainrule-loop"
 
     def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
         import chainrule as cr
+        from chainrule.optim import SGD
 
-        self.cr = cr
+        self.ops = cr.ops
+        self.Tensor = cr.Tensor
         self.params = []
         for w, b in init_mlp(sizes, seed):
             self.params += [cr.Tensor(w, requires_grad=True), cr.Tensor(b, requires_grad=True)]
-        self.vel = [np.zeros_like(p.data) for p in self.params]
-        self.tmp = [np.empty_like(p.data) for p in self.params]
+        self.opt = SGD(self.params, lr=lr, momentum=momentum)
         self.x, self.y, self.batch = x, y, batch
-        self.lr, self.m = np.float32(lr), np.float32(momentum)
 
     def step(self, xb, yb):
-        ops = self.cr.ops
-        h = self.cr.Tensor(xb)
-        last = len(self.params) // 2 - 1
+        ops, params = self.ops, self.params
+        h = self.Tensor(xb)
+        last = len(params) // 2 - 1
         for i in range(last + 1):
-            h = ops.linear(h, self.params[2 * i], self.params[2 * i + 1])
+            h = ops.linear(h, params[2 * i], params[2 * i + 1])
             if i < last:
                 h = ops.relu(h)
-        logp = ops.log_softmax(h, axis=1)
-        loss = -logp[np.arange(len(yb)), yb].mean()
+        loss = ops.sparse_softmax_cross_entropy(h, yb).mean()
+        self.opt.zero_grad()
         loss.backward()
-        for p, v, t in zip(self.params, self.vel, self.tmp):
-            v *= self.m
-            v += p.grad
-            np.multiply(v, self.lr, out=t)
-            p.data -= t
-            p.grad = None
+        self.opt.step()
 
     def epoch(self):
         x, y, b = self.x, self.y, self.batch

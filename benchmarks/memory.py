@@ -59,7 +59,9 @@ def _child(argv=None) -> None:
     print(json.dumps({"contender": args.contender, "baseline_mb": baseline, "peak_mb": _peak_mb()}))
 
 
-def run_memory(contenders: list[str], batch: int, samples: int, threads: int, epochs: int = 2) -> dict:
+def run_memory(
+    contenders: list[str], batch: int, samples: int, threads: int, epochs: int = 2
+) -> dict:
     """Run each contender in its own process; returns ``{name: {"baseline_mb", "peak_mb"}}``.
 
     A child that fails reports ``{"error": last line of its stderr}`` instead.
@@ -71,7 +73,7 @@ def run_memory(contenders: list[str], batch: int, samples: int, threads: int, ep
     for name in contenders:
         cmd = [sys.executable, "-m", "benchmarks.memory", name, "--batch", str(batch),
                "--samples", str(samples), "--threads", str(threads), "--epochs", str(epochs)]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root, check=False)
         if proc.returncode != 0:
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             results[name] = {"error": tail}

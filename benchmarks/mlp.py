@@ -8,6 +8,8 @@ Training FLOPs per epoch are counted as 6·N·Σ(in·out) (forward 2, backward 4
 
 from __future__ import annotations
 
+import itertools
+
 from .common import interleaved, mnist_shaped
 from .contenders import available
 
@@ -16,7 +18,7 @@ MLP_SIZES = [784, 512, 512, 10]
 
 def training_flops(sizes: list[int], samples: int) -> float:
     """6·N·Σ(in·out): the multiply-adds of forward (2) and backward (4) over the weight matrices."""
-    return 6.0 * samples * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return 6.0 * samples * sum(a * b for a, b in itertools.pairwise(sizes))
 
 
 def run_mlp(

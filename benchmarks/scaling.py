@@ -47,11 +47,13 @@ def save_plots(curves: dict, folder: str, samples: int) -> list[str]:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as err:
-        raise ImportError(
-            "the scaling plots need matplotlib: pip install chainrule[plot]"
-        ) from err
+        raise ImportError("the scaling plots need matplotlib: pip install chainrule[plot]") from err
     os.makedirs(folder, exist_ok=True)
-    labels = {"batch": "batch size", "width": "hidden width (2 layers)", "depth": "hidden layers of 512"}
+    labels = {
+        "batch": "batch size",
+        "width": "hidden width (2 layers)",
+        "depth": "hidden layers of 512",
+    }
     paths = []
     for key, points in curves.items():
         fig, ax = plt.subplots(figsize=(5, 3.5))

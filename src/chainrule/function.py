@@ -50,13 +50,13 @@ class _SetGrad:
         return wrapper
 
 
-class no_grad(_SetGrad):  # noqa: N801 - named like torch.no_grad
+class no_grad(_SetGrad):
     """Context (or decorator) in which results record no graph: inference and weight updates."""
 
     mode = False
 
 
-class enable_grad(_SetGrad):  # noqa: N801
+class enable_grad(_SetGrad):
     """Context (or decorator) that turns recording back on inside a ``no_grad`` block."""
 
     mode = True
@@ -92,7 +92,7 @@ class Function:
     """
 
     parents: tuple = ()
-    needs_input_grad: tuple = ()
+    needs_input_grad: list[bool] | tuple = ()  # per input: does it require grad?
     freed: bool = False
     seq: int = 0
     #: the output tensor, set only when it asked to keep its gradient (``Tensor.retain_grad``)
@@ -112,19 +112,19 @@ class Function:
         if isinstance(out, np.generic):
             out = np.asarray(out)
         if _GradMode.enabled:
-            for t in inputs:
-                if t.requires_grad:
-                    fn.parents = inputs
-                    fn.needs_input_grad = tuple([p.requires_grad for p in inputs])
-                    fn.seq = next(_sequence)
-                    return Tensor._wrap(out, True, fn)
+            needs = [t.requires_grad for t in inputs]
+            if True in needs:
+                fn.parents = inputs
+                fn.needs_input_grad = needs
+                fn.seq = next(_sequence)
+                return Tensor._wrap(out, True, fn)
         return Tensor._wrap(out, False, None)
 
     def release(self) -> None:
-        """Drop the arrays saved for backward (keeps the links, so a reuse is detected)."""
-        parents, seq = self.parents, self.seq
+        """Drop everything saved for backward, inputs included; ``freed`` marks the node, so a second
+        backward through it stops here with a clear error (it never needs the links past it)."""
         self.__dict__.clear()
-        self.parents, self.seq, self.freed = parents, seq, True
+        self.freed = True
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -42,7 +42,7 @@ class Tensor:
     floating-point tensors can require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_fn", "__weakref__", "__dict__")
+    __slots__ = ("__dict__", "__weakref__", "_fn", "data", "grad", "requires_grad")
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -58,7 +58,7 @@ class Tensor:
         self._fn = None
 
     @staticmethod
-    def _wrap(data, requires_grad: bool = False, fn=None) -> "Tensor":
+    def _wrap(data, requires_grad: bool = False, fn=None) -> Tensor:
         """Fast constructor for op results: no conversion, no checks."""
         t = object.__new__(Tensor)
         t.data = data
@@ -85,7 +85,7 @@ class Tensor:
         return self.data.size
 
     @property
-    def T(self) -> "Tensor":  # noqa: N802 - NumPy's name
+    def T(self) -> Tensor:
         return _ops.transpose(self)
 
     @property
@@ -114,17 +114,17 @@ class Tensor:
         """
         run_backward(self, grad, retain_graph)
 
-    def retain_grad(self) -> "Tensor":
+    def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor during backward (leaves always keep theirs)."""
         if self._fn is not None:
             self._fn.retained = self
         return self
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory)."""
         return Tensor._wrap(self.data, False, None)
 
-    def requires_grad_(self, flag: bool = True) -> "Tensor":
+    def requires_grad_(self, flag: bool = True) -> Tensor:
         if flag and self.data.dtype.kind not in "fc":
             raise ValueError(f"Tensor: only floating-point tensors can require grad; got {self.dtype}")
         self.requires_grad = flag
@@ -151,13 +151,13 @@ class Tensor:
     def tolist(self):
         return to_numpy(self.data).tolist()
 
-    def astype(self, dtype) -> "Tensor":
+    def astype(self, dtype) -> Tensor:
         return _ops.astype(self, dtype)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return _ops.astype(self, np.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return _ops.astype(self, np.float64)
 
     # ----------------------------------------------------------------- operators
@@ -270,7 +270,7 @@ class Tensor:
     def minimum(self, other):
         return _ops.minimum(self, other)
 
-    def clip(self, min=None, max=None):  # noqa: A002 - NumPy's names
+    def clip(self, min=None, max=None):
         return _ops.clip(self, min, max)
 
     clamp = clip
@@ -352,5 +352,5 @@ class Tensor:
 
 
 # Bound at the bottom: these modules import Tensor themselves.
-from .function import run_backward  # noqa: E402
-from . import ops as _ops  # noqa: E402
+from . import ops as _ops
+from .function import run_backward

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from oracle_harness import Pos
 
 import chainrule.functional as F
-
-from oracle_harness import Pos
 
 CASES = []
 

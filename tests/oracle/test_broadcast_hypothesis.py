@@ -5,9 +5,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
+from oracle_harness import Pos, check
 
 import chainrule.functional as F
-from oracle_harness import Pos, check
 
 BINARY = {
     "add": (F.add, torch.add, False),

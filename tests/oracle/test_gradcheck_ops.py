@@ -6,10 +6,10 @@ the oracle, since a central difference straddling a kink measures the average of
 
 import numpy as np
 import pytest
-
-import chainrule as cr
 from op_cases import CASES
 from oracle_harness import make_array
+
+import chainrule as cr
 
 SMOOTH = [c for c in CASES if c.values[3]]
 

@@ -5,7 +5,6 @@ float64 to ~1e-10 relative, float32 to ~1e-5 (see ``oracle_harness.TOLERANCES``)
 
 import numpy as np
 import pytest
-
 from op_cases import CASES
 from oracle_harness import check
 

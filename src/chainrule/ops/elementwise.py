@@ -253,7 +253,7 @@ def neg(a) -> Tensor:
     return Neg.apply(ensure_tensor(a))
 
 
-def pow(a, b) -> Tensor:  # noqa: A001 - mirrors the builtin
+def pow(a, b) -> Tensor:
     """``a ** b``; a Python-number exponent takes the cheaper constant-exponent path."""
     if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
         return PowScalar.apply(a, p=b)
@@ -272,7 +272,7 @@ def sqrt(a) -> Tensor:
     return Sqrt.apply(ensure_tensor(a))
 
 
-def abs(a) -> Tensor:  # noqa: A001
+def abs(a) -> Tensor:
     return Abs.apply(ensure_tensor(a))
 
 
@@ -292,7 +292,7 @@ def minimum(a, b) -> Tensor:
     return Minimum.apply(*operands(a, b))
 
 
-def clip(a, min=None, max=None) -> Tensor:  # noqa: A002
+def clip(a, min=None, max=None) -> Tensor:
     """Limit values to [min, max]; either bound may be None."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")

@@ -135,7 +135,7 @@ class LogSumExp(Function):
         return g * xp(g).exp(self.a - self.out_k)
 
 
-def sum(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def sum(a, axis=None, keepdims: bool = False) -> Tensor:
     return Sum.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
 
 
@@ -143,11 +143,11 @@ def mean(a, axis=None, keepdims: bool = False) -> Tensor:
     return Mean.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
 
 
-def max(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def max(a, axis=None, keepdims: bool = False) -> Tensor:
     return Max.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
 
 
-def min(a, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def min(a, axis=None, keepdims: bool = False) -> Tensor:
     return Min.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
 
 

@@ -95,7 +95,7 @@ def check_labels(labels, num_classes: int, op: str) -> np.ndarray:
     if arr.dtype.kind == "f":
         if not np.all(np.mod(arr, 1) == 0):
             bad = arr[np.mod(arr, 1) != 0].flat[0]
-            raise ValueError(f"{op}: labels must be integer class indices, got {bad!r}")
+            raise ValueError(f"{op}: labels must be integer class indices, got {float(bad)}")
     elif arr.dtype.kind not in "iub":
         raise TypeError(f"{op}: labels must be integers, got dtype {arr.dtype}")
     arr = arr.astype(np.int64, copy=False)

@@ -15,8 +15,9 @@ def _pair(dtype=np.float32, scale=3.0):
     gen = chainrule.random.get_generator()
     grads = [np.asarray(scale * gen.standard_normal(s), dtype) for s in [(4, 3), (7,), ()]]
     ours = [Parameter(np.zeros(g.shape, dtype)) for g in grads]
-    theirs = [torch.zeros(g.shape, dtype=torch.from_numpy(g).dtype, requires_grad=True)
-              for g in grads]
+    theirs = [
+        torch.zeros(g.shape, dtype=torch.from_numpy(g).dtype, requires_grad=True) for g in grads
+    ]
     for p, tp, g in zip(ours, theirs, grads):
         p.grad, tp.grad = g, torch.from_numpy(g.copy())
     return grads, ours, theirs
@@ -55,10 +56,14 @@ def test_optimizer_clip_options_against_numpy_reference():
     flat = np.concatenate([g.ravel() for g in grads])
     cases = {
         "clipvalue": ({"clipvalue": 0.7}, [np.clip(g, -0.7, 0.7) for g in grads]),
-        "clipnorm": ({"clipnorm": 1.0},  # each gradient on its own (Keras)
-                     [g * min(1.0, 1.0 / np.linalg.norm(g)) for g in grads]),
-        "global_clipnorm": ({"global_clipnorm": 2.0},
-                            [g * 2.0 / np.linalg.norm(flat) for g in grads]),
+        "clipnorm": (
+            {"clipnorm": 1.0},  # each gradient on its own (Keras)
+            [g * min(1.0, 1.0 / np.linalg.norm(g)) for g in grads],
+        ),
+        "global_clipnorm": (
+            {"global_clipnorm": 2.0},
+            [g * 2.0 / np.linalg.norm(flat) for g in grads],
+        ),
     }
     for name, (kw, expected) in cases.items():
         params = [Parameter(np.zeros(g.shape)) for g in grads]
@@ -74,7 +79,7 @@ def test_optimizer_clip_options_against_numpy_reference():
 def test_clipping_then_weight_decay_order():
     """Clipping applies to the raw gradient; the L2 term is added afterwards (as with torch's
     clip_grad_value_ followed by an optimizer with weight_decay)."""
-    grads, ours, theirs = _pair(np.float64)
+    _, ours, theirs = _pair(np.float64)
     for p, tp in zip(ours, theirs):
         p.data[...] = 2.0
         with torch.no_grad():

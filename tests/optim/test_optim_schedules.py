@@ -29,37 +29,49 @@ def torch_lrs(make_scheduler, n=N, base=BASE):
 
 
 PAIRS = [
-    (optim.StepDecay(BASE, step_size=7, gamma=0.3),
-     lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.3)),
-    (optim.ExponentialDecay(BASE, decay_rate=0.9),
-     lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)),
-    (optim.CosineDecay(BASE, decay_steps=20, alpha=0.1),
-     lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20, eta_min=0.1 * BASE)),
-    (optim.PolynomialDecay(BASE, decay_steps=12, end_lr=0.0, power=2.0),
-     lambda o: torch.optim.lr_scheduler.PolynomialLR(o, total_iters=12, power=2.0)),
+    (
+        optim.StepDecay(BASE, step_size=7, gamma=0.3),
+        lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.3),
+    ),
+    (
+        optim.ExponentialDecay(BASE, decay_rate=0.9),
+        lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9),
+    ),
+    (
+        optim.CosineDecay(BASE, decay_steps=20, alpha=0.1),
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20, eta_min=0.1 * BASE),
+    ),
+    (
+        optim.PolynomialDecay(BASE, decay_steps=12, end_lr=0.0, power=2.0),
+        lambda o: torch.optim.lr_scheduler.PolynomialLR(o, total_iters=12, power=2.0),
+    ),
 ]
 
 
-@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: type(p[0]).__name__ if isinstance(p, tuple)
-                         else str(p))
+@pytest.mark.parametrize(
+    "pair", PAIRS, ids=lambda p: type(p[0]).__name__ if isinstance(p, tuple) else str(p)
+)
 def test_schedule_matches_torch(pair):
     ours, make = pair
     n = 21 if isinstance(ours, optim.CosineDecay) else N  # torch's cosine keeps cycling after T_max
-    np.testing.assert_allclose([ours(k) for k in range(n)], torch_lrs(make, n), rtol=1e-9,
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        [ours(k) for k in range(n)], torch_lrs(make, n), rtol=1e-9, atol=1e-15
+    )
 
 
 def test_cosine_warmup_matches_torch_linear_then_cosine():
-    ours = optim.CosineDecay(BASE, decay_steps=15, alpha=0.0, warmup_steps=5,
-                             warmup_start_lr=0.01 * BASE)
+    ours = optim.CosineDecay(
+        BASE, decay_steps=15, alpha=0.0, warmup_steps=5, warmup_start_lr=0.01 * BASE
+    )
 
     def make(o):
         warm = torch.optim.lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=5)
         cos = torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=15)
         return torch.optim.lr_scheduler.SequentialLR(o, [warm, cos], milestones=[5])
 
-    np.testing.assert_allclose([ours(k) for k in range(21)], torch_lrs(make, 21), rtol=1e-9,
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        [ours(k) for k in range(21)], torch_lrs(make, 21), rtol=1e-9, atol=1e-15
+    )
     assert ours(100) == pytest.approx(0.0, abs=1e-15)  # stays at alpha * lr after decay_steps
 
 
@@ -106,15 +118,18 @@ def test_setting_lr_replaces_schedule_and_keeps_float32():
     assert p.data.dtype == np.float32 and opt.learning_rate == 0.01
 
 
-@pytest.mark.parametrize("bad, match", [
-    (lambda: optim.StepDecay(0.1, step_size=0), "step_size"),
-    (lambda: optim.ExponentialDecay(0.1, decay_rate=-1.0), "decay_rate"),
-    (lambda: optim.CosineDecay(0.1, decay_steps=10, alpha=2.0), "alpha"),
-    (lambda: optim.CosineDecay(-0.1, decay_steps=10), "initial_lr"),
-    (lambda: optim.PolynomialDecay(0.1, decay_steps=1.5), "decay_steps"),
-    (lambda: optim.LambdaSchedule(3.0), "callable"),
-    (lambda: deserialize_lr({"class_name": "Nope", "config": {}}), "Nope"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda: optim.StepDecay(0.1, step_size=0), "step_size"),
+        (lambda: optim.ExponentialDecay(0.1, decay_rate=-1.0), "decay_rate"),
+        (lambda: optim.CosineDecay(0.1, decay_steps=10, alpha=2.0), "alpha"),
+        (lambda: optim.CosineDecay(-0.1, decay_steps=10), "initial_lr"),
+        (lambda: optim.PolynomialDecay(0.1, decay_steps=1.5), "decay_steps"),
+        (lambda: optim.LambdaSchedule(3.0), "callable"),
+        (lambda: deserialize_lr({"class_name": "Nope", "config": {}}), "Nope"),
+    ],
+)
 def test_bad_schedule_arguments(bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
         bad()

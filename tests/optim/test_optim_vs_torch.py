@@ -14,43 +14,115 @@ STEPS = 10
 # (id, our class, our kwargs, torch class, torch kwargs)
 CASES = [
     ("sgd", optim.SGD, {"lr": 0.1}, torch.optim.SGD, {"lr": 0.1}),
-    ("sgd-wd", optim.SGD, {"lr": 0.1, "weight_decay": 0.05}, torch.optim.SGD,
-     {"lr": 0.1, "weight_decay": 0.05}),
-    ("sgd-momentum", optim.SGD, {"lr": 0.05, "momentum": 0.9}, torch.optim.SGD,
-     {"lr": 0.05, "momentum": 0.9}),
-    ("sgd-dampening", optim.SGD, {"lr": 0.05, "momentum": 0.8, "dampening": 0.3},
-     torch.optim.SGD, {"lr": 0.05, "momentum": 0.8, "dampening": 0.3}),
-    ("sgd-nesterov-wd", optim.SGD,
-     {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}, torch.optim.SGD,
-     {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
-    ("adagrad", optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
-     torch.optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}),
-    ("adagrad-wd", optim.Adagrad, {"lr": 0.1, "weight_decay": 0.1}, torch.optim.Adagrad,
-     {"lr": 0.1, "weight_decay": 0.1}),
-    ("rmsprop", optim.RMSprop, {"lr": 0.01, "rho": 0.9}, torch.optim.RMSprop,
-     {"lr": 0.01, "alpha": 0.9}),
-    ("rmsprop-momentum-centered-wd", optim.RMSprop,
-     {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.01}, torch.optim.RMSprop,
-     {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.01}),
-    ("rmsprop-centered", optim.RMSprop, {"lr": 0.01, "centered": True}, torch.optim.RMSprop,
-     {"lr": 0.01, "centered": True}),
+    (
+        "sgd-wd",
+        optim.SGD,
+        {"lr": 0.1, "weight_decay": 0.05},
+        torch.optim.SGD,
+        {"lr": 0.1, "weight_decay": 0.05},
+    ),
+    (
+        "sgd-momentum",
+        optim.SGD,
+        {"lr": 0.05, "momentum": 0.9},
+        torch.optim.SGD,
+        {"lr": 0.05, "momentum": 0.9},
+    ),
+    (
+        "sgd-dampening",
+        optim.SGD,
+        {"lr": 0.05, "momentum": 0.8, "dampening": 0.3},
+        torch.optim.SGD,
+        {"lr": 0.05, "momentum": 0.8, "dampening": 0.3},
+    ),
+    (
+        "sgd-nesterov-wd",
+        optim.SGD,
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+        torch.optim.SGD,
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+    ),
+    (
+        "adagrad",
+        optim.Adagrad,
+        {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
+        torch.optim.Adagrad,
+        {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1},
+    ),
+    (
+        "adagrad-wd",
+        optim.Adagrad,
+        {"lr": 0.1, "weight_decay": 0.1},
+        torch.optim.Adagrad,
+        {"lr": 0.1, "weight_decay": 0.1},
+    ),
+    (
+        "rmsprop",
+        optim.RMSprop,
+        {"lr": 0.01, "rho": 0.9},
+        torch.optim.RMSprop,
+        {"lr": 0.01, "alpha": 0.9},
+    ),
+    (
+        "rmsprop-momentum-centered-wd",
+        optim.RMSprop,
+        {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.01},
+        torch.optim.RMSprop,
+        {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.01},
+    ),
+    (
+        "rmsprop-centered",
+        optim.RMSprop,
+        {"lr": 0.01, "centered": True},
+        torch.optim.RMSprop,
+        {"lr": 0.01, "centered": True},
+    ),
     ("adam", optim.Adam, {"lr": 0.01}, torch.optim.Adam, {"lr": 0.01}),
-    ("adam-amsgrad-wd", optim.Adam,
-     {"lr": 0.01, "betas": (0.8, 0.99), "amsgrad": True, "weight_decay": 0.1},
-     torch.optim.Adam, {"lr": 0.01, "betas": (0.8, 0.99), "amsgrad": True, "weight_decay": 0.1}),
-    ("adamw", optim.AdamW, {"lr": 0.01, "weight_decay": 0.1}, torch.optim.AdamW,
-     {"lr": 0.01, "weight_decay": 0.1}),
-    ("adamw-amsgrad", optim.AdamW, {"lr": 0.01, "amsgrad": True}, torch.optim.AdamW,
-     {"lr": 0.01, "amsgrad": True}),
+    (
+        "adam-amsgrad-wd",
+        optim.Adam,
+        {"lr": 0.01, "betas": (0.8, 0.99), "amsgrad": True, "weight_decay": 0.1},
+        torch.optim.Adam,
+        {"lr": 0.01, "betas": (0.8, 0.99), "amsgrad": True, "weight_decay": 0.1},
+    ),
+    (
+        "adamw",
+        optim.AdamW,
+        {"lr": 0.01, "weight_decay": 0.1},
+        torch.optim.AdamW,
+        {"lr": 0.01, "weight_decay": 0.1},
+    ),
+    (
+        "adamw-amsgrad",
+        optim.AdamW,
+        {"lr": 0.01, "amsgrad": True},
+        torch.optim.AdamW,
+        {"lr": 0.01, "amsgrad": True},
+    ),
     ("adadelta", optim.Adadelta, {"lr": 1.0}, torch.optim.Adadelta, {"lr": 1.0}),
-    ("adadelta-wd", optim.Adadelta, {"lr": 0.5, "rho": 0.95, "weight_decay": 0.1},
-     torch.optim.Adadelta, {"lr": 0.5, "rho": 0.95, "weight_decay": 0.1}),
+    (
+        "adadelta-wd",
+        optim.Adadelta,
+        {"lr": 0.5, "rho": 0.95, "weight_decay": 0.1},
+        torch.optim.Adadelta,
+        {"lr": 0.5, "rho": 0.95, "weight_decay": 0.1},
+    ),
     ("adamax", optim.Adamax, {"lr": 0.01}, torch.optim.Adamax, {"lr": 0.01}),
-    ("adamax-wd", optim.Adamax, {"lr": 0.01, "betas": (0.5, 0.9), "weight_decay": 0.1},
-     torch.optim.Adamax, {"lr": 0.01, "betas": (0.5, 0.9), "weight_decay": 0.1}),
+    (
+        "adamax-wd",
+        optim.Adamax,
+        {"lr": 0.01, "betas": (0.5, 0.9), "weight_decay": 0.1},
+        torch.optim.Adamax,
+        {"lr": 0.01, "betas": (0.5, 0.9), "weight_decay": 0.1},
+    ),
     ("nadam", optim.NAdam, {"lr": 0.01}, torch.optim.NAdam, {"lr": 0.01}),
-    ("nadam-wd", optim.NAdam, {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01},
-     torch.optim.NAdam, {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01}),
+    (
+        "nadam-wd",
+        optim.NAdam,
+        {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01},
+        torch.optim.NAdam,
+        {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01},
+    ),
 ]
 
 TOL = {np.float32: {"rtol": 2e-5, "atol": 2e-6}, np.float64: {"rtol": 1e-12, "atol": 1e-13}}
@@ -97,8 +169,9 @@ def test_matches_torch(case, dtype):
         np.testing.assert_allclose(p.data, tp.detach().numpy(), **TOL[dtype])
 
 
-@pytest.mark.parametrize("case", [CASES[4], CASES[11], CASES[15], CASES[19]],
-                         ids=["sgd", "adam", "adadelta", "nadam"])
+@pytest.mark.parametrize(
+    "case", [CASES[4], CASES[11], CASES[15], CASES[19]], ids=["sgd", "adam", "adadelta", "nadam"]
+)
 def test_missing_gradients_skip_like_torch(case):
     """A parameter without a gradient is left alone and its step count does not advance."""
     _, ours_cls, ours_kw, torch_cls, torch_kw = case
@@ -112,11 +185,16 @@ def test_param_groups_match_torch():
     init, grads = _draws(np.float32)
     ours = [Parameter(a.copy()) for a in init]
     theirs = [torch.tensor(a.copy(), requires_grad=True) for a in init]
-    opt = optim.Adam([{"params": ours[:2]}, {"params": ours[2:], "lr": 0.1, "amsgrad": True}],
-                     lr=0.01, weight_decay=0.01)
-    topt = torch.optim.Adam([{"params": theirs[:2]},
-                             {"params": theirs[2:], "lr": 0.1, "amsgrad": True}],
-                            lr=0.01, weight_decay=0.01)
+    opt = optim.Adam(
+        [{"params": ours[:2]}, {"params": ours[2:], "lr": 0.1, "amsgrad": True}],
+        lr=0.01,
+        weight_decay=0.01,
+    )
+    topt = torch.optim.Adam(
+        [{"params": theirs[:2]}, {"params": theirs[2:], "lr": 0.1, "amsgrad": True}],
+        lr=0.01,
+        weight_decay=0.01,
+    )
     for step_grads in grads:
         for p, tp, g in zip(ours, theirs, step_grads):
             p.grad, tp.grad = g, torch.from_numpy(g.copy())

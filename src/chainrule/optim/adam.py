@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from ..backend import xp
-from .base import Optimizer, check_betas, check_hyper
+from ._checks import check_betas, check_hyper
+from .base import Optimizer
 
 
 class Adam(Optimizer):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from .base import Optimizer, check_betas, check_hyper
+from ._checks import check_betas, check_hyper
+from .base import Optimizer
 
 
 class Adamax(Optimizer):

@@ -7,12 +7,7 @@ gradient, clips and L2-decays the gradient into a scratch buffer (never into ``p
 shared), then calls the subclass's ``update(param, grad, state, group, lr)``, which changes
 ``param`` (the parameter's ``.data`` array) in place.
 
-``state_dict()`` layout (arrays and JSON-able values kept apart)::
-
-    {"config": {...},            # get_config(): JSON-able hyper-parameters (lr may be a schedule)
-     "param_groups": [{"params": [0, 1], "lr": ..., ...}, ...],   # JSON-able, flat param indices
-     "iterations": int,
-     "state": {param_index: {buffer_name: ndarray}}}            # only arrays (steps are 0-d int64)
+Saving and restoring (``get_config``, ``state_dict`` ...) live in :mod:`.serialization`.
 """
 
 from __future__ import annotations
@@ -25,41 +20,18 @@ import numpy as np
 
 from ..backend import xp
 from ..tensor import Tensor
+from ._checks import check_betas, check_hyper
 from .clip import global_grad_norm
-from .schedules import LambdaSchedule, LearningRateSchedule, deserialize_lr, serialize_lr
+from .schedules import LambdaSchedule, LearningRateSchedule
+from .serialization import SerializationMixin
+
+__all__ = ["Optimizer", "check_betas", "check_hyper"]
 
 #: scratch slot holding the clipped / L2-decayed gradient; updates use other slots.
 _GRAD_SLOT = "grad"
 
 
-def check_hyper(
-    opt: str, name: str, value, low: float = 0.0, high: float = math.inf, high_open: bool = False
-) -> float:
-    """Validate a scalar hyper-parameter and return it as a Python float (never an upcasting
-    np.float64). Raises a ValueError naming the optimiser, the parameter and the value."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{opt}: {name} must be a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    too_high = value >= high if high_open else value > high
-    if not math.isfinite(value) or value < low or too_high:
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{opt}: {name} must be in [{low}, {high}{bracket}, got {value}")
-    return value
-
-
-def check_betas(opt: str, betas) -> tuple[float, float]:
-    """Validate ``betas=(beta1, beta2)``, each in [0, 1)."""
-    try:
-        b1, b2 = betas
-    except (TypeError, ValueError):
-        raise ValueError(f"{opt}: betas must be a pair (beta1, beta2), got {betas!r}") from None
-    return (
-        check_hyper(opt, "betas[0]", b1, 0.0, 1.0, high_open=True),
-        check_hyper(opt, "betas[1]", b2, 0.0, 1.0, high_open=True),
-    )
-
-
-class Optimizer:
+class Optimizer(SerializationMixin):
     """Base class. Subclasses set ``defaults`` (hyper-parameter name -> value) in ``__init__`` by
     calling ``super().__init__(params, defaults, ...)`` and implement :meth:`update`,
     :meth:`_state_spec` and :meth:`_check_group`.
@@ -315,131 +287,6 @@ class Optimizer:
                 self.update(param, self._prepared_grad(param, grad, group, scale), state, group, lr)
         self.iterations += 1
         return loss
-
-    # ------------------------------------------------------------------ (de)serialisation
-    def get_config(self) -> dict[str, Any]:
-        """JSON-able hyper-parameters (the defaults; per-group values are in state_dict)."""
-        cfg = {"name": type(self).__name__}
-        for k, v in self.defaults.items():
-            cfg[k] = serialize_lr(v) if k == "lr" else (list(v) if isinstance(v, tuple) else v)
-        cfg.update(
-            clipnorm=self.clipnorm, clipvalue=self.clipvalue, global_clipnorm=self.global_clipnorm
-        )
-        return cfg
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], params=None) -> Optimizer:
-        """Rebuild from :meth:`get_config` output (``params`` may be attached later)."""
-        cfg = {k: v for k, v in config.items() if k != "name"}
-        if "lr" in cfg:
-            cfg["lr"] = deserialize_lr(cfg["lr"])
-        if "betas" in cfg:
-            cfg["betas"] = tuple(cfg["betas"])
-        return cls(params, **cfg)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to resume exactly (layout in the module docstring). Arrays are copies."""
-        groups, index = [], 0
-        for g in self.param_groups:
-            n = len(g["params"])
-            entry = {
-                k: (serialize_lr(v) if k == "lr" else list(v) if isinstance(v, tuple) else v)
-                for k, v in g.items()
-                if k != "params"
-            }
-            entry["params"] = list(range(index, index + n))
-            groups.append(entry)
-            index += n
-        state = {
-            i: {k: v.copy() for k, v in s.items()}
-            for i, s in enumerate(self._state)
-            if s is not None
-        }
-        return {
-            "config": self.get_config(),
-            "param_groups": groups,
-            "iterations": int(self.iterations),
-            "state": state,
-        }
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore hyper-parameters, step count and buffers. Everything is checked (keys, param
-        counts, buffer names and shapes) before anything changes; raises ValueError otherwise."""
-        name = type(self).__name__
-        missing = {"param_groups", "iterations", "state"} - set(state_dict)
-        if missing:
-            raise ValueError(f"{name}.load_state_dict: missing key(s) {sorted(missing)}")
-        saved_name = state_dict.get("config", {}).get("name", name)
-        if saved_name != name:
-            raise ValueError(f"{name}.load_state_dict: state was saved by {saved_name}")
-        saved_groups = state_dict["param_groups"]
-        if len(saved_groups) != len(self.param_groups):
-            raise ValueError(
-                f"{name}.load_state_dict: {len(saved_groups)} param groups saved, "
-                f"optimizer has {len(self.param_groups)}"
-            )
-        new_groups = []
-        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if len(saved.get("params", ())) != len(group["params"]):
-                raise ValueError(
-                    f"{name}.load_state_dict: group {gi} saved with "
-                    f"{len(saved.get('params', ()))} parameters, has "
-                    f"{len(group['params'])}"
-                )
-            opts = {k: v for k, v in saved.items() if k != "params"}
-            if set(opts) != set(self.defaults):
-                raise ValueError(
-                    f"{name}.load_state_dict: group {gi} options {sorted(opts)} do "
-                    f"not match {sorted(self.defaults)}"
-                )
-            opts["lr"] = self._restored_lr(opts["lr"], group["lr"])
-            if "betas" in opts:
-                opts["betas"] = tuple(opts["betas"])
-            new_groups.append(self._validated(opts))
-        new_state: list[dict | None] = [None] * len(self._params)
-        owner = []  # the (restored) group of each parameter, by flat index
-        for opts, group in zip(new_groups, self.param_groups):
-            owner += [opts] * len(group["params"])
-        for key, bufs in state_dict["state"].items():
-            i = int(key)
-            if not 0 <= i < len(self._params):
-                raise ValueError(
-                    f"{name}.load_state_dict: state for parameter {i}, but the "
-                    f"optimizer has {len(self._params)}"
-                )
-            param = self._params[i].data
-            spec = self._state_spec(param, owner[i])
-            if set(bufs) != set(spec):
-                raise ValueError(
-                    f"{name}.load_state_dict: parameter {i} state has buffers "
-                    f"{sorted(bufs)}, expected {sorted(spec)}"
-                )
-            loaded = {}
-            for k, (shape, dt) in spec.items():
-                arr = bufs[k]
-                if tuple(np.shape(arr)) != tuple(shape):
-                    raise ValueError(
-                        f"{name}.load_state_dict: parameter {i} buffer '{k}' has "
-                        f"shape {tuple(np.shape(arr))}, expected {tuple(shape)}"
-                    )
-                dtype = param.dtype if dt is None else dt
-                loaded[k] = xp(param).array(arr, dtype=dtype, copy=True)
-            new_state[i] = loaded
-        for group, opts in zip(self.param_groups, new_groups):
-            group.update(opts)
-        self._state = new_state
-        self.iterations = int(state_dict["iterations"])
-
-    def _restored_lr(self, saved, current):
-        """A saved lr: a float, or a schedule config. A schedule that cannot be rebuilt from its
-        config (a lambda) keeps the current one when the configs agree."""
-        if (
-            isinstance(current, LearningRateSchedule)
-            and isinstance(saved, dict)
-            and saved == serialize_lr(current)
-        ):
-            return current
-        return deserialize_lr(saved)
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())

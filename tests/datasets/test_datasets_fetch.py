@@ -196,7 +196,7 @@ def test_download_extracts_members_from_tarball(data_dir, tmp_path, monkeypatch)
     ]
     monkeypatch.setattr(text_sets, "_RT", specs)
     x, y = datasets.load_rt_polarity(test_size=None, data_dir=tmp_path / "empty")
-    assert len(x) == 10_662
+    assert len(x) == 10_662 and y.sum() == 5_331
     cached = tmp_path / "cache" / "chainrule" / "datasets" / "rt-polarity"
     assert sorted(p.name for p in cached.iterdir()) == ["rt-polarity.neg", "rt-polarity.pos"]
 

@@ -99,6 +99,7 @@ def test_rt_polarity_counts_and_encoding(data_dir):
     (x_tr, y_tr), (x_te, y_te) = datasets.load_rt_polarity(test_size=0.1, data_dir=data_dir)
     assert len(x_tr) + len(x_te) == 10_662
     assert np.bincount(y_te).tolist() == [533, 533]
+    assert np.bincount(y_tr).tolist() == [4_798, 4_798]
     assert sorted(np.concatenate([x_tr, x_te]).tolist()) == sorted(x.tolist())
 
 

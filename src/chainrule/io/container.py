@@ -134,7 +134,7 @@ def encode_tensors(arrays: dict[str, np.ndarray], metadata: dict[str, str] | Non
     from .safetensors_ import st_numpy
 
     st = st_numpy()
-    ready = {k: np.ascontiguousarray(np.asarray(v)) for k, v in arrays.items()}
+    ready = {k: np.asarray(v, order="C") for k, v in arrays.items()}
     return st.save(ready, metadata=metadata)
 
 

@@ -1,0 +1,85 @@
+"""Built-in run configurations for ``chainrule train PRESET`` (same schema as a TOML config).
+
+Presets that need layers chainrule does not have yet (convolutions, recurrent layers) are listed in
+:data:`PLANNED` with the reason; asking for one gives a clear error instead of a substitute model.
+"""
+
+from __future__ import annotations
+
+import copy
+
+DEFAULT_PRESET = "digits-mlp"
+
+PRESETS: dict[str, dict] = {
+    # scikit-learn's bundled 8x8 digits (1,797 images): no download, trains in seconds.
+    "digits-mlp": {
+        "name": "digits-mlp",
+        "seed": 0,
+        "epochs": 30,
+        "batch_size": 32,
+        "data": {"name": "digits", "validation_split": 0.1},
+        "model": {
+            "layers": [
+                {"type": "Dense", "units": 128, "activation": "relu"},
+                {"type": "Dense", "units": 10},
+            ]
+        },
+        "optimizer": {"name": "adam", "lr": 0.001},
+        "loss": "sparse_categorical_crossentropy",
+        "metrics": ["accuracy"],
+        "checkpoint": {"save_freq": 20},
+    },
+    # MNIST 28x28 digits from CHAINRULE_DATA (or the dataset cache).
+    "mnist-mlp": {
+        "name": "mnist-mlp",
+        "seed": 0,
+        "epochs": 5,
+        "batch_size": 128,
+        "data": {"name": "mnist", "validation_split": 0.1},
+        "model": {
+            "layers": [
+                {"type": "Dense", "units": 256, "activation": "relu"},
+                {"type": "Dense", "units": 128, "activation": "relu"},
+                {"type": "Dense", "units": 10},
+            ]
+        },
+        "optimizer": {"name": "adam", "lr": 0.001},
+        "loss": "sparse_categorical_crossentropy",
+        "metrics": ["accuracy"],
+        "checkpoint": {"save_freq": 100},
+    },
+    # Fashion-MNIST 28x28 clothing images.
+    "fashion-mlp": {
+        "name": "fashion-mlp",
+        "seed": 0,
+        "epochs": 10,
+        "batch_size": 128,
+        "data": {"name": "fashion-mnist", "validation_split": 0.1},
+        "model": {
+            "layers": [
+                {"type": "Dense", "units": 256, "activation": "relu"},
+                {"type": "Dense", "units": 128, "activation": "relu"},
+                {"type": "Dense", "units": 10},
+            ]
+        },
+        "optimizer": {"name": "adam", "lr": 0.001},
+        "loss": "sparse_categorical_crossentropy",
+        "metrics": ["accuracy"],
+        "checkpoint": {"save_freq": 100},
+    },
+}
+
+PLANNED: dict[str, str] = {
+    "mnist-cnn": "needs convolution and pooling layers (Conv2D, MaxPool2D), not in chainrule yet",
+    "fashion-cnn": "needs convolution and pooling layers (Conv2D, MaxPool2D), not in chainrule yet",
+    "shakespeare-char": "needs recurrent layers (LSTM/GRU) and Embedding, not in chainrule yet",
+}
+
+
+def get_preset(name: str) -> dict:
+    """A deep copy of preset ``name``; a ValueError lists the available ones otherwise."""
+    if name in PRESETS:
+        return copy.deepcopy(PRESETS[name])
+    if name in PLANNED:
+        raise ValueError(f"preset '{name}' is not available yet: it {PLANNED[name]}")
+    raise ValueError(f"unknown preset '{name}'; available presets: {', '.join(PRESETS)}")

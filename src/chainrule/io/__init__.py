@@ -1,0 +1,14 @@
+"""Saving and loading: atomic files, model files (zip of JSON + safetensors), checkpoints that resume
+training exactly, and PyTorch weight export. No pickle anywhere. See docs/model-format.md.
+"""
+
+from .atomic import atomic_open, atomic_write_bytes, atomic_write_text, atomic_write_with
+from .container import ModelFileError
+from .model_file import describe_model_file, load_model, save_model
+from .torch_interop import export_torch_state_dict, save_torch_weights
+
+__all__ = [
+    "ModelFileError", "atomic_open", "atomic_write_bytes", "atomic_write_text",
+    "atomic_write_with", "describe_model_file", "export_torch_state_dict", "load_model",
+    "save_model", "save_torch_weights",
+]  # fmt: skip

@@ -1,0 +1,257 @@
+"""Model files: bit-identical round trips for every layer type, and every broken/malicious file case."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import chainrule
+from chainrule.io import ModelFileError, load_model, save_model
+from chainrule.nn import layers as L
+
+
+def _x(shape, dtype=np.float32):
+    return chainrule.get_generator().normal(size=shape).astype(dtype)
+
+
+def _trained_bn(bn_model, x):
+    """Run a training-mode pass so BatchNorm buffers differ from their initial values."""
+    bn_model.train()
+    bn_model(x)
+    bn_model.eval()
+    return bn_model
+
+
+# name -> (factory, input shape). Every registered layer class must appear (checked below).
+CASES = {
+    "Dense": (lambda: L.Sequential([L.Dense(5, activation="tanh"), L.Dense(3)]), (4, 6)),
+    "Activation": (lambda: L.Sequential([L.Dense(5), L.Activation("relu")]), (4, 6)),
+    "Dropout": (lambda: L.Sequential([L.Dense(5), L.Dropout(0.3), L.Dense(2)]), (4, 6)),
+    "BatchNorm": (lambda: L.Sequential([L.Dense(5), L.BatchNorm(), L.Dense(2)]), (8, 6)),
+    "LayerNorm": (lambda: L.Sequential([L.Dense(5), L.LayerNorm(), L.Dense(2)]), (4, 6)),
+    "Flatten": (lambda: L.Sequential([L.Flatten(), L.Dense(3)]), (4, 2, 3)),
+    "Reshape": (lambda: L.Sequential([L.Reshape((3, 2)), L.Flatten(), L.Dense(2)]), (4, 6)),
+    "Residual": (lambda: L.Sequential([L.Residual(L.Dense(6)), L.Dense(2)]), (4, 6)),
+    "Sequential": (lambda: L.Sequential([L.Sequential([L.Dense(4)]), L.Dense(2)]), (4, 6)),
+}
+ALIASES = {"Linear", "BatchNormalization", "LayerNormalization"}
+
+
+def test_every_registered_layer_has_a_round_trip_case():
+    uncovered = set(L.LAYERS) - ALIASES - set(CASES)
+    assert not uncovered, f"add save/load round-trip cases for {sorted(uncovered)}"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_round_trip_is_bit_identical(name, tmp_path):
+    factory, shape = CASES[name]
+    model = factory()
+    x = _x(shape)
+    _trained_bn(model, x)
+    expected = model(x).data
+    path = save_model(model, tmp_path / "m.zip")
+    loaded = load_model(path)
+    got = loaded(x).data
+    assert got.dtype == expected.dtype == np.float32
+    assert np.array_equal(got, expected)
+    for (k1, a), (k2, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert k1 == k2 and a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_float64_model_stays_float64(tmp_path):
+    model = L.Sequential([L.Dense(3, dtype="float64"), L.Dense(2, dtype="float64")])
+    x = _x((2, 4), np.float64)
+    expected = model(x).data
+    loaded = load_model(save_model(model, tmp_path / "m.zip"))
+    assert loaded(x).data.dtype == np.float64
+    assert np.array_equal(loaded(x).data, expected)
+
+
+# ----------------------------------------------------------------------------- broken files
+@pytest.fixture
+def saved(tmp_path):
+    model = L.Sequential([L.Dense(4, activation="relu"), L.Dense(3)])
+    model(_x((2, 5)))
+    return save_model(model, tmp_path / "good.zip")
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _rewrite(src, dst, **replace):
+    members = _members(src)
+    members.update(replace)
+    with zipfile.ZipFile(dst, "w") as zf:
+        for name, data in members.items():
+            if data is not None:
+                zf.writestr(name, data)
+    return dst
+
+
+def _edit_config(saved, dst, edit):
+    config = json.loads(_members(saved)["config.json"])
+    edit(config)
+    return _rewrite(saved, dst, **{"config.json": json.dumps(config).encode()})
+
+
+class _Trap:
+    """Unpickling this creates a file: proof that code ran."""
+
+    marker = None
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_weights_holding_a_pickle_are_rejected_and_execute_nothing(saved, tmp_path):
+    trap = _Trap()
+    trap.marker = tmp_path / "pwned"
+    payload = pickle.dumps({"layers.0.kernel": trap})
+    bad = _rewrite(saved, tmp_path / "bad.zip", **{"model.safetensors": payload})
+    with pytest.raises(ModelFileError, match="model.safetensors.*not a valid safetensors"):
+        load_model(bad)
+    assert not trap.marker.exists()
+
+
+def test_unknown_layer_name(saved, tmp_path):
+    def edit(c):
+        c["model"]["config"]["layers"][1]["class_name"] = "os.system"
+
+    bad = _edit_config(saved, tmp_path / "bad.zip", edit)
+    with pytest.raises(ModelFileError, match=r"layers\[1\].*unknown layer class 'os.system'"):
+        load_model(bad)
+
+
+def test_unknown_model_class(saved, tmp_path):
+    bad = _edit_config(saved, tmp_path / "b.zip", lambda c: c["model"].update(class_name="Evil"))
+    with pytest.raises(ModelFileError, match="unknown layer class 'Evil'"):
+        load_model(bad)
+
+
+@pytest.mark.parametrize(
+    "edit, pattern",
+    [
+        (lambda c: c["model"]["config"]["layers"][0]["config"].update(units=-3), "units"),
+        (lambda c: c["model"]["config"]["layers"][0]["config"].update(units="8"), "units"),
+        (lambda c: c["model"]["config"]["layers"][0]["config"].update(evil=1), "evil"),
+        (lambda c: c["model"]["config"]["layers"][0]["config"].update(activation="nope"), "nope"),
+        (lambda c: c.update(format_version=99), "format_version 99"),
+        (lambda c: c.update(format="zip"), "format"),
+        (lambda c: c.update(input_shape="big"), "input_shape"),
+    ],
+)
+def test_tampered_config(saved, tmp_path, edit, pattern):
+    bad = _edit_config(saved, tmp_path / "bad.zip", edit)
+    with pytest.raises(ModelFileError, match=pattern):
+        load_model(bad)
+
+
+def test_config_that_is_not_json(saved, tmp_path):
+    bad = _rewrite(saved, tmp_path / "bad.zip", **{"config.json": b"{not json"})
+    with pytest.raises(ModelFileError, match="invalid JSON"):
+        load_model(bad)
+
+
+def test_mismatched_tensor_shape_names_the_tensor(saved, tmp_path):
+    import safetensors.numpy as st
+
+    weights = st.load(_members(saved)["model.safetensors"])
+    weights["layers.1.kernel"] = np.zeros((4, 7), np.float32)
+    bad = _rewrite(saved, tmp_path / "bad.zip", **{"model.safetensors": st.save(weights)})
+    with pytest.raises(ModelFileError, match=r"'layers.1.kernel' has shape \(4, 7\).*\(4, 3\)"):
+        load_model(bad)
+
+
+def test_mismatched_dtype_and_missing_tensor(saved, tmp_path):
+    import safetensors.numpy as st
+
+    weights = st.load(_members(saved)["model.safetensors"])
+    weights["layers.0.bias"] = weights["layers.0.bias"].astype(np.float64)
+    bad = _rewrite(saved, tmp_path / "bad.zip", **{"model.safetensors": st.save(weights)})
+    with pytest.raises(ModelFileError, match="'layers.0.bias' has dtype float64"):
+        load_model(bad)
+    del weights["layers.0.bias"]
+    bad = _rewrite(saved, tmp_path / "bad2.zip", **{"model.safetensors": st.save(weights)})
+    with pytest.raises(ModelFileError, match=r"missing \['layers.0.bias'\]"):
+        load_model(bad)
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
+def test_truncated_archive(saved, tmp_path, keep):
+    data = saved.read_bytes()
+    bad = tmp_path / "cut.zip"
+    bad.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ModelFileError, match="truncated|corrupted"):
+        load_model(bad)
+
+
+def test_corrupted_member_bytes(saved, tmp_path):
+    data = bytearray(saved.read_bytes())
+    at = data.find(b"layers.0.kernel")  # inside the stored safetensors header
+    data[at : at + 6] = b"XXXXXX"
+    bad = tmp_path / "flip.zip"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="corrupted|CRC|truncated"):
+        load_model(bad)
+
+
+@pytest.mark.parametrize("name", ["../escape.json", "/abs/config.json", "run.py", "dir/config.json"])
+def test_unexpected_members_are_rejected(saved, tmp_path, name):
+    bad = _rewrite(saved, tmp_path / "bad.zip", **{name: b"print('hi')"})
+    with pytest.raises(ModelFileError, match="unexpected member"):
+        load_model(bad)
+
+
+def test_missing_member_and_not_a_zip(saved, tmp_path):
+    bad = _rewrite(saved, tmp_path / "bad.zip", **{"model.safetensors": None})
+    with pytest.raises(ModelFileError, match="missing member"):
+        load_model(bad)
+    plain = tmp_path / "plain.zip"
+    plain.write_bytes(pickle.dumps([1, 2, 3]))
+    with pytest.raises(ModelFileError, match="not a chainrule file"):
+        load_model(plain)
+    with pytest.raises(ModelFileError, match="no such file"):
+        load_model(tmp_path / "absent.zip")
+
+
+def test_duplicate_member_is_rejected(saved, tmp_path):
+    members = _members(saved)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        with pytest.warns(UserWarning):
+            zf.writestr("config.json", members["config.json"])
+    bad = tmp_path / "dup.zip"
+    bad.write_bytes(buf.getvalue())
+    with pytest.raises(ModelFileError, match="more than once"):
+        load_model(bad)
+
+
+def test_save_is_atomic_when_the_write_fails_midway(saved, tmp_path, monkeypatch):
+    before = saved.read_bytes()
+    model = L.Sequential([L.Dense(2)])
+    model(_x((1, 3)))
+    real = zipfile.ZipFile.writestr
+    calls = []
+
+    def flaky(self, info, data, *a, **k):
+        calls.append(info)
+        if len(calls) == 2:  # the first member is already in the temporary file
+            raise OSError("disk full")
+        return real(self, info, data, *a, **k)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        save_model(model, saved)
+    monkeypatch.undo()
+    assert saved.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["good.zip"]  # no temporary file left
+    assert load_model(saved) is not None

@@ -202,7 +202,9 @@ def test_corrupted_member_bytes(saved, tmp_path):
         load_model(bad)
 
 
-@pytest.mark.parametrize("name", ["../escape.json", "/abs/config.json", "run.py", "dir/config.json"])
+@pytest.mark.parametrize(
+    "name", ["../escape.json", "/abs/config.json", "run.py", "dir/config.json"]
+)
 def test_unexpected_members_are_rejected(saved, tmp_path, name):
     bad = _rewrite(saved, tmp_path / "bad.zip", **{name: b"print('hi')"})
     with pytest.raises(ModelFileError, match="unexpected member"):

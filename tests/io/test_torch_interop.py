@@ -74,7 +74,12 @@ def test_mapping_transposes_dense_kernels_and_renames():
     sd = export_torch_state_dict(model)
     assert np.array_equal(sd["layers.0.weight"], model.layers[0].kernel.data.T)
     assert sd["layers.0.weight"].flags["C_CONTIGUOUS"]
-    assert set(sd) >= {"layers.1.weight", "layers.1.bias", "layers.1.running_mean", "layers.1.running_var"}
+    assert set(sd) >= {
+        "layers.1.weight",
+        "layers.1.bias",
+        "layers.1.running_mean",
+        "layers.1.running_var",
+    }
     assert sd["layers.1.num_batches_tracked"].shape == ()
     bare = export_torch_state_dict(model, strip_prefix="layers.")
     assert "0.weight" in bare and "2.bias" in bare

@@ -208,7 +208,7 @@ def validate(raw: dict, src: ConfigSource) -> dict:
         opt = cfg["optimizer"] = {"name": opt}
     _table(src, ("optimizer",), opt)
     if "name" not in opt:
-        raise src.error(("optimizer", "name"), "missing (e.g. name = \"adam\")")
+        raise src.error(("optimizer", "name"), 'missing (e.g. name = "adam")')
     _str(src, ("optimizer", "name"), opt["name"])
     for key, value in opt.items():
         if key != "name" and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -248,7 +248,9 @@ def to_toml(cfg: dict) -> str:
         raise TypeError(f"to_toml: cannot render {type(v).__name__}")
 
     lines = [f"{k} = {value(v)}" for k, v in cfg.items() if not isinstance(v, (dict, list))]
-    lines += [f"{k} = {value(v)}" for k, v in cfg.items() if isinstance(v, list) and k != "callbacks"]
+    lines += [
+        f"{k} = {value(v)}" for k, v in cfg.items() if isinstance(v, list) and k != "callbacks"
+    ]
     for key in ("data", "model", "optimizer", "checkpoint"):
         if key in cfg:
             lines.append(f"\n[{key}]")

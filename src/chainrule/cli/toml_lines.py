@@ -93,9 +93,7 @@ def find_line(text: str, path: tuple) -> int | None:
     best = None
     sections = _sections(lines)
     # The deepest table header that is a prefix of the path.
-    chosen = max(
-        (s for s in sections if tuple(path[: len(s[0])]) == s[0]), key=lambda s: len(s[0])
-    )
+    chosen = max((s for s in sections if tuple(path[: len(s[0])]) == s[0]), key=lambda s: len(s[0]))
     spath, lo, hi = chosen
     if spath:
         best = lo

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -145,9 +146,13 @@ def decode_tensors(data: bytes, what: str) -> dict[str, np.ndarray]:
     st = st_numpy()
     try:
         return dict(st.load(data))
-    except Exception as exc:  # SafetensorError is not importable under a stable name
+    except Exception as exc:  # noqa: BLE001 - SafetensorError has no stable import path
         head = data[:2]
-        hint = " (the bytes look like a Python pickle, which chainrule never loads)" if head[:1] == b"\x80" else ""
+        hint = (
+            " (the bytes look like a Python pickle, which chainrule never loads)"
+            if head[:1] == b"\x80"
+            else ""
+        )
         raise ModelFileError(f"{what}: not a valid safetensors blob: {exc}{hint}") from None
 
 
@@ -165,7 +170,7 @@ def split_arrays(obj: Any, prefix: str = "") -> tuple[Any, dict[str, np.ndarray]
         if isinstance(x, np.ndarray):
             arrays[key] = np.asarray(x)
             return {"__array__": key}
-        if hasattr(x, "data") and isinstance(getattr(x, "data"), np.ndarray):  # a Tensor
+        if hasattr(x, "data") and isinstance(x.data, np.ndarray):  # a Tensor
             arrays[key] = x.data
             return {"__array__": key}
         if isinstance(x, np.generic):
@@ -177,7 +182,9 @@ def split_arrays(obj: Any, prefix: str = "") -> tuple[Any, dict[str, np.ndarray]
             for i, (k, v) in enumerate(x.items()):
                 k = k.item() if isinstance(k, np.generic) else k
                 if not isinstance(k, (str, int, float, bool)) and k is not None:
-                    raise TypeError(f"split_arrays: unsupported dict key {k!r} at {key or '<root>'}")
+                    raise TypeError(
+                        f"split_arrays: unsupported dict key {k!r} at {key or '<root>'}"
+                    )
                 items.append([k, walk(v, f"{key}.{i}" if key else str(i))])
             return {"__items__": items}
         if isinstance(x, (list, tuple)):
@@ -212,4 +219,3 @@ def join_arrays(skeleton: Any, arrays: dict[str, np.ndarray], what: str) -> Any:
         return x
 
     return walk(skeleton)
-

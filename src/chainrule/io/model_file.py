@@ -137,7 +137,9 @@ def parse_config(data: bytes, path: Path) -> dict:
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: config.json must hold an object")
     if config.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: config.json format is {config.get('format')!r}, not {FORMAT!r}")
+        raise ModelFileError(
+            f"{path}: config.json format is {config.get('format')!r}, not {FORMAT!r}"
+        )
     version = config.get("format_version")
     if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
         raise ModelFileError(
@@ -148,7 +150,9 @@ def parse_config(data: bytes, path: Path) -> dict:
     shape = config.get("input_shape")
     if shape is not None and (
         not isinstance(shape, list)
-        or not all(n is None or (isinstance(n, int) and not isinstance(n, bool) and n > 0) for n in shape)
+        or not all(
+            n is None or (isinstance(n, int) and not isinstance(n, bool) and n > 0) for n in shape
+        )
     ):
         raise ModelFileError(f"{path}: config.json input_shape {shape!r} is not a list of sizes")
     return config
@@ -162,7 +166,7 @@ def build_model(config: dict, path: Path):
     cls = _registries()[entry["class_name"]]
     try:
         model = cls.from_config(entry.get("config", {}))
-    except Exception as exc:  # a tampered config: wrong types, bad values, unknown names
+    except Exception as exc:  # noqa: BLE001 - any failure of a tampered config is reported
         raise ModelFileError(
             f"{path}: config.json does not describe a valid {entry['class_name']}: "
             f"{type(exc).__name__}: {exc}"
@@ -175,7 +179,7 @@ def build_model(config: dict, path: Path):
         try:
             with no_grad():
                 model(sample)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported as a bad file, never swallowed
             raise ModelFileError(
                 f"{path}: the model in config.json cannot run on its recorded input shape "
                 f"{tuple(shape)}: {type(exc).__name__}: {exc}"

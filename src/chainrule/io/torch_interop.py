@@ -78,7 +78,11 @@ def export_torch_state_dict(model, strip_prefix: str = "") -> dict[str, np.ndarr
                     "with no PyTorch counterpart"
                 )
             value = getattr(mod, attr)
-            arr = value.data if hasattr(value, "data") and not isinstance(value, np.ndarray) else value
+            arr = (
+                value.data
+                if hasattr(value, "data") and not isinstance(value, np.ndarray)
+                else value
+            )
             name, transpose = table[attr]
             out[prefix + name] = np.asarray(arr.T if transpose else arr, order="C")
         if isinstance(mod, BatchNorm):

@@ -194,6 +194,9 @@ class Clip(Function):
 
     def forward(self, a, lo, hi):
         m = xp(a)
+        if a.dtype.kind == "f":  # a NumPy float64 bound must not upcast a float32 tensor
+            lo = None if lo is None else a.dtype.type(lo)
+            hi = None if hi is None else a.dtype.type(hi)
         mask = m.ones(a.shape, dtype=bool)
         if lo is not None:
             mask &= a >= lo
@@ -256,7 +259,7 @@ def neg(a) -> Tensor:
 def pow(a, b) -> Tensor:
     """``a ** b``; a Python-number exponent takes the cheaper constant-exponent path."""
     if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
-        return PowScalar.apply(a, p=b)
+        return PowScalar.apply(a, p=b.item() if isinstance(b, np.generic) else b)  # never upcast
     return Pow.apply(*operands(a, b))
 
 

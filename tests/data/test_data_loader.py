@@ -47,7 +47,7 @@ def test_every_sample_exactly_once_per_epoch(n, batch_size, shuffle, drop_last):
 
 def test_full_batch_and_stochastic():
     x, y = _data(10)
-    ((xb, yb),) = list(DataLoader(TensorDataset(x, y), batch_size=None))
+    ((xb, _yb),) = list(DataLoader(TensorDataset(x, y), batch_size=None))
     assert xb.shape == (10, 3) and np.shares_memory(xb, x)  # no copy without shuffling
     batches = list(DataLoader(TensorDataset(x, y), batch_size=1, shuffle=True, seed=0))
     assert len(batches) == 10 and all(b[0].shape == (1, 3) for b in batches)
@@ -147,7 +147,7 @@ def test_generic_dataset_and_subset_and_transform():
     assert batches[0][0].shape == (3, 2)
     x, y = _data(10)
     sub = Subset(TensorDataset(x, y), np.array([9, 2, 4]))
-    ((xb, yb),) = list(DataLoader(sub, None))
+    ((_xb, yb),) = list(DataLoader(sub, None))
     assert yb.tolist() == [9, 2, 4]
     doubled = list(DataLoader((x, y), 5, transform=lambda b: (b[0] * 2, b[1])))
     np.testing.assert_array_equal(doubled[0][0], x[:5] * 2)

@@ -67,7 +67,7 @@ def test_one_hot_matches_torch():
 def test_train_val_split_partitions_and_is_seeded():
     x = np.arange(100).reshape(50, 2)
     y = np.arange(50)
-    (x_tr, y_tr), (x_val, y_val) = train_val_split(x, y, val_fraction=0.2, seed=0)
+    (_x_tr, y_tr), (x_val, y_val) = train_val_split(x, y, val_fraction=0.2, seed=0)
     assert len(y_val) == 10 and len(y_tr) == 40
     assert sorted(np.concatenate([y_tr, y_val]).tolist()) == list(range(50))
     np.testing.assert_array_equal(x_val[:, 0], y_val * 2)  # arrays stay aligned

@@ -195,7 +195,16 @@ def test_download_extracts_members_from_tarball(data_dir, tmp_path, monkeypatch)
         for s in text_sets._RT
     ]
     monkeypatch.setattr(text_sets, "_RT", specs)
+    calls = []
+    real_urlopen = _fetch.urllib.request.urlopen
+
+    def counting_urlopen(url, timeout):
+        calls.append(url)
+        return real_urlopen(url, timeout=timeout)
+
+    monkeypatch.setattr(_fetch.urllib.request, "urlopen", counting_urlopen)
     x, y = datasets.load_rt_polarity(test_size=None, data_dir=tmp_path / "empty")
+    assert calls == [archive.as_uri()]  # one download serves both members
     assert len(x) == 10_662 and y.sum() == 5_331
     cached = tmp_path / "cache" / "chainrule" / "datasets" / "rt-polarity"
     assert sorted(p.name for p in cached.iterdir()) == ["rt-polarity.neg", "rt-polarity.pos"]

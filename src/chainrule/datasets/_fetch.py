@@ -14,6 +14,7 @@ into place with :func:`os.replace`, so a target path only ever holds a complete,
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -126,10 +127,15 @@ def verify(
     digest = sha256_of(path) if size == spec.size else None
     if digest != spec.sha256:
         got = f"sha256 {digest}" if digest is not None else f"{size:,} bytes"
+        advice = (
+            "The download was incomplete or the source has changed; nothing was saved."
+            if shown
+            else "The file is corrupt, truncated or a different version; delete it and fetch it again."
+        )
         raise ChecksumError(
-            f"{dataset}: {shown or f'file {path}'} failed verification: expected sha256 {spec.sha256} "
-            f"({spec.size:,} bytes), got {got}. The file is corrupt, truncated or a different "
-            f"version; delete it and fetch it again. {_how_to_get(dataset, spec, roots)}"
+            f"{dataset}: {shown or f'file {path}'} failed verification: expected sha256 "
+            f"{spec.sha256} ({spec.size:,} bytes), got {got}. {advice} "
+            f"{_how_to_get(dataset, spec, roots)}"
         )
     _verified[key] = spec.sha256
 
@@ -144,47 +150,41 @@ def locate(
     """
     roots = search_roots(data_dir)
     found: dict[str, Path] = {}
-    for spec in files:
-        for root in roots:
-            candidate = root / dataset / spec.name
-            if candidate.is_file():
-                verify(candidate, spec, dataset, roots)
-                found[spec.name] = candidate
-                break
-        else:
-            found[spec.name] = _download(dataset, spec, roots)
+    archives: dict[str, Path] = {}  # archive URL -> its downloaded copy, shared by its members
+    try:
+        for spec in files:
+            for root in roots:
+                candidate = root / dataset / spec.name
+                if candidate.is_file():
+                    verify(candidate, spec, dataset, roots)
+                    found[spec.name] = candidate
+                    break
+            else:
+                found[spec.name] = _download(dataset, spec, roots, archives)
+    finally:
+        for archive in archives.values():
+            archive.unlink(missing_ok=True)
     return found
 
 
-def _download(dataset: str, spec: RemoteFile, roots: list[Path]) -> Path:
-    looked = ", ".join(str(r / dataset / spec.name) for r in roots)
+def _download(dataset: str, spec: RemoteFile, roots: list[Path], archives: dict[str, Path]) -> Path:
+    """Download ``spec`` into the cache (verified, atomically renamed); returns its path."""
     if offline():
         raise DatasetNotFoundError(
-            f"{dataset}: file {spec.name!r} not found (looked in {looked}) and downloads are "
-            f"disabled by CHAINRULE_OFFLINE. {_how_to_get(dataset, spec, roots)}"
+            f"{dataset}: file {spec.name!r} not found (looked in {_looked(dataset, spec, roots)}) "
+            f"and downloads are disabled by CHAINRULE_OFFLINE. {_how_to_get(dataset, spec, roots)}"
         )
     target = cache_root() / dataset / spec.name
-    target_dir = target.parent
-    target_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target_dir, prefix=f".{Path(spec.name).name}.", suffix=".part"
-    )
-    tmp = Path(tmp_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if spec.member is None:
+        tmp = _fetch_url(dataset, spec, roots, target.parent)
+    else:
+        if spec.url not in archives:
+            archives[spec.url] = _fetch_url(dataset, spec, roots, target.parent)
+        tmp = _extract_member(archives[spec.url], spec, dataset, roots, target.parent)
     try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(spec.url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-                    shutil.copyfileobj(response, out, _CHUNK)
-            except (urllib.error.URLError, OSError, ValueError) as exc:
-                raise DatasetNotFoundError(
-                    f"{dataset}: file {spec.name!r} not found (looked in {looked}) and the download "
-                    f"from {spec.url} failed: {exc}. {_how_to_get(dataset, spec, roots)}"
-                ) from exc
-        if spec.member is not None:
-            _extract_member(tmp, spec, dataset, roots)
-        verify(
-            tmp, spec, dataset, roots, shown=f"the file {spec.name!r} downloaded from {spec.url}"
-        )
+        shown = f"the file {spec.name!r} downloaded from {spec.url}"
+        verify(tmp, spec, dataset, roots, shown=shown)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -192,38 +192,67 @@ def _download(dataset: str, spec: RemoteFile, roots: list[Path]) -> Path:
     return target
 
 
-def _extract_member(archive: Path, spec: RemoteFile, dataset: str, roots: list[Path]) -> None:
-    """Replace the downloaded ``archive`` (tar or zip) in place by its member ``spec.member``."""
-    member_tmp = archive.with_suffix(".member")
+def _looked(dataset: str, spec: RemoteFile, roots: list[Path]) -> str:
+    return ", ".join(str(r / dataset / spec.name) for r in roots)
+
+
+def _temp_in(folder: Path, name: str) -> tuple[int, Path]:
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    return fd, Path(tmp_name)
+
+
+def _fetch_url(dataset: str, spec: RemoteFile, roots: list[Path], folder: Path) -> Path:
+    """Stream ``spec.url`` into a temporary file in ``folder``; returns its path."""
+    fd, tmp = _temp_in(folder, spec.url.rsplit("/", 1)[-1] or "download")
     try:
-        try:
-            if zipfile.is_zipfile(archive):
-                with zipfile.ZipFile(archive) as zf, zf.open(spec.member) as src:
-                    _copy_to(src, member_tmp)
-            else:
-                with tarfile.open(archive, "r:*") as tf:
-                    src = tf.extractfile(spec.member)
-                    if src is None:
-                        raise KeyError(spec.member)
-                    with src:
-                        _copy_to(src, member_tmp)
-        except (
-            tarfile.TarError,
-            zipfile.BadZipFile,
-            zlib.error,
-            KeyError,
-            EOFError,
-            OSError,
-        ) as exc:
-            raise CorruptFileError(
-                f"{dataset}: the archive downloaded from {spec.url} is truncated or corrupt, or lacks "
-                f"{spec.member!r} ({type(exc).__name__}: {exc}). {_how_to_get(dataset, spec, roots)}"
-            ) from exc
-        os.replace(member_tmp, archive)
-    finally:
-        member_tmp.unlink(missing_ok=True)
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(spec.url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                    shutil.copyfileobj(response, out, _CHUNK)
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                raise DatasetNotFoundError(
+                    f"{dataset}: file {spec.name!r} not found (looked in "
+                    f"{_looked(dataset, spec, roots)}) and the download from {spec.url} failed: "
+                    f"{exc}. {_how_to_get(dataset, spec, roots)}"
+                ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
 
 
-def _copy_to(src, path: Path) -> None:
-    with open(path, "wb") as out:
-        shutil.copyfileobj(src, out, _CHUNK)
+def _extract_member(
+    archive: Path, spec: RemoteFile, dataset: str, roots: list[Path], folder: Path
+) -> Path:
+    """Copy member ``spec.member`` of the downloaded ``archive`` (tar or zip) to a temporary file."""
+    fd, tmp = _temp_in(folder, Path(spec.name).name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                if zipfile.is_zipfile(archive):
+                    with zipfile.ZipFile(archive) as zf, zf.open(spec.member) as src:
+                        shutil.copyfileobj(src, out, _CHUNK)
+                else:
+                    with tarfile.open(archive, "r:*") as tf:
+                        src = tf.extractfile(spec.member)
+                        if src is None:
+                            raise KeyError(spec.member)
+                        with src:
+                            shutil.copyfileobj(src, out, _CHUNK)
+            except (
+                tarfile.TarError,
+                zipfile.BadZipFile,
+                gzip.BadGzipFile,
+                zlib.error,
+                KeyError,
+                EOFError,
+            ) as exc:
+                raise CorruptFileError(
+                    f"{dataset}: the archive downloaded from {spec.url} is truncated or corrupt, or "
+                    f"lacks {spec.member!r} ({type(exc).__name__}: {exc}). "
+                    f"{_how_to_get(dataset, spec, roots)}"
+                ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp

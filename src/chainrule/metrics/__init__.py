@@ -42,33 +42,44 @@ _REGISTRY = {
 }
 
 
-def _loss_hint(loss) -> tuple[str, bool]:
-    """(lower-case name, from_logits) of a loss given as a string, object or function."""
+def _loss_hint(loss) -> tuple[str, float | None]:
+    """(lower-case kind or name, decision threshold or None) of a loss string, object or function.
+
+    Loss objects from :mod:`chainrule.nn.losses` carry ``kind`` ("binary", "categorical",
+    "sparse_categorical", "regression") and, for binary losses, ``threshold``.
+    """
     if loss is None:
-        return "", False
+        return "", None
     if isinstance(loss, str):
-        return loss.lower(), False
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return str(name).lower(), bool(getattr(loss, "from_logits", False))
+        return loss.lower(), None
+    kind = getattr(loss, "kind", None)
+    name = kind or getattr(loss, "name", None) or getattr(loss, "__name__", None)
+    threshold = getattr(loss, "threshold", None)
+    if threshold is None and getattr(loss, "from_logits", False):
+        threshold = 0.0
+    return str(name or type(loss).__name__).lower(), threshold
 
 
 def accuracy_for_loss(loss=None, name: str = "accuracy") -> Metric:
-    """The accuracy that matches ``loss``: sparse, categorical or binary (threshold 0 for logits).
+    """The accuracy that matches ``loss``: sparse, categorical or binary (at the loss's threshold,
+    0 for logits).
 
     When the loss says nothing (e.g. "mse" or None), the kind is decided from the shapes at the
     first update (see :class:`Accuracy`).
     """
-    hint, from_logits = _loss_hint(loss)
+    hint, threshold = _loss_hint(loss)
     compact = hint.replace("_", "")
     if "sparse" in compact:
         kind = "sparse"
-    elif "categorical" in compact or "crossentropy" == compact:
+    elif "categorical" in compact or "kld" in compact or "kldivergence" in compact:
         kind = "categorical"
     elif "binary" in compact or "hinge" in compact:
         kind = "binary"
     else:
         kind = None
-    return Accuracy(kind=kind, threshold=0.0 if from_logits else 0.5, name=name)
+    if threshold is None:
+        threshold = 0.0 if "hinge" in compact else 0.5
+    return Accuracy(kind=kind, threshold=float(threshold), name=name)
 
 
 def get(identifier, loss=None) -> Metric:

@@ -141,6 +141,7 @@ class AUC(Metric):
     """
 
     name = "auc"
+    per_batch_result = False  # result() sorts every score seen: too costly for each batch
 
     def reset_state(self) -> None:
         self._scores: list[np.ndarray] = []

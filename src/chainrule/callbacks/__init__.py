@@ -1,0 +1,26 @@
+"""Callbacks for ``Model.fit``: progress, early stopping, checkpoints, learning-rate control, logs."""
+
+from .base import Callback, CallbackList
+from .csv_logger import CSVLogger
+from .early_stopping import EarlyStopping
+from .lambda_callback import LambdaCallback
+from .lr import LearningRateScheduler, ReduceLROnPlateau, get_lr, set_lr
+from .model_checkpoint import ModelCheckpoint, save_weights_npz
+from .progbar import ProgbarLogger
+from .terminate_on_nan import TerminateOnNaN
+
+
+def __getattr__(name: str):
+    """``History`` lives in chainrule.training (it imports this package), so it is loaded lazily."""
+    if name == "History":
+        from ..training.history import History
+
+        return History
+    raise AttributeError(f"module 'chainrule.callbacks' has no attribute {name!r}")
+
+
+__all__ = [
+    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
+    "TerminateOnNaN", "get_lr", "save_weights_npz", "set_lr",
+]  # fmt: skip

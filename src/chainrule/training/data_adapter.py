@@ -1,0 +1,173 @@
+"""Checking and converting fit/evaluate/predict inputs, before anything is trained.
+
+Every check here runs on the whole arrays once per call, so a bad input raises a ValueError that
+names the problem before any weight, optimiser state or random draw changes. Arrays are converted
+once (floats to the model's dtype, labels to int64); batches are then taken with one fancy index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def _raw(a):
+    return a.data if isinstance(a, Tensor) else a
+
+
+def is_loader(x) -> bool:
+    """Whether ``x`` is an iterable of batches (a DataLoader) rather than array data."""
+    return (
+        x is not None
+        and not isinstance(x, (np.ndarray, Tensor, list, tuple, dict, str, bytes))
+        and hasattr(x, "__iter__")
+        and not np.isscalar(x)
+    )
+
+
+def numeric_array(a, what: str) -> np.ndarray:
+    """``a`` as an ndarray of numbers; ValueError for strings, objects or ragged data."""
+    a = _raw(a)
+    try:
+        arr = np.asarray(a)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what}: could not make an array ({e})") from None
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "O":
+            try:
+                return np.asarray(arr, dtype=np.float64)
+            except (ValueError, TypeError):
+                pass
+        raise ValueError(f"{what}: expected numeric data, got an array of dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError(f"{what}: expected an array with a sample axis, got a scalar")
+    return arr
+
+
+def check_finite(arr: np.ndarray, what: str) -> None:
+    """ValueError naming the first NaN/inf entry of a float array."""
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        value = arr[tuple(bad)]
+        raise ValueError(f"{what} contains {value} at index {tuple(int(i) for i in bad)}")
+
+
+def as_list(data, names: list[str], what: str) -> list:
+    """One entry per name from a single array, a list/tuple, or a dict keyed by name."""
+    if isinstance(data, dict):
+        missing = [n for n in names if n not in data]
+        extra = [k for k in data if k not in names]
+        if missing or extra:
+            raise ValueError(
+                f"{what}: dict keys {sorted(data)} do not match the model's {what} names {names}"
+                + (f" (missing {missing})" if missing else "")
+                + (f" (unexpected {extra})" if extra else "")
+            )
+        return [data[n] for n in names]
+    if len(names) > 1:
+        if not isinstance(data, (list, tuple)) or len(data) != len(names):
+            got = len(data) if isinstance(data, (list, tuple)) else "one array"
+            raise ValueError(f"{what}: the model has {len(names)} ({names}), got {got}")
+        return list(data)
+    if isinstance(data, (list, tuple)) and len(data) == 1 and hasattr(_raw(data[0]), "shape"):
+        return [data[0]]
+    return [data]
+
+
+def convert_inputs(x, names: list[str], dtype, keep_int: list[bool]) -> list[np.ndarray]:
+    """x as one numeric array per model input: floats (and ints unless ``keep_int``) in ``dtype``."""
+    arrays = []
+    for name, a, ki in zip(names, as_list(x, names, "inputs"), keep_int):
+        what = f"x (input {name!r})" if len(names) > 1 else "x"
+        arr = numeric_array(a, what)
+        check_finite(arr, what)
+        if arr.dtype.kind == "f" or not ki:
+            arr = arr.astype(dtype, copy=False)
+        arrays.append(arr)
+    return arrays
+
+
+def convert_targets(y, names: list[str], dtype, sparse: list[bool]) -> list[np.ndarray]:
+    """y as one array per output: int64 labels for sparse losses, ``dtype`` otherwise."""
+    arrays = []
+    for name, a, sp in zip(names, as_list(y, names, "outputs"), sparse):
+        what = f"y (output {name!r})" if len(names) > 1 else "y"
+        arr = numeric_array(a, what)
+        check_finite(arr, what)
+        if sp:
+            if arr.dtype.kind == "f" and not np.array_equal(arr, np.round(arr)):
+                bad = arr.reshape(-1)[arr.reshape(-1) != np.round(arr.reshape(-1))][0]
+                raise ValueError(f"{what}: integer class labels expected, got {bad}")
+            arr = arr.astype(np.int64, copy=False)
+        else:
+            arr = arr.astype(dtype, copy=False)
+        arrays.append(arr)
+    return arrays
+
+
+def check_lengths(named: list[tuple[str, np.ndarray]]) -> int:
+    """The common number of samples; ValueError listing every length when they differ."""
+    lengths = {what: len(a) for what, a in named if a is not None}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{k} has {v}" for k, v in lengths.items())
+        raise ValueError(f"x and y must have the same number of samples: {detail}")
+    n = next(iter(lengths.values()))
+    if n == 0:
+        raise ValueError("fit/evaluate: got 0 samples")
+    return n
+
+
+def check_label_range(labels: np.ndarray, n_classes: int, what: str) -> None:
+    """ValueError naming the first label outside [0, n_classes)."""
+    bad = labels[(labels < 0) | (labels >= n_classes)]
+    if bad.size:
+        raise ValueError(
+            f"{what}: label {int(bad.reshape(-1)[0])} is outside [0, {n_classes}) for a model with "
+            f"{n_classes} outputs"
+        )
+
+
+def sample_weights(
+    sample_weight, class_weight: dict | None, y0: np.ndarray, n: int, dtype
+) -> np.ndarray | None:
+    """Per-sample weights (n,) from ``sample_weight`` and/or ``class_weight`` (class → weight)."""
+    w = None
+    if sample_weight is not None:
+        w = numeric_array(sample_weight, "sample_weight").astype(dtype).reshape(-1)
+        check_finite(w, "sample_weight")
+        if len(w) != n:
+            raise ValueError(f"sample_weight has {len(w)} entries for {n} samples")
+        if (w < 0).any():
+            raise ValueError("sample_weight must be >= 0")
+    if class_weight is not None:
+        if not isinstance(class_weight, dict):
+            raise TypeError(
+                f"class_weight must be a dict class -> weight, got {type(class_weight).__name__}"
+            )
+        if y0.ndim >= 2 and y0.shape[-1] > 1:
+            labels = y0.reshape(n, -1).argmax(axis=1)
+        else:
+            labels = np.rint(y0.reshape(n)).astype(np.int64)
+        present = np.unique(labels)
+        missing = [int(c) for c in present if int(c) not in class_weight]
+        if missing:
+            raise ValueError(f"class_weight has no entry for class(es) {missing} present in y")
+        table = np.zeros(int(present.max()) + 1, dtype=dtype)
+        for c in present:
+            table[int(c)] = class_weight[int(c)]
+        cw = table[labels]
+        w = cw if w is None else w * cw
+    return w
+
+
+def split_validation(arrays: list, fraction: float, n: int) -> tuple[list, list]:
+    """Keras's validation_split: the last ``fraction`` of the samples (before any shuffle)."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1), got {fraction}")
+    cut = int(n * (1.0 - fraction))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={fraction} leaves an empty split of {n} samples")
+    train = [None if a is None else a[:cut] for a in arrays]
+    val = [None if a is None else a[cut:] for a in arrays]
+    return train, val

@@ -1,0 +1,223 @@
+"""Step: one model's data preparation and its train / test step, shared by every loop.
+
+``prepare`` checks and converts a whole (x, y, weights) set once, probing the model on one sample
+(evaluation mode, no graph, no random draw) so that a wrong feature count, a label out of range or
+a target of the wrong shape raises before any weight changes. ``train`` is the per-batch hot path:
+forward, loss + regularisation, backward, optimiser step, constraints, clear gradients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import no_grad
+from ..tensor import Tensor
+from . import data_adapter as da
+
+
+class Step:
+    def __init__(self, model):
+        self.model = model
+        self.bound = False
+
+    # ------------------------------------------------------------------ preparation
+    def _dtype(self):
+        for p in self.model.parameters():
+            if p.data.dtype.kind == "f":
+                return p.data.dtype
+        return np.dtype(np.float32)
+
+    def prepare_x(self, x, what: str) -> list[np.ndarray]:
+        model = self.model
+        names = model.input_names
+        xs = da.convert_inputs(x, names, self._dtype(), model._keeps_int_inputs())
+        if len({len(a) for a in xs}) > 1:
+            raise ValueError(
+                f"{what}: inputs have different numbers of samples {[len(a) for a in xs]}"
+            )
+        self._probe(xs, what)
+        dtype = self._dtype()
+        return [a.astype(dtype, copy=False) if a.dtype.kind == "f" else a for a in xs]
+
+    def _probe(self, xs: list[np.ndarray], what: str) -> None:
+        """Run one sample through the model: builds it, checks the input shape, binds outputs."""
+        model = self.model
+        was = model.training
+        model.eval()
+        try:
+            with no_grad():
+                outs = model._run([Tensor._wrap(a[:1]) for a in xs], False)
+        except (ValueError, TypeError) as e:
+            shapes = [tuple(a.shape) for a in xs]
+            raise ValueError(
+                f"{what}: {model._label()} cannot take input of shape "
+                f"{shapes[0] if len(shapes) == 1 else shapes}: {e}"
+            ) from e
+        finally:
+            model.train(was)
+        self.out_shapes = [tuple(o.shape[1:]) for o in outs]
+        if model.compiled:
+            model._bind_outputs(len(outs))
+            self._bind()
+
+    def _bind(self) -> None:
+        if self.bound:
+            return
+        model = self.model
+        self.loss = model._compiled_loss
+        self.metrics = model._metrics
+        self.names = model.output_names
+        self.multi = len(self.names) > 1
+        self.params = model.trainable_parameters()
+        self.constraints = [
+            (c, getattr(m, attr))
+            for m in model.modules()
+            for attr, c in (getattr(m, "_constraints", None) or {}).items()
+            if c is not None and getattr(m, attr, None) is not None
+        ]
+        self.reg_modules = [
+            m for m in model.modules()
+            if any(r is not None for r in (getattr(m, "_regularizers", None) or {}).values())
+        ]  # fmt: skip
+        self.bound = True
+
+    def prepare(self, x, y, sample_weight, class_weight, what: str):
+        """(xs, ys, weights or None, n) with every check done; nothing has changed on error."""
+        model = self.model
+        if y is None:
+            raise ValueError(f"{what}: y is required with array inputs")
+        x_list = da.as_list(x, model.input_names, "inputs")
+        raw_y = y if isinstance(y, dict) else (list(y) if isinstance(y, (list, tuple)) and len(
+            model.output_names) > 1 else [y])  # fmt: skip
+        named = [(f"x[{i}]" if len(x_list) > 1 else "x", _len(a)) for i, a in enumerate(x_list)]
+        ys_for_len = list(raw_y.values()) if isinstance(raw_y, dict) else raw_y
+        named += [
+            (f"y[{i}]" if len(ys_for_len) > 1 else "y", _len(a)) for i, a in enumerate(ys_for_len)
+        ]
+        da.check_lengths([(k, np.empty(v)) for k, v in named if v is not None])
+        xs = self.prepare_x(x, what)
+        ys = da.convert_targets(y, self.names, self._dtype(), self.loss.sparse)
+        n = da.check_lengths([("x", xs[0])] + [(f"y ({k})", a) for k, a in zip(self.names, ys)])
+        for name, arr, sparse, shape in zip(self.names, ys, self.loss.sparse, self.out_shapes):
+            self._check_target(name, arr, sparse, shape)
+        w = da.sample_weights(sample_weight, class_weight, ys[0], n, self._dtype())
+        return xs, ys, w, n
+
+    def _check_target(self, name: str, y: np.ndarray, sparse: bool, out_shape: tuple) -> None:
+        what = f"y (output {name!r})" if self.multi else "y"
+        if sparse:
+            if y.shape[1:] not in ((), (1,)) or not out_shape:
+                raise ValueError(
+                    f"{what}: sparse labels need shape (N,) and outputs (N, classes); got y "
+                    f"{y.shape} for outputs (None, {', '.join(map(str, out_shape))})"
+                )
+            da.check_label_range(y, out_shape[-1], what)
+            return
+        if y.shape[1:] != out_shape and not (y.ndim == 1 and out_shape in ((), (1,))):
+            hint = ""
+            if y.ndim == 1 and len(out_shape) == 1:
+                hint = "; for integer class labels use loss='sparse_categorical_crossentropy'"
+            raise ValueError(
+                f"{what} has shape {y.shape} but the model's output is (None, "
+                f"{', '.join(map(str, out_shape))}){hint}"
+            )
+
+    def prepare_loader(self) -> None:
+        """Loaders are checked batch by batch; the model is probed on the first one."""
+
+    def loader_batch(self, batch, need_y: bool = True):
+        """(xs, ys, w) from one DataLoader batch: ``(x, y)``, ``(x, y, w)`` or just ``x``."""
+        if isinstance(batch, (list, tuple)) and len(batch) in (2, 3):
+            x, y, *rest = batch
+            w = rest[0] if rest else None
+        elif not need_y:
+            x, y, w = batch, None, None
+        else:
+            raise ValueError("DataLoader batches must be (x, y) or (x, y, sample_weight)")
+        if not need_y:
+            return self.prepare_x(x, "predict") if not self.bound else self._fast_x(x), None, None
+        if not self.bound:
+            xs, ys, w, _ = self.prepare(x, y, w, None, "DataLoader batch")
+            return xs, ys, w
+        xs = self._fast_x(x)
+        ys = da.convert_targets(y, self.names, self._dtype(), self.loss.sparse)
+        for name, arr, sparse, shape in zip(self.names, ys, self.loss.sparse, self.out_shapes):
+            self._check_target(name, arr, sparse, shape)
+        if w is not None:
+            w = da.numeric_array(w, "sample_weight").astype(self._dtype()).reshape(-1)
+        return xs, ys, w
+
+    def _fast_x(self, x) -> list[np.ndarray]:
+        dtype = self._dtype()
+        return da.convert_inputs(x, self.model.input_names, dtype, self.model._keeps_int_inputs())
+
+    # ------------------------------------------------------------------ metrics and logs
+    def reset_metrics(self) -> None:
+        self.seen = 0
+        self.loss_sum = 0.0
+        self.term_sums = [0.0] * len(self.model.output_names)
+        for ms in self.model._metrics or []:
+            for m in ms:
+                m.reset_state()
+
+    def _record(self, total, terms, outs, ys, n: int) -> None:
+        self.seen += n
+        self.loss_sum += float(total.data) * n
+        if self.multi:
+            for i, t in enumerate(terms):
+                self.term_sums[i] += float(t.data) * n
+        for ms, out, y in zip(self.metrics, outs, ys):
+            for m in ms:
+                m.update_state(y, out.data)
+
+    def logs(self, cheap: bool = False) -> dict:
+        """Running means since the last reset: ``loss``, ``<out>_loss`` (several outputs), metrics."""
+        seen = self.seen or 1
+        logs = {"loss": self.loss_sum / seen}
+        if self.multi:
+            for name, s in zip(self.names, self.term_sums):
+                logs[f"{name}_loss"] = s / seen
+        for name, ms in zip(self.names, self.metrics or []):
+            for m in ms:
+                if cheap and not getattr(m, "per_batch_result", True):
+                    continue
+                logs[f"{name}_{m.name}" if self.multi else m.name] = m.result()
+        return logs
+
+    # ------------------------------------------------------------------ the steps
+    def _loss(self, xs, ys, w, training: bool):
+        outs = self.model._run([Tensor._wrap(a) for a in xs], training)
+        total, terms = self.loss(ys, outs, w)
+        for m in self.reg_modules:
+            r = m.regularization_loss()
+            if r is not None:
+                total = total + r
+        return total, terms, outs
+
+    def train(self, xs, ys, w) -> None:
+        model = self.model
+        opt = model.optimizer
+        if not opt.built:
+            if not self.params:
+                raise ValueError(f"{model._label()}: has no trainable parameters to optimise")
+            opt.build(self.params)
+        total, terms, outs = self._loss(xs, ys, w, True)
+        total.backward()
+        opt.step()
+        for c, p in self.constraints:
+            c.apply_(p.data)
+        for p in self.params:
+            p.grad = None
+        self._record(total, terms, outs, ys, len(xs[0]))
+
+    def test(self, xs, ys, w) -> None:
+        total, terms, outs = self._loss(xs, ys, w, False)
+        self._record(total, terms, outs, ys, len(xs[0]))
+
+
+def _len(a):
+    data = a.data if isinstance(a, Tensor) else a
+    try:
+        return len(data)
+    except TypeError:
+        return None

@@ -79,9 +79,10 @@ class Adam(Optimizer):
         v += tmp
         if group["amsgrad"]:
             v = mod.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        # m / (√v / √bc2 + eps) · lr / bc1, with √bc2 folded into the scalars (one pass fewer)
+        bc2_sqrt = math.sqrt(1.0 - b2**t)
         mod.sqrt(v, out=tmp)
-        tmp /= math.sqrt(1.0 - b2**t)
-        tmp += group["eps"]
+        tmp += group["eps"] * bc2_sqrt
         mod.divide(m, tmp, out=tmp)
-        tmp *= lr / (1.0 - b1**t)
+        tmp *= lr * bc2_sqrt / (1.0 - b1**t)
         param -= tmp

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..backend import xp
@@ -85,12 +87,13 @@ class NAdam(Optimizer):
         mod.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - b2
         v += tmp
-        mod.multiply(v, 1.0 / (1.0 - b2**t), out=d)
-        mod.sqrt(d, out=d)
-        d += group["eps"]
+        # d = √(v / bc2) + eps = (√v + eps √bc2) / √bc2: √bc2 goes into the scalars (one pass fewer)
+        bc2_sqrt = math.sqrt(1.0 - b2**t)
+        mod.sqrt(v, out=d)
+        d += group["eps"] * bc2_sqrt
         mod.divide(grad, d, out=tmp)
-        tmp *= lr * (1.0 - mu) / (1.0 - prod)
+        tmp *= lr * bc2_sqrt * (1.0 - mu) / (1.0 - prod)
         param -= tmp
         mod.divide(m, d, out=tmp)
-        tmp *= lr * mu_next / (1.0 - prod * mu_next)
+        tmp *= lr * bc2_sqrt * mu_next / (1.0 - prod * mu_next)
         param -= tmp

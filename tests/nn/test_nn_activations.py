@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from nn_helpers import check_vs_torch
 
 import chainrule as cr
 from chainrule.nn import activations
-from nn_helpers import check_vs_torch
 
 CASES = {
     "sigmoid": torch.sigmoid,
@@ -40,9 +40,12 @@ def _inputs(dtype):
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_activation_matches_torch(name, dtype):
-    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == "float32" else {"rtol": 1e-10, "atol": 1e-12}
     if name == "hard_sigmoid" and dtype == "float64":
-        tol = dict(rtol=1e-7, atol=1e-9)  # torch's float64 backward uses a float32 1/6 (error 5e-9)
+        tol = {
+            "rtol": 1e-7,
+            "atol": 1e-9,
+        }  # torch's float64 backward uses a float32 1/6 (error 5e-9)
     fn = activations.get(name)
     out = check_vs_torch(fn, CASES[name], [_inputs(dtype)], **tol)
     assert out.dtype == np.dtype(dtype)
@@ -74,7 +77,10 @@ def test_get_resolves_names_dicts_callables_and_none():
         "config": {"negative_slope": 0.1},
     }
     assert activations.serialize(activations.get("silu")) == "swish"
-    f = lambda t: t * 2  # noqa: E731
+
+    def f(t):
+        return t * 2
+
     assert activations.get(f) is f
     with pytest.raises(ValueError, match="cannot serialise activation"):
         activations.serialize(f)

@@ -65,7 +65,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
             (*xs, w), (*vxs, vw) = da.split_validation([*train[0], *train[1], train[2]],
                                                         validation_split, train[3])  # fmt: skip
             k = len(train[0])
-            validation_data = ("prepared", (vxs[:k], vxs[k:], vw, len(vxs[0])))
+            validation_data = _Prepared((vxs[:k], vxs[k:], vw, len(vxs[0])))
             train = (xs[:k], xs[k:], w, len(xs[0]))
         batch_size = _check_batch_size(batch_size, train[3])
         steps = math.ceil(train[3] / batch_size)
@@ -139,11 +139,18 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     return history
 
 
+class _Prepared:
+    """Validation arrays already checked and converted (from validation_split)."""
+
+    def __init__(self, data):
+        self.data = data
+
+
 def _prepare_validation(step: Step, validation_data):
     if validation_data is None:
         return None
-    if isinstance(validation_data, tuple) and validation_data and validation_data[0] == "prepared":
-        return validation_data[1]
+    if isinstance(validation_data, _Prepared):
+        return validation_data.data
     if da.is_loader(validation_data):
         return validation_data
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):

@@ -19,5 +19,7 @@ from .creation import (
 from .function import Function, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .random import get_generator, manual_seed
+from .training import Input, Model, Sequential  # the Keras-style training API
+from . import callbacks, metrics  # noqa: E402
 
 __version__ = "0.1.0"

@@ -80,6 +80,21 @@ def test_seed_none_follows_manual_seed():
     assert not np.array_equal(first, other)
 
 
+def test_unshuffled_loader_leaves_library_stream_alone():
+    x, y = _data(10)
+    chainrule.manual_seed(0)
+    expected = chainrule.random.get_generator().random()
+    chainrule.manual_seed(0)
+    list(DataLoader((x, y), 3))
+    assert chainrule.random.get_generator().random() == expected
+
+
+def test_list_of_samples_is_a_dataset():
+    samples = [(np.full(2, i, dtype=np.float32), i) for i in range(5)]
+    xb, yb = next(iter(DataLoader(samples, 5)))
+    assert xb.shape == (5, 2) and yb.tolist() == [0, 1, 2, 3, 4]
+
+
 def test_never_touches_numpy_global_random():
     state = np.random.get_state()[1].copy()
     x, y = _data(30)

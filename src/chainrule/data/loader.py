@@ -22,12 +22,13 @@ class DataLoader:
     """Batches of ``dataset``.
 
     Args:
-        dataset: a :class:`~chainrule.data.Dataset`; arrays/tuples of arrays are wrapped in a
-            :class:`~chainrule.data.TensorDataset`.
+        dataset: a :class:`~chainrule.data.Dataset`; an array or a tuple of arrays is wrapped in
+            a :class:`~chainrule.data.TensorDataset`.
         batch_size: samples per batch (``1`` = stochastic), or ``None`` for one full batch.
         shuffle: draw a new random order every epoch.
         drop_last: skip the final batch when it is smaller than ``batch_size``.
-        seed: seed of the loader's own generator (None: drawn from ``chainrule.random``).
+        seed: seed of the loader's own generator (None: drawn from ``chainrule.random`` when
+            ``shuffle`` is set).
         transform: optional callable applied to each batch tuple (e.g. augmentation); it must
             return a tuple.
 
@@ -47,7 +48,7 @@ class DataLoader:
     ):
         if isinstance(dataset, np.ndarray):
             dataset = TensorDataset(dataset)
-        elif isinstance(dataset, (tuple, list)):
+        elif isinstance(dataset, tuple):
             dataset = TensorDataset(*dataset)
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
@@ -68,8 +69,14 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.transform = transform
-        self.seed = int(seed) if seed is not None else _random.spawn_seed()
-        self._rng = np.random.default_rng(self.seed)
+        # Only a shuffling loader draws from the library generator, so a plain loader leaves the
+        # library-wide stream (weight init, dropout) untouched.
+        if seed is None and self.shuffle:
+            seed = _random.spawn_seed()
+        self.seed = None if seed is None else int(seed)
+        self._rng = np.random.default_rng(
+            0 if self.seed is None else self.seed
+        )  # unused unshuffled
         self._epochs_started = 0
         self._skip = 0  # batches to skip in the next epoch (set by load_state_dict)
         self._current: dict | None = (
@@ -147,7 +154,7 @@ class DataLoader:
         rng.bit_generator.state = state[
             "rng_state"
         ]  # validates the state before we change anything
-        self.seed = int(state["seed"])
+        self.seed = None if state["seed"] is None else int(state["seed"])
         self._rng = rng
         self._epochs_started = int(state["epoch"])
         self._skip = int(state["batches_done"])

@@ -88,6 +88,7 @@ class Standardizer:
         return out
 
     def fit_transform(self, x: np.ndarray) -> np.ndarray:
+        """``fit(x)`` then ``transform(x)``."""
         return self.fit(x).transform(x)
 
     def inverse_transform(self, z: np.ndarray) -> np.ndarray:

@@ -175,7 +175,14 @@ def _download(dataset: str, spec: RemoteFile, roots: list[Path], archives: dict[
             f"and downloads are disabled by CHAINRULE_OFFLINE. {_how_to_get(dataset, spec, roots)}"
         )
     target = cache_root() / dataset / spec.name
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetNotFoundError(
+            f"{dataset}: file {spec.name!r} not found (looked in {_looked(dataset, spec, roots)}) "
+            f"and the cache folder {target.parent} cannot be created ({exc}); set XDG_CACHE_HOME "
+            f"to a writable folder. {_how_to_get(dataset, spec, roots)}"
+        ) from exc
     if spec.member is None:
         tmp = _fetch_url(dataset, spec, roots, target.parent)
     else:

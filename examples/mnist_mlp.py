@@ -25,7 +25,7 @@ def load(subset: int | None, data_dir: str | None):
     (x_train, y_train), (x_test, y_test) = load_mnist(data_dir)
     if subset:
         x_train, y_train = x_train[:subset], y_train[:subset]
-    prep = lambda x: x.reshape(len(x), 784).astype(np.float32) / np.float32(255)  # noqa: E731
+    prep = lambda x: x.reshape(len(x), 784).astype(np.float32) / np.float32(255)
     return (prep(x_train), y_train.astype(np.int64)), (prep(x_test), y_test.astype(np.int64))
 
 
@@ -46,7 +46,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--subset", type=int, default=None, help="use the first N training samples")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-dir", default=None, help="folder holding mnist/ (else $CHAINRULE_DATA)")
+    parser.add_argument(
+        "--data-dir", default=None, help="folder holding mnist/ (else $CHAINRULE_DATA)"
+    )
     parser.add_argument("--verbose", type=int, default=2)
     args = parser.parse_args(argv)
 

@@ -58,7 +58,9 @@ def model_members(model, include_optimizer: bool = False) -> dict[str, bytes]:
     if not hasattr(model, "get_config"):
         raise TypeError(f"save_model: {type(model).__name__} has no get_config(); cannot save it")
     input_shape = getattr(model, "input_shape", None)
-    compile_config = model.get_compile_config() if hasattr(model, "get_compile_config") else None
+    if input_shape is None and getattr(model, "layers", None):
+        input_shape = getattr(model.layers[0], "input_shape", None)  # Model.fit skips __call__
+    compile_config = getattr(model, "compile_config", None)
     config = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -76,9 +78,10 @@ def model_members(model, include_optimizer: bool = False) -> dict[str, bytes]:
         opt = _optimizer_of(model)
         if opt is None:
             raise ValueError("save_model: include_optimizer=True but the model has no optimizer")
-        skeleton, arrays = split_arrays(opt.state_dict())
-        members["optimizer.json"] = encode_json(skeleton)
-        members["optimizer.safetensors"] = encode_tensors(arrays)
+        if getattr(opt, "built", True):  # an optimiser that never stepped has no state to keep
+            skeleton, arrays = split_arrays(opt.state_dict())
+            members["optimizer.json"] = encode_json(skeleton)
+            members["optimizer.safetensors"] = encode_tensors(arrays)
     return members
 
 
@@ -212,8 +215,27 @@ def check_weights(model, weights: dict[str, np.ndarray], what: str) -> None:
             )
 
 
-def restore_optimizer(model, members: dict[str, bytes], path: Path, compile_config: dict | None):
-    """Rebuild the optimiser from the file's state (when present) and attach it to ``model``."""
+def compile_from_config(model, compile_config: dict, path: Path) -> None:
+    """Compile ``model`` as recorded in config.json (optimizer config, loss, metrics)."""
+    if not isinstance(compile_config, dict) or not hasattr(model, "compile"):
+        raise ModelFileError(f"{path}: config.json 'compile' must be an object")
+    opt = compile_config.get("optimizer")
+    if isinstance(opt, dict) and isinstance(opt.get("config"), dict):
+        opt = opt["config"]  # {"class_name", "config"} as Model.compile_config records it
+    try:
+        model.compile(
+            optimizer=opt if opt is not None else "rmsprop",
+            loss=compile_config.get("loss"),
+            metrics=compile_config.get("metrics"),
+            loss_weights=compile_config.get("loss_weights"),
+        )
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ModelFileError(f"{path}: config.json 'compile' is not valid: {exc}") from None
+
+
+def restore_optimizer(model, members: dict[str, bytes], path: Path):
+    """Load the file's optimiser state into ``model.optimizer`` (created from the saved config when
+    the model was not compiled); returns it, or None when the file has no optimiser state."""
     if "optimizer.json" not in members or "optimizer.safetensors" not in members:
         return None
     from .. import optim
@@ -224,7 +246,9 @@ def restore_optimizer(model, members: dict[str, bytes], path: Path, compile_conf
     if not isinstance(state, dict) or not isinstance(state.get("config"), dict):
         raise ModelFileError(f"{path}: optimizer.json has no optimizer config")
     try:
-        opt = optim.get(state["config"], params=model.parameters())
+        opt = getattr(model, "optimizer", None) or optim.get(state["config"])
+        if not opt.built:
+            opt.build(model.trainable_parameters())
         opt.load_state_dict(state)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: optimizer state does not fit the model: {exc}") from None
@@ -245,11 +269,10 @@ def load_model(path: str | os.PathLike, compile: bool = True):
     model = build_model(config, path)
     check_weights(model, weights, f"{path}: model.safetensors")
     model.load_state_dict(weights)
-    compile_config = config.get("compile")
-    if compile and compile_config and hasattr(model, "compile_from_config"):
-        model.compile_from_config(compile_config)
+    if compile and config.get("compile"):
+        compile_from_config(model, config["compile"], path)
     if compile:
-        opt = restore_optimizer(model, members, path, compile_config)
+        opt = restore_optimizer(model, members, path)
         if opt is not None:
             model.optimizer = opt
     model.eval()

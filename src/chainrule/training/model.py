@@ -274,6 +274,13 @@ class Model(Module):
         with np.load(path, allow_pickle=False) as data:
             self.load_state_dict({k: data[k] for k in data.files})
 
+    def save(self, path: str | os.PathLike, include_optimizer: bool = False) -> None:
+        """Write architecture, weights and (optionally) optimizer state to one zip file, atomically;
+        ``chainrule.load_model(path)`` rebuilds the model (docs/model-format.md)."""
+        from ..io.model_file import save_model
+
+        save_model(self, path, include_optimizer=include_optimizer)
+
     def get_config(self) -> dict[str, Any]:
         """Functional models: layers and graph connections as JSON (see :mod:`.graph_config`)."""
         if self._graph is None:

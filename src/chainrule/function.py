@@ -108,7 +108,10 @@ class Function:
     def apply(cls, *inputs: Tensor, **params) -> Tensor:
         """Run the op on tensors; record it on the result when any input requires grad."""
         fn = cls()
-        out = fn.forward(*[t.data for t in inputs], **params)
+        try:
+            out = fn.forward(*[t.data for t in inputs], **params)
+        except (ValueError, IndexError) as err:
+            raise _named_error(cls, inputs, err) from None
         if isinstance(out, np.generic):
             out = np.asarray(out)
         if _GradMode.enabled:
@@ -131,6 +134,19 @@ class Function:
 
 
 _sequence = itertools.count(1)
+
+
+def _named_error(cls, inputs, err: Exception) -> Exception:
+    """An error from inside an op's forward, prefixed with the op's name and its input shapes
+    (NumPy's own messages, e.g. about broadcasting, name neither). Messages that already start with
+    the op's name are kept as they are."""
+    name = cls.__name__.lower()
+    msg = str(err)
+    if msg.lower().startswith(name):
+        return err
+    shapes = ", ".join(str(t.shape) for t in inputs)
+    kind = IndexError if isinstance(err, IndexError) and not isinstance(err, ValueError) else ValueError
+    return kind(f"{name}: {msg} (input shapes: {shapes})")
 
 
 def _accumulate(t: Tensor, g) -> None:

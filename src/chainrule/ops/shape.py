@@ -78,7 +78,7 @@ class GetItem(Function):
         try:
             return a[index]
         except IndexError as err:
-            raise IndexError(f"indexing a tensor of shape {a.shape}: {err}") from None
+            raise IndexError(f"getitem: indexing a tensor of shape {a.shape}: {err}") from None
 
     def backward(self, g):
         m = xp(g)
@@ -115,12 +115,27 @@ class Pad(Function):
 
     def forward(self, a, pad_width, value):
         m = xp(a)
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (a.ndim, 2))
+        try:
+            widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (a.ndim, 2))
+        except ValueError:
+            raise ValueError(
+                f"pad: pad_width {pad_width!r} does not fit a tensor of shape {a.shape}; give an "
+                f"int, a (before, after) pair, or {a.ndim} such pairs"
+            ) from None
+        if (widths < 0).any():
+            raise ValueError(f"pad: pad_width {pad_width!r} has negative entries")
         self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
         return m.pad(a, widths, mode="constant", constant_values=value)
 
     def backward(self, g):
         return g[self.slices]
+
+
+def _axis(op: str, axis: int, ndim: int) -> int:
+    """``axis`` as a non-negative int, or a ValueError naming ``op`` when it is out of range."""
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for a tensor with {ndim} dimensions")
+    return axis % ndim
 
 
 # ------------------------------------------------------------------ functional entry points
@@ -172,7 +187,9 @@ def flatten(a, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     a = ensure_tensor(a)
     if a.ndim == 0:
         return reshape(a, (1,))
-    s, e = start_axis % a.ndim, end_axis % a.ndim
+    s, e = _axis("flatten", start_axis, a.ndim), _axis("flatten", end_axis, a.ndim)
+    if s > e:
+        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis}")
     n = 1
     for d in a.shape[s : e + 1]:
         n *= d
@@ -191,7 +208,9 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
     ref = tensors[0].shape
-    ax = axis % len(ref) if ref else 0
+    if not ref:
+        raise ValueError("concatenate: 0-d tensors cannot be concatenated (use stack)")
+    ax = _axis("concatenate", axis, len(ref))
     for i, t in enumerate(tensors):
         if t.ndim != len(ref) or any(
             n != r for d, (n, r) in enumerate(zip(t.shape, ref)) if d != ax
@@ -213,15 +232,16 @@ def stack(tensors, axis: int = 0) -> Tensor:
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
-    return Stack.apply(*tensors, axis=axis)
+    return Stack.apply(*tensors, axis=_axis("stack", axis, tensors[0].ndim + 1))
 
 
 def split(a, indices_or_sections, axis: int = 0) -> list:
     """Split like ``numpy.split``: a number of equal sections, or the indices to cut at."""
     a = ensure_tensor(a)
+    axis = _axis("split", axis, a.ndim)
     n = a.shape[axis]
     if isinstance(indices_or_sections, int):
-        if n % indices_or_sections:
+        if indices_or_sections <= 0 or n % indices_or_sections:
             raise ValueError(
                 f"split: axis {axis} of size {n} does not divide into {indices_or_sections} sections"
             )
@@ -230,7 +250,7 @@ def split(a, indices_or_sections, axis: int = 0) -> list:
     else:
         cuts = list(indices_or_sections)
     bounds = [0] + cuts + [n]
-    lead = (slice(None),) * (axis % a.ndim)
+    lead = (slice(None),) * axis
     return [getitem(a, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 

@@ -1,6 +1,8 @@
 """chainrule: deep learning whose every gradient comes from its own reverse-mode autodiff engine."""
 
-from . import callbacks, functional, metrics
+from .tensor import Tensor  # first: the modules below import it
+
+from . import functional
 from .backend import gpu_available, xp
 from .creation import (
     arange,
@@ -16,10 +18,10 @@ from .creation import (
 )
 from .function import Function, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
-from .io import load_model, save_model
-from .perceptron import Perceptron
 from .random import get_generator, manual_seed
-from .tensor import Tensor  # first: the modules below import it
 from .training import Input, Model, Sequential  # the Keras-style training API
+from . import callbacks, metrics  # noqa: E402
+from .perceptron import Perceptron
+from .io import load_model, save_model
 
 __version__ = "0.1.0"

@@ -237,3 +237,22 @@ def test_zero_grad_and_frozen_parameters():
     np.testing.assert_array_equal(params[1].data, before)
     opt.zero_grad()
     assert all(p.grad is None for p in params)
+
+
+def test_bad_gradient_in_a_later_parameter_leaves_earlier_ones_untouched():
+    params = _params()
+    before = [p.data.copy() for p in params]
+    opt = optim.Adam(params, lr=0.1)
+    params[0].grad = np.ones(SHAPES[0], np.float32)
+    params[1].grad = np.ones((5,), np.float32)
+    with pytest.raises(ValueError, match=r"parameter 1 has shape \(5,\)"):
+        opt.step()
+    for p, b in zip(params, before):
+        np.testing.assert_array_equal(p.data, b)
+    assert opt.iterations == 0 and opt.state_dict()["state"] == {}
+
+
+def test_single_tensor_or_single_group_is_accepted():
+    p = Parameter(np.ones((2, 3), np.float32))
+    assert optim.SGD(p).params == [p]
+    assert optim.SGD({"params": [p], "lr": 0.5}).param_groups[0]["lr"] == 0.5

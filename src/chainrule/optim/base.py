@@ -135,6 +135,8 @@ class Optimizer(SerializationMixin):
                 f"{type(self).__name__}: already built with {len(self._params)} "
                 "parameters; use add_param_group to add more"
             )
+        if isinstance(params, (Tensor, dict)):  # one tensor or one group (list() would split it)
+            params = [params]
         items = list(params)
         if not items:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -248,39 +250,44 @@ class Optimizer(SerializationMixin):
         mod = xp(param)
         out = self._buffer(param, _GRAD_SLOT)
         if self.clipvalue is not None:
-            mod.clip(grad, -self.clipvalue, self.clipvalue, out=out)
+            src = mod.clip(grad, -self.clipvalue, self.clipvalue, out=out)
         elif scale != 1.0:
-            mod.multiply(grad, scale, out=out)
+            src = mod.multiply(grad, scale, out=out)
         else:
-            out[...] = grad
-        if wd != 0.0:  # out += wd * param, without a full-size temporary per parameter
-            tmp = self._buffer(param, "wd")
-            mod.multiply(param, wd, out=tmp)
-            out += tmp
+            src = grad
+        if wd != 0.0:  # out = src + wd * param, without allocating
+            if src is grad:
+                mod.multiply(param, wd, out=out)
+                out += grad
+            else:
+                tmp = self._buffer(param, "wd")
+                mod.multiply(param, wd, out=tmp)
+                out += tmp
         return out
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient, in place; returns ``closure()`` if given."""
         loss = closure() if closure is not None else None
+        lrs = [self.group_lr(group) for group in self.param_groups]  # a bad schedule raises here
+        for i, p in enumerate(self._params):  # check every gradient before changing anything
+            if p.grad is not None and p.grad.shape != p.data.shape:
+                raise ValueError(
+                    f"{type(self).__name__}: gradient of parameter {i} has shape "
+                    f"{p.grad.shape}, parameter has {p.data.shape}"
+                )
         scale = 1.0
         if self.global_clipnorm is not None:
             norm = global_grad_norm(self._params)
             if norm > self.global_clipnorm:
                 scale = self.global_clipnorm / norm
         index = 0
-        for group in self.param_groups:
-            lr = self.group_lr(group)
+        for group, lr in zip(self.param_groups, lrs):
             for p in group["params"]:
                 i, index = index, index + 1
                 grad = p.grad
                 if grad is None or not p.requires_grad:
                     continue
                 param = p.data
-                if grad.shape != param.shape:
-                    raise ValueError(
-                        f"{type(self).__name__}: gradient of parameter {i} has shape "
-                        f"{grad.shape}, parameter has {param.shape}"
-                    )
                 state = self._state[i]
                 if state is None:
                     state = self._state[i] = self._init_state(param, group)

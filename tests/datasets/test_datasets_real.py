@@ -1,27 +1,25 @@
 """Every loader against the real files: shapes, dtypes, label ranges and per-class counts."""
 
+import functools
+
 import numpy as np
 import pytest
 
 from chainrule import datasets
 
-
-@pytest.fixture(scope="module")
-def mnist():
-    from conftest import DATA
-
-    if not DATA.is_dir():
-        pytest.skip(f"real data not found at {DATA}")
-    return datasets.load_mnist(data_dir=DATA)
+# Decoded once per module (MNIST and Fashion-MNIST are the slow ones), shared by the tests below.
+_load_mnist = functools.lru_cache(maxsize=1)(datasets.load_mnist)
+_load_fashion = functools.lru_cache(maxsize=1)(datasets.load_fashion_mnist)
 
 
-@pytest.fixture(scope="module")
-def fashion():
-    from conftest import DATA
+@pytest.fixture
+def mnist(data_dir):
+    return _load_mnist(data_dir)
 
-    if not DATA.is_dir():
-        pytest.skip(f"real data not found at {DATA}")
-    return datasets.load_fashion_mnist(data_dir=DATA)
+
+@pytest.fixture
+def fashion(data_dir):
+    return _load_fashion(data_dir)
 
 
 def _check_idx_set(splits, per_class_train=None):

@@ -74,14 +74,12 @@ class DataLoader:
         if seed is None and self.shuffle:
             seed = _random.spawn_seed()
         self.seed = None if seed is None else int(seed)
-        self._rng = np.random.default_rng(
-            0 if self.seed is None else self.seed
-        )  # unused unshuffled
+        # (An unshuffled loader never draws from its generator; 0 just keeps it deterministic.)
+        self._rng = np.random.default_rng(0 if self.seed is None else self.seed)
         self._epochs_started = 0
         self._skip = 0  # batches to skip in the next epoch (set by load_state_dict)
-        self._current: dict | None = (
-            None  # the epoch in progress: start state and batches handed out
-        )
+        # The epoch in progress: its index, generator state at its start, batches handed out.
+        self._current: dict | None = None
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
@@ -150,10 +148,8 @@ class DataLoader:
                 f"DataLoader.load_state_dict: batches_done={state['batches_done']} but an epoch has "
                 f"{n_batches} batches"
             )
-        rng = np.random.default_rng()
-        rng.bit_generator.state = state[
-            "rng_state"
-        ]  # validates the state before we change anything
+        rng = np.random.default_rng(0)
+        rng.bit_generator.state = state["rng_state"]  # validates it before anything changes
         self.seed = None if state["seed"] is None else int(state["seed"])
         self._rng = rng
         self._epochs_started = int(state["epoch"])

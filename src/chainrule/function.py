@@ -15,7 +15,6 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .backend import xp
-from .tensor import Tensor
 
 
 class _GradMode:
@@ -224,3 +223,8 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 pending[pfn] = prev + pg
         if not retain_graph:
             fn.release()
+
+
+# Bound at the bottom, after everything tensor.py needs from here exists: importing this module or
+# chainrule.tensor first then works either way round.
+from .tensor import Tensor  # noqa: E402

@@ -256,3 +256,10 @@ def test_single_tensor_or_single_group_is_accepted():
     p = Parameter(np.ones((2, 3), np.float32))
     assert optim.SGD(p).params == [p]
     assert optim.SGD({"params": [p], "lr": 0.5}).param_groups[0]["lr"] == 0.5
+
+
+def test_registry_accepts_keras_argument_names():
+    opt = optim.get("adam", learning_rate=0.02, epsilon=1e-6, beta_2=0.98)
+    assert opt.lr == 0.02 and opt.defaults["eps"] == 1e-6 and opt.defaults["betas"] == (0.9, 0.98)
+    with pytest.raises(ValueError, match=r"betas\[0\]"):
+        optim.get("nadam", beta_1=1.2)

@@ -42,11 +42,27 @@ _REGISTRY: dict[str, tuple[type[Optimizer], dict[str, Any]]] = {
     "nadam": (NAdam, {"lr": 0.001, "eps": 1e-7}),
 }
 _CLASSES = {cls.__name__: cls for cls, _ in _REGISTRY.values()}
+#: Keras argument names accepted by get(), and this library's names for them.
+_KERAS_NAMES = {"learning_rate": "lr", "epsilon": "eps"}
+
+
+def _from_keras_names(defaults: dict, kwargs: dict) -> dict:
+    """Merge string defaults with overrides given in either naming (``learning_rate``,
+    ``epsilon``, ``beta_1``/``beta_2`` or ``lr``, ``eps``, ``betas``)."""
+    opts = dict(defaults)
+    for k, v in kwargs.items():
+        opts[_KERAS_NAMES.get(k, k)] = v
+    if "beta_1" in opts or "beta_2" in opts:
+        b1, b2 = opts.get("betas", (0.9, 0.999))
+        opts["betas"] = (opts.pop("beta_1", b1), opts.pop("beta_2", b2))
+    return opts
 
 
 def get(identifier: str | dict | Optimizer, params=None, **kwargs) -> Optimizer:
-    """Resolve an optimiser: a Keras name (``"adam"``; Keras defaults, overridden by ``kwargs``),
-    a config dict from ``get_config()``, or an Optimizer (returned as is)."""
+    """Resolve an optimiser: a Keras name (``"adam"``; Keras defaults, overridden by ``kwargs``,
+    which may use Keras's argument names ``learning_rate``, ``epsilon``, ``beta_1``, ``beta_2``),
+    a config dict from ``get_config()``, or an Optimizer (returned as is). ``params`` (optional)
+    attaches the parameters."""
     if isinstance(identifier, Optimizer):
         if kwargs:
             raise ValueError(
@@ -71,7 +87,7 @@ def get(identifier: str | dict | Optimizer, params=None, **kwargs) -> Optimizer:
                 f"optim.get: unknown optimizer {identifier!r}; expected one of {sorted(_REGISTRY)}"
             )
         cls, defaults = _REGISTRY[key]
-        return cls(params, **{**defaults, **kwargs})
+        return cls(params, **_from_keras_names(defaults, kwargs))
     raise TypeError(
         f"optim.get: expected a name, a config dict or an Optimizer, got "
         f"{type(identifier).__name__}"

@@ -13,7 +13,7 @@ from chainrule.data import (
     sample_lm_batch,
     split_text,
 )
-from chainrule.datasets import load_tiny_shakespeare
+from chainrule.datasets import load_sst2, load_tiny_shakespeare
 
 
 def test_char_vocab_round_trips_shakespeare(data_dir):
@@ -104,3 +104,16 @@ def test_sample_lm_batch():
     np.testing.assert_array_equal(yb, xb + 3)
     np.testing.assert_array_equal(np.diff(xb, axis=1), 3)  # contiguous windows
     assert yb.max() <= 297
+
+
+def test_word_vocab_on_sst2(data_dir):
+    (x_train, _), _, (x_test, _) = load_sst2(data_dir=data_dir)
+    vocab = WordVocab.build(x_train, min_freq=2, max_size=10_000)
+    assert len(vocab) == 10_000
+    assert vocab.itos[4] in {"the", ","}  # the most frequent tokens of English text
+    ids = vocab.encode_batch(x_test, 40, add_bos=True)
+    assert ids.shape == (872, 40) and (ids[:, 0] == vocab.bos_id).all()
+    covered = [s for s in x_test if all(w in vocab.stoi for w in s.split())]
+    assert len(covered) > 200  # enough fully-known sentences for the round trip to mean something
+    for s in covered:
+        assert vocab.decode(vocab.encode(s)) == " ".join(s.split())

@@ -226,3 +226,16 @@ def test_truncated_archive_raises_corrupt_error(data_dir, tmp_path, monkeypatch)
 
 def test_cache_folder_follows_xdg(tmp_path):
     assert datasets.cache_root() == tmp_path / "cache" / "chainrule" / "datasets"
+
+
+def test_file_changed_after_verification_is_checked_again(data_dir, tmp_path):
+    folder = tmp_path / "data" / "tinyshakespeare"
+    folder.mkdir(parents=True)
+    copy = folder / "input.txt"
+    shutil.copy(data_dir / "tinyshakespeare" / "input.txt", copy)
+    assert len(datasets.load_tiny_shakespeare(data_dir=tmp_path / "data")) == 1_115_394
+    raw = bytearray(copy.read_bytes())
+    raw[5] ^= 0x20
+    copy.write_bytes(bytes(raw))
+    with pytest.raises(datasets.ChecksumError, match="input.txt"):
+        datasets.load_tiny_shakespeare(data_dir=tmp_path / "data")

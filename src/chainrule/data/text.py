@@ -101,6 +101,7 @@ class WordVocab:
         max_size: int | None = None,
         tokenizer: Callable[[str], list[str]] = str.split,
     ) -> WordVocab:
+        """A vocabulary of the words of ``sentences`` (see the class docstring for the rules)."""
         if min_freq < 1:
             raise ValueError(f"WordVocab.build: min_freq must be >= 1, got {min_freq}")
         if max_size is not None and max_size < len(SPECIALS):

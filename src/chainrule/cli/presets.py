@@ -15,13 +15,14 @@ PRESETS: dict[str, dict] = {
     "digits-mlp": {
         "name": "digits-mlp",
         "seed": 0,
-        "epochs": 30,
+        "epochs": 40,
         "batch_size": 32,
         "data": {"name": "digits", "validation_split": 0.1},
         "model": {
             "layers": [
-                {"type": "Dense", "units": 128, "activation": "relu"},
-                {"type": "Dense", "units": 10},
+                {"type": "Flatten"},
+                {"type": "Dense", "units": 256, "activation": "relu"},
+                {"type": "Dense", "units": 10, "activation": "softmax"},
             ]
         },
         "optimizer": {"name": "adam", "lr": 0.001},
@@ -38,9 +39,10 @@ PRESETS: dict[str, dict] = {
         "data": {"name": "mnist", "validation_split": 0.1},
         "model": {
             "layers": [
+                {"type": "Flatten"},
                 {"type": "Dense", "units": 256, "activation": "relu"},
                 {"type": "Dense", "units": 128, "activation": "relu"},
-                {"type": "Dense", "units": 10},
+                {"type": "Dense", "units": 10, "activation": "softmax"},
             ]
         },
         "optimizer": {"name": "adam", "lr": 0.001},
@@ -57,9 +59,10 @@ PRESETS: dict[str, dict] = {
         "data": {"name": "fashion-mnist", "validation_split": 0.1},
         "model": {
             "layers": [
+                {"type": "Flatten"},
                 {"type": "Dense", "units": 256, "activation": "relu"},
                 {"type": "Dense", "units": 128, "activation": "relu"},
-                {"type": "Dense", "units": 10},
+                {"type": "Dense", "units": 10, "activation": "softmax"},
             ]
         },
         "optimizer": {"name": "adam", "lr": 0.001},

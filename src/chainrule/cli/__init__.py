@@ -1,0 +1,155 @@
+"""The ``chainrule`` command line (docs/cli.md).
+
+::
+
+    chainrule                                   # = chainrule train digits-mlp
+    chainrule train [PRESET] [--config FILE.toml] [--epochs N] [--lr X] [--seed S] [--out DIR]
+                    [--resume] [--data-dir DIR] [--quiet]
+    chainrule train --list                      # the presets
+    chainrule predict MODEL INPUT.npy [--out preds.npy]
+    chainrule info MODEL
+
+Errors in the configuration, the data or a model file print one line naming what is wrong and
+exit with status 2 (configuration/usage) or 1 (everything else).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+COMMANDS = ("train", "predict", "info")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .presets import DEFAULT_PRESET, PLANNED, PRESETS
+
+    parser = argparse.ArgumentParser(
+        prog="chainrule",
+        description="Train, inspect and run chainrule models. With no command: train digits-mlp.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    epilog = "presets: " + ", ".join(PRESETS) + "; planned (need layers not in chainrule yet): "
+    epilog += ", ".join(PLANNED)
+    train = sub.add_parser("train", help="train a preset or a TOML configuration", epilog=epilog)
+    train.add_argument("preset", nargs="?", help=f"a preset name (default {DEFAULT_PRESET})")
+    train.add_argument("--config", metavar="FILE.toml", help="a TOML run configuration")
+    train.add_argument("--epochs", type=int, help="override the number of epochs")
+    train.add_argument("--lr", type=float, help="override the optimizer's learning rate")
+    train.add_argument("--seed", type=int, help="override the random seed")
+    train.add_argument("--out", metavar="DIR", help="output folder (default runs/<name>/)")
+    train.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.zip")
+    train.add_argument("--data-dir", metavar="DIR", help="dataset folder (default $CHAINRULE_DATA)")
+    train.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
+    train.add_argument("--list", action="store_true", help="list the presets and exit")
+    predict = sub.add_parser("predict", help="run a saved model on an .npy array")
+    predict.add_argument("model", help="a model file written by chainrule (model.zip)")
+    predict.add_argument("input", help="an .npy array of inputs, shape (N, ...)")
+    predict.add_argument("--out", metavar="FILE.npy", help="write the outputs (N, ...) here")
+    predict.add_argument("--batch-size", type=int, default=256)
+    info = sub.add_parser("info", help="describe a saved model file")
+    info.add_argument("model", help="a model file written by chainrule (model.zip)")
+    return parser
+
+
+def _list_presets() -> None:
+    from .presets import PLANNED, PRESETS
+
+    for name, cfg in PRESETS.items():
+        layers = " → ".join(entry["type"] for entry in cfg["model"]["layers"])
+        print(f"{name:18s} {cfg['data']['name']:14s} {cfg['epochs']:3d} epochs  {layers}")
+    for name, why in PLANNED.items():
+        print(f"{name:18s} (not available: {why})")
+
+
+def _predict(args) -> None:
+    import numpy as np
+
+    from ..io.atomic import atomic_write_with
+    from ..io.model_file import load_model
+
+    model = load_model(args.model)
+    try:
+        x = np.load(args.input, allow_pickle=False)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"input file {args.input} does not exist") from None
+    except ValueError as exc:
+        raise ValueError(f"{args.input}: not a plain .npy array ({exc})") from None
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{args.input}: expected one .npy array, got an .npz archive")
+    outputs = model.predict(x, batch_size=args.batch_size)
+    if args.out:
+        atomic_write_with(args.out, lambda f: np.save(f, outputs, allow_pickle=False))
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        classes = outputs.argmax(axis=1)
+        shown = " ".join(str(c) for c in classes[:20]) + (" ..." if len(classes) > 20 else "")
+        print(f"{len(classes)} predictions (class index): {shown}")
+    else:
+        print(f"outputs of shape {outputs.shape}: {np.array2string(outputs.ravel()[:10])}")
+    if args.out:
+        print(f"wrote outputs {outputs.shape} {outputs.dtype} to {args.out}")
+
+
+def _info(args) -> None:
+    from ..io.model_file import describe_model_file
+
+    d = describe_model_file(args.model)
+    cfg = d["config"]
+    print(f"{args.model}: chainrule model file, format {cfg['format_version']}, "
+          f"written by chainrule {cfg.get('chainrule_version')}, {d['file_bytes']:,} bytes")  # fmt: skip
+    model = cfg["model"]
+    print(f"model: {model['class_name']} '{model['config'].get('name')}', input shape "
+          f"{tuple(cfg['input_shape']) if cfg.get('input_shape') else 'unknown'}")  # fmt: skip
+    for i, layer in enumerate(model["config"].get("layers", [])):
+        c = layer.get("config", {})
+        details = ", ".join(
+            f"{k}={c[k]}" for k in ("units", "activation", "rate", "target_shape") if k in c
+        )
+        print(f"  [{i}] {layer['class_name']:12s} {c.get('name', '')} {details}")
+    print(f"tensors ({d['parameters']:,} values):")
+    for name, (shape, dtype) in sorted(d["tensors"].items()):
+        print(f"  {name:32s} {shape!s:14s} {dtype}")
+    compiled = cfg.get("compile")
+    if compiled:
+        opt = compiled.get("optimizer")
+        opt = opt.get("class_name") if isinstance(opt, dict) else opt
+        print(f"compiled: optimizer {opt}, loss {compiled.get('loss')}, "
+              f"metrics {compiled.get('metrics')}")  # fmt: skip
+    print(f"optimizer state: {'included' if d['has_optimizer'] else 'not included'}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``chainrule`` console script; returns the exit status."""
+    from ..datasets import DatasetError
+    from ..io.container import ModelFileError
+    from .config import ConfigError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+        argv.insert(0, "train")
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            if args.list:
+                _list_presets()
+                return 0
+            from .train import run_train
+
+            run_train(args.preset, args.config, epochs=args.epochs, lr=args.lr, seed=args.seed,
+                      out=args.out, resume=args.resume, data_dir=args.data_dir,
+                      verbose=2 if args.quiet else 1)  # fmt: skip
+        elif args.command == "predict":
+            _predict(args)
+        else:
+            _info(args)
+    except ConfigError as exc:
+        print(f"chainrule {args.command}: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (ModelFileError, DatasetError, OSError, ImportError, ValueError, TypeError) as exc:
+        print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"chainrule {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,7 @@
+"""``python -m chainrule.cli ...``: the same as the ``chainrule`` console script."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.preprocessing import StandardScaler
 
 import chainrule
@@ -100,3 +102,24 @@ def test_split_errors():
         train_val_split(np.zeros(3), val_fraction=0.1)
     with pytest.raises(ValueError, match=r"stratify must have shape \(5,\)"):
         train_val_split(np.zeros(5), stratify=np.zeros(4))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.lists(st.integers(1, 30), min_size=1, max_size=6),
+    fraction=st.floats(0.05, 0.95),
+    seed=st.integers(0, 10),
+)
+def test_stratified_split_properties(counts, fraction, seed):
+    labels = np.repeat(np.arange(len(counts)), counts)
+    n = len(labels)
+    n_val = round(fraction * n)
+    if not 0 < n_val < n:
+        with pytest.raises(ValueError, match="empty split"):
+            split_indices(n, fraction, stratify=labels, seed=seed)
+        return
+    train, val = split_indices(n, fraction, stratify=labels, seed=seed)
+    assert len(val) == n_val and len(np.intersect1d(train, val)) == 0
+    assert sorted(np.concatenate([train, val]).tolist()) == list(range(n))
+    per_class = np.bincount(labels[val], minlength=len(counts))
+    assert np.all(np.abs(per_class - fraction * np.array(counts)) < 1 + 1e-9)

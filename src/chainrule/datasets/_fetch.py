@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import shutil
 import tarfile
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DOWNLOAD_TIMEOUT_S = 30.0
+_log = logging.getLogger("chainrule.datasets")
 _CHUNK = 1 << 20
 
 
@@ -211,6 +213,7 @@ def _temp_in(folder: Path, name: str) -> tuple[int, Path]:
 def _fetch_url(dataset: str, spec: RemoteFile, roots: list[Path], folder: Path) -> Path:
     """Stream ``spec.url`` into a temporary file in ``folder``; returns its path."""
     fd, tmp = _temp_in(folder, spec.url.rsplit("/", 1)[-1] or "download")
+    _log.info("%s: downloading %s into %s", dataset, spec.url, folder)
     try:
         with os.fdopen(fd, "wb") as out:
             try:

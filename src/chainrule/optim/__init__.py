@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._checks import Params
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -58,7 +59,7 @@ def _from_keras_names(defaults: dict, kwargs: dict) -> dict:
     return opts
 
 
-def get(identifier: str | dict | Optimizer, params=None, **kwargs) -> Optimizer:
+def get(identifier: str | dict | Optimizer, params: Params = None, **kwargs) -> Optimizer:
     """Resolve an optimiser: a Keras name (``"adam"``; Keras defaults, overridden by ``kwargs``,
     which may use Keras's argument names ``learning_rate``, ``epsilon``, ``beta_1``, ``beta_2``),
     a config dict from ``get_config()``, or an Optimizer (returned as is). ``params`` (optional)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
+
+from ..tensor import Tensor
+
+#: What an optimiser accepts as parameters: Tensors, param-group dicts, one of either, or None.
+Params = Iterable[Tensor] | Iterable[dict] | Tensor | dict | None
 
 
 def check_hyper(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ._checks import check_hyper
+from ._checks import Params, check_hyper
 from .base import Optimizer
 
 
@@ -22,7 +22,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params=None,
+        params: Params = None,
         lr=1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..backend import xp
-from ._checks import check_betas, check_hyper
+from ._checks import Params, check_betas, check_hyper
 from .base import Optimizer
 
 
@@ -26,7 +26,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        params=None,
+        params: Params = None,
         lr=1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import Params
 from .adam import Adam
 
 
@@ -20,7 +21,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        params=None,
+        params: Params = None,
         lr=1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,

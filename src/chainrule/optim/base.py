@@ -20,7 +20,7 @@ import numpy as np
 
 from ..backend import xp
 from ..tensor import Tensor
-from ._checks import check_betas, check_hyper
+from ._checks import Params, check_betas, check_hyper
 from .clip import global_grad_norm
 from .schedules import LambdaSchedule, LearningRateSchedule
 from .serialization import SerializationMixin
@@ -50,7 +50,7 @@ class Optimizer(SerializationMixin):
 
     def __init__(
         self,
-        params,
+        params: Params,
         defaults: dict[str, Any],
         clipnorm: float | None = None,
         clipvalue: float | None = None,
@@ -127,7 +127,7 @@ class Optimizer(SerializationMixin):
         self._check_group(group)
         return group
 
-    def build(self, params) -> None:
+    def build(self, params: Params) -> None:
         """Attach parameters (a Tensor iterable or a list of param-group dicts) to an optimiser
         created without them. Raises if it already has parameters."""
         if self.param_groups:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ._checks import check_hyper
+from ._checks import Params, check_hyper
 from .base import Optimizer
 
 
@@ -25,7 +25,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params=None,
+        params: Params = None,
         lr=1e-2,
         rho: float = 0.99,
         eps: float = 1e-8,

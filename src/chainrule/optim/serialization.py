@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..backend import xp
+from ._checks import Params
 from .schedules import LearningRateSchedule, deserialize_lr, serialize_lr
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class SerializationMixin:
         return cfg
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], params=None) -> Optimizer:
+    def from_config(cls, config: dict[str, Any], params: Params = None) -> Optimizer:
         """Rebuild from :meth:`get_config` output (``params`` may be attached later)."""
         cfg = {k: v for k, v in config.items() if k != "name"}
         if "lr" in cfg:

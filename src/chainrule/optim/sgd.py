@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ._checks import check_hyper
+from ._checks import Params, check_hyper
 from .base import Optimizer
 
 
@@ -23,7 +23,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params=None,
+        params: Params = None,
         lr=1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,

@@ -14,5 +14,4 @@ for step in range(500):
     for t in (W1, b1, W2, b2):
         t.data -= 0.5 * t.grad  # plain gradient descent, in place
         t.grad = None
-accuracy = ((p.numpy() > 0.5) == y.numpy()).mean()
-print(f"loss {loss.item():.4f}, accuracy {accuracy:.0%}")
+print(f"loss {loss.item():.4f}, accuracy {((p.numpy() > 0.5) == y.numpy()).mean():.0%}")

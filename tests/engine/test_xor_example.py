@@ -10,7 +10,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xor.py"
 
 def test_xor_example_learns_xor(capsys):
     env = runpy.run_path(str(EXAMPLE), run_name="__main__")
-    assert env["accuracy"] == 1.0
+    assert ((env["p"].numpy() > 0.5) == env["y"].numpy()).all()
     assert env["loss"].item() < 0.05
     assert all(t.data.dtype == np.float32 for t in (env["W1"], env["b1"], env["W2"], env["b2"]))
     assert "accuracy 100%" in capsys.readouterr().out

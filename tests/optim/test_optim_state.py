@@ -211,6 +211,7 @@ def test_registry_keras_defaults_and_config_round_trip(name):
         (lambda p: optim.get(3), TypeError, "expected a name"),
         (lambda p: optim.get({"name": "Foo"}), ValueError, "unknown optimizer config"),
         (lambda p: optim.Adam(p).build(p), ValueError, "already built"),
+        (lambda p: optim.get("sgd").step(), ValueError, "no parameters"),
     ],
 )
 def test_bad_arguments(make, exc, match):

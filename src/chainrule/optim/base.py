@@ -267,6 +267,11 @@ class Optimizer(SerializationMixin):
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient, in place; returns ``closure()`` if given."""
+        if not self.param_groups:
+            raise ValueError(
+                f"{type(self).__name__}.step: no parameters; pass them to the constructor or "
+                "call build(params) first"
+            )
         loss = closure() if closure is not None else None
         lrs = [self.group_lr(group) for group in self.param_groups]  # a bad schedule raises here
         for i, p in enumerate(self._params):  # check every gradient before changing anything
@@ -277,7 +282,7 @@ class Optimizer(SerializationMixin):
                 )
         scale = 1.0
         if self.global_clipnorm is not None:
-            norm = global_grad_norm(self._params)
+            norm = global_grad_norm([p for p in self._params if p.requires_grad])
             if norm > self.global_clipnorm:
                 scale = self.global_clipnorm / norm
         index = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -11,6 +11,8 @@ from ..tensor import Tensor
 
 #: What an optimiser accepts as parameters: Tensors, param-group dicts, one of either, or None.
 Params = Iterable[Tensor] | Iterable[dict] | Tensor | dict | None
+#: A learning rate: a float, or a schedule / any callable ``step -> lr``.
+LR = float | Callable[[int], float]
 
 
 def check_hyper(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ._checks import Params, check_hyper
+from ._checks import LR, Params, check_hyper
 from .base import Optimizer
 
 
@@ -24,7 +24,7 @@ class Adadelta(Optimizer):
     def __init__(
         self,
         params: Params = None,
-        lr=1.0,
+        lr: LR = 1.0,
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0.0,

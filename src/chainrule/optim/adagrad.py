@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ._checks import Params, check_hyper
+from ._checks import LR, Params, check_hyper
 from .base import Optimizer
 
 
@@ -23,7 +23,7 @@ class Adagrad(Optimizer):
     def __init__(
         self,
         params: Params = None,
-        lr=1e-2,
+        lr: LR = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,

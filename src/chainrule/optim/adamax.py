@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ._checks import Params, check_betas, check_hyper
+from ._checks import LR, Params, check_betas, check_hyper
 from .base import Optimizer
 
 
@@ -23,7 +23,7 @@ class Adamax(Optimizer):
     def __init__(
         self,
         params: Params = None,
-        lr=2e-3,
+        lr: LR = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import Params
+from ._checks import LR, Params
 from .adam import Adam
 
 
@@ -22,7 +22,7 @@ class AdamW(Adam):
     def __init__(
         self,
         params: Params = None,
-        lr=1e-3,
+        lr: LR = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..backend import xp
-from ._checks import Params, check_betas, check_hyper
+from ._checks import LR, Params, check_betas, check_hyper
 from .base import Optimizer
 
 
@@ -29,7 +29,7 @@ class NAdam(Optimizer):
     def __init__(
         self,
         params: Params = None,
-        lr=2e-3,
+        lr: LR = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,

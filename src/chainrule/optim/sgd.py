@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ._checks import Params, check_hyper
+from ._checks import LR, Params, check_hyper
 from .base import Optimizer
 
 
@@ -24,7 +24,7 @@ class SGD(Optimizer):
     def __init__(
         self,
         params: Params = None,
-        lr=1e-3,
+        lr: LR = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         nesterov: bool = False,

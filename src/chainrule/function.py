@@ -96,6 +96,9 @@ class Function:
     seq: int = 0
     #: the output tensor, set only when it asked to keep its gradient (``Tensor.retain_grad``)
     retained = None
+    #: True when ``backward`` returns arrays newly allocated for each input (no views, nothing shared
+    #: between inputs or kept on ``self``): leaf gradients are then stored without a defensive copy
+    fresh_grads: bool = False
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -107,19 +110,27 @@ class Function:
     def apply(cls, *inputs: Tensor, **params) -> Tensor:
         """Run the op on tensors; record it on the result when any input requires grad."""
         fn = cls()
-        try:
-            out = fn.forward(*[t.data for t in inputs], **params)
+        try:  # one- and two-input ops (most of them) skip building lists
+            if len(inputs) == 2:
+                a, b = inputs
+                out = fn.forward(a.data, b.data, **params)
+                needs = [a.requires_grad, b.requires_grad]
+            elif len(inputs) == 1:
+                a = inputs[0]
+                out = fn.forward(a.data, **params)
+                needs = [a.requires_grad]
+            else:
+                out = fn.forward(*[t.data for t in inputs], **params)
+                needs = [t.requires_grad for t in inputs]
         except (ValueError, IndexError) as err:
             raise _named_error(cls, inputs, err) from None
         if isinstance(out, np.generic):
             out = np.asarray(out)
-        if _GradMode.enabled:
-            needs = [t.requires_grad for t in inputs]
-            if True in needs:
-                fn.parents = inputs
-                fn.needs_input_grad = needs
-                fn.seq = next(_sequence)
-                return Tensor._wrap(out, True, fn)
+        if _GradMode.enabled and True in needs:
+            fn.parents = inputs
+            fn.needs_input_grad = needs
+            fn.seq = next(_sequence)
+            return Tensor._wrap(out, True, fn)
         return Tensor._wrap(out, False, None)
 
     def release(self) -> None:
@@ -148,11 +159,15 @@ def _named_error(cls, inputs, err: Exception) -> Exception:
     return kind(f"{name}: {msg} (input shapes: {shapes})")
 
 
-def _accumulate(t: Tensor, g) -> None:
+def _accumulate(t: Tensor, g, fresh: bool = False) -> None:
     """Add ``g`` into ``t.grad``. The stored array is always the tensor's own (never a view of a
-    gradient that other tensors, or the caller, also hold), so in-place updates of ``.grad`` are safe."""
+    gradient that other tensors, or the caller, also hold), so in-place updates of ``.grad`` are safe.
+    ``fresh`` says ``g`` was just allocated for this tensor alone: it is stored without a copy."""
     if t.grad is None:
-        t.grad = np.array(g) if isinstance(t.data, np.ndarray) else g.copy()
+        if fresh and type(g) is np.ndarray and g.flags.owndata:
+            t.grad = g
+        else:
+            t.grad = np.array(g) if isinstance(t.data, np.ndarray) else g.copy()
     else:
         t.grad = t.grad + g
 
@@ -213,7 +228,7 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 continue
             pfn = p._fn
             if pfn is None:
-                _accumulate(p, pg)
+                _accumulate(p, pg, fn.fresh_grads)
                 continue
             prev = pending.get(pfn)
             if prev is None:
@@ -227,4 +242,4 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
 
 # Bound at the bottom, after everything tensor.py needs from here exists: importing this module or
 # chainrule.tensor first then works either way round.
-from .tensor import Tensor  # noqa: E402
+from .tensor import Tensor

@@ -39,7 +39,8 @@ def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
 def operands(a, b) -> tuple[Tensor, Tensor]:
     """Both operands of a binary op as tensors; a scalar side adopts the tensor side's dtype."""
     if isinstance(a, Tensor):
-        b = ensure_tensor(b, a)
+        if not isinstance(b, Tensor):
+            b = ensure_tensor(b, a)
     else:
         b = ensure_tensor(b)
         a = ensure_tensor(a, b)

@@ -144,6 +144,8 @@ def test_sparse_labels_out_of_range_name_the_value(bad):
         loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits)
         with pytest.raises(ValueError, match=rf"label {bad} is out of range for 3 classes"):
             loss(labels, z)
+    with pytest.raises(ValueError, match=r"y_true must lie in \[0, 1\], got 2.0"):
+        losses.BinaryCrossentropy(from_logits=True)(np.array([[0.0], [2.0], [1.0]]), z[:, :1])
     with pytest.raises(ValueError, match="integer class indices, got 1.5"):
         losses.SparseCategoricalCrossentropy()(np.array([0.0, 1.5, 2.0]), z)
 

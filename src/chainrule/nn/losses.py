@@ -101,6 +101,11 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False) -> Tensor:
     """Binary cross-entropy, mean over the last axis; y_true in [0, 1]."""
     p = _pred(y_pred, "binary_crossentropy")
     t = _target(y_true, p, "binary_crossentropy")
+    outside = (t.data < 0) | (t.data > 1)
+    if outside.any():
+        raise ValueError(
+            f"binary_crossentropy: y_true must lie in [0, 1], got {float(t.data[outside].flat[0])}"
+        )
     if from_logits:
         return _per_sample(binary_cross_entropy_with_logits(p, t))
     p = ops.clip(p, EPSILON, 1 - EPSILON)

@@ -18,29 +18,50 @@ from ..tensor import Tensor
 from ._convert import ensure_tensor
 
 
+def _max_keepdims(z, axis):
+    """``z.max(axis, keepdims=True)``. NumPy reduces a short contiguous last axis slowly (25 µs
+    at (128, 32)); reducing a transposed copy over its first axis is ~3x faster up to ~64 classes."""
+    if z.ndim == 2 and axis == 1 and z.shape[1] <= 64 and isinstance(z, np.ndarray):
+        return np.ascontiguousarray(z.T).max(axis=0)[:, None]
+    return z.max(axis=axis, keepdims=True)
+
+
 def _log_softmax(z, axis):
+    """(log softmax(z), softmax(z)) along ``axis``, from one exp of the max-shifted logits."""
     m = xp(z)
-    shifted = z - z.max(axis=axis, keepdims=True)
-    shifted -= m.log(m.exp(shifted).sum(axis=axis, keepdims=True))
-    return shifted
+    logp = z - _max_keepdims(z, axis)
+    p = m.exp(logp)
+    total = p.sum(axis=axis, keepdims=True)
+    logp -= m.log(total)
+    p /= total
+    return logp, p
+
+
+def _rows(idx):
+    """Index arrays that pick element ``idx[i]`` of each row of a 2-D array."""
+    return xp(idx).arange(idx.shape[0]), idx
 
 
 class SparseSoftmaxCrossEntropy(Function):
     """−log softmax(z)[label] along ``axis``: logits (..., C, ...), integer labels without that axis."""
 
     def forward(self, z, labels, axis):
+        logp, self.p = _log_softmax(z, axis)
+        self.labels, self.axis = labels, axis
+        if z.ndim == 2 and axis == 1:
+            return -logp[_rows(labels)]
         m = xp(z)
-        logp = _log_softmax(z, axis)
-        idx = m.expand_dims(labels, axis)
-        self.logp, self.idx, self.axis = logp, idx, axis
-        return -m.take_along_axis(logp, idx, axis=axis).squeeze(axis)
+        return -m.take_along_axis(logp, m.expand_dims(labels, axis), axis=axis).squeeze(axis)
 
     def backward(self, g):
         m = xp(g)
-        grad = m.exp(self.logp)  # softmax, a fresh array we may write into
-        m.put_along_axis(
-            grad, self.idx, m.take_along_axis(grad, self.idx, self.axis) - 1, self.axis
-        )
+        grad = self.p.copy()  # softmax − one-hot; the copy keeps the saved p for retain_graph
+        if grad.ndim == 2 and self.axis == 1:
+            grad[_rows(self.labels)] -= 1
+            grad *= g[:, None]
+            return grad
+        idx = m.expand_dims(self.labels, self.axis)
+        m.put_along_axis(grad, idx, m.take_along_axis(grad, idx, self.axis) - 1, self.axis)
         grad *= m.expand_dims(g, self.axis)
         return grad
 
@@ -49,8 +70,8 @@ class SoftmaxCrossEntropy(Function):
     """−Σ t · log softmax(z) along ``axis``: logits and (one-hot or soft) targets of one shape."""
 
     def forward(self, z, t, axis):
-        logp = _log_softmax(z, axis)
-        self.logp, self.t, self.axis = logp, t, axis
+        logp, self.p = _log_softmax(z, axis)
+        self.t, self.axis, self.logp = t, axis, logp  # logp: the targets' gradient
         return -(t * logp).sum(axis=axis)
 
     def backward(self, g):
@@ -59,8 +80,9 @@ class SoftmaxCrossEntropy(Function):
         gz = gt = None
         if self.needs_input_grad[0]:
             t = self.t
-            p = m.exp(self.logp)
-            gz = (p * t.sum(axis=self.axis, keepdims=True) - t) * g
+            gz = self.p * t.sum(axis=self.axis, keepdims=True)
+            gz -= t
+            gz *= g
         if self.needs_input_grad[1]:
             gt = -self.logp * g
         return gz, gt
@@ -71,19 +93,21 @@ class BCEWithLogits(Function):
 
     def forward(self, z, t):
         m = xp(z)
-        self.z, self.t = z, t
+        e = m.exp(-m.abs(z))  # in (0, 1]: never overflows; kept for the backward pass
+        self.z, self.t, self.e = z, t, e
         out = m.maximum(z, 0) - z * t
-        out += m.log1p(m.exp(-m.abs(z)))
+        out += m.log1p(e)
         return out
 
     def backward(self, g):
         m = xp(g)
-        z = self.z
+        z, e = self.z, self.e
         gz = gt = None
         if self.needs_input_grad[0]:
-            e = m.exp(-m.abs(z))
-            sig = m.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
-            gz = (sig - self.t) * g
+            sig = m.where(z >= 0, 1, e) / (1 + e)  # σ(z), stable on both sides
+            sig -= self.t
+            sig *= g
+            gz = sig
         if self.needs_input_grad[1]:
             gt = -z * g
         return gz, gt

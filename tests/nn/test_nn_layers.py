@@ -15,25 +15,35 @@ def _fresh_names():
     nn.layers.reset_names()
 
 
-def test_dense_matches_torch_linear_forward_and_backward():
+TORCH_ACT = {None: lambda t: t, "tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
+
+
+@pytest.mark.parametrize("activation", list(TORCH_ACT))
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_dense_matches_torch_linear_forward_and_backward(activation, use_bias):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((5, 4))
-    dense = nn.Dense(3, activation="tanh", dtype="float64")
-    xt = cr.Tensor(x, requires_grad=True)
-    y = dense(xt)
-    lin = torch.nn.Linear(4, 3).double()
+    dense = nn.Dense(3, activation=activation, use_bias=use_bias, input_dim=4, dtype="float64")
+    lin = torch.nn.Linear(4, 3, bias=use_bias).double()
     with torch.no_grad():
         lin.weight.copy_(torch.tensor(dense.kernel.data.T))  # torch stores (out, in)
-        lin.bias.copy_(torch.tensor(dense.bias.data))
+        if use_bias:
+            lin.bias.copy_(torch.tensor(rng.standard_normal(3)))
+            dense.bias.data[...] = lin.bias.numpy()
+    xt = cr.Tensor(x, requires_grad=True)
+    y = dense(xt)
     xtt = torch.tensor(x, requires_grad=True)
-    ty = torch.tanh(lin(xtt))
+    ty = TORCH_ACT[activation](lin(xtt))
     w = rng.standard_normal((5, 3))
     (y * cr.Tensor(w)).sum().backward()
     (ty * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(xt.grad, xtt.grad.numpy(), atol=1e-12)
     np.testing.assert_allclose(dense.kernel.grad, lin.weight.grad.numpy().T, atol=1e-12)
-    np.testing.assert_allclose(dense.bias.grad, lin.bias.grad.numpy(), atol=1e-12)
+    if use_bias:
+        np.testing.assert_allclose(dense.bias.grad, lin.bias.grad.numpy(), atol=1e-12)
+    else:
+        assert dense.bias is None and [k for k, _ in dense.named_parameters()] == ["kernel"]
 
 
 def test_dense_builds_lazily_with_keras_defaults_and_names():

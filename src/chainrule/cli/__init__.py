@@ -74,8 +74,8 @@ def _predict(args) -> None:
         x = np.load(args.input, allow_pickle=False)
     except FileNotFoundError:
         raise FileNotFoundError(f"input file {args.input} does not exist") from None
-    except ValueError as exc:
-        raise ValueError(f"{args.input}: not a plain .npy array ({exc})") from None
+    except (ValueError, EOFError, OSError) as exc:
+        raise ValueError(f"{args.input}: not a valid .npy array file ({exc})") from None
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{args.input}: expected one .npy array, got an .npz archive")
     outputs = model.predict(x, batch_size=args.batch_size)

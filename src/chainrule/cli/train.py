@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,19 @@ def load_data(data_cfg: dict, data_dir: str | None = None) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- model
+def _blame(path: tuple, entry: dict, exc: Exception) -> tuple:
+    """The most precise key for an error raised while constructing ``entry``: the one argument the
+    message names (an unexpected keyword, a value out of range), else the entry itself."""
+    text = str(exc)
+    hits = [
+        k
+        for k, v in entry.items()
+        if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w])", text)
+        or (isinstance(v, str) and f"'{v}'" in text)
+    ]
+    return path + (hits[0],) if len(hits) == 1 else path
+
+
 def build_model(cfg: dict, src: ConfigSource):
     """Sequential model and compiled optimizer/loss/metrics from the config; every failure is a
     ConfigError naming the key (and line) at fault."""
@@ -116,14 +130,15 @@ def build_model(cfg: dict, src: ConfigSource):
         try:
             layers.append(L.get(entry["type"])(**kwargs))
         except (TypeError, ValueError) as exc:
-            raise src.error(("model", "layers", i), f"{entry['type']}: {exc}") from None
+            path = _blame(("model", "layers", i), kwargs, exc)
+            raise src.error(path, f"{entry['type']}: {exc}") from None
     model = Sequential(layers, name=cfg["name"])
     opt_cfg = dict(cfg["optimizer"])
     name = opt_cfg.pop("name")
     try:
         optimizer = optim.get(name, **opt_cfg)
     except (TypeError, ValueError) as exc:
-        raise src.error(("optimizer",), str(exc)) from None
+        raise src.error(_blame(("optimizer",), cfg["optimizer"], exc), str(exc)) from None
     try:
         model.compile(optimizer=optimizer, loss=cfg["loss"], metrics=cfg["metrics"])
     except (TypeError, ValueError) as exc:
@@ -147,7 +162,7 @@ def build_callbacks(cfg: dict, src: ConfigSource) -> list:
         try:
             out.append(getattr(cbs, kind)(**kwargs))
         except (TypeError, ValueError) as exc:
-            raise src.error(("callbacks", i), f"{kind}: {exc}") from None
+            raise src.error(_blame(("callbacks", i), kwargs, exc), f"{kind}: {exc}") from None
     return out
 
 

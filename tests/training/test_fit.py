@@ -98,7 +98,7 @@ def test_predict_train_and_test_on_batch(blobs):
     test = model.test_on_batch(x[:20], y[:20], return_dict=True)
     assert all(np.array_equal(v, weights(model)[k]) for k, v in before.items())
     model.layers[1].rate = 0.0  # no dropout: the training loss equals the test loss
-    loss, acc = model.train_on_batch(x[:20], y[:20])
+    loss, _acc = model.train_on_batch(x[:20], y[:20])
     assert loss == pytest.approx(test["loss"], rel=1e-5)  # same batch, loss before the step
     assert model.optimizer.iterations == 1
     assert any(not np.array_equal(v, weights(model)[k]) for k, v in before.items())

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from training_helpers import small_mlp, weights
 
 import chainrule
 from chainrule import random as cr_random
-from training_helpers import small_mlp, weights
 
 
 @pytest.fixture
@@ -38,7 +38,9 @@ def test_length_mismatch(trained, blobs):
 def test_feature_count_mismatch(trained, blobs):
     x, y = blobs
     _unchanged(
-        trained, lambda: trained.fit(x[:, :3], y, verbose=0), r"cannot take input of shape \(300, 3\)"
+        trained,
+        lambda: trained.fit(x[:, :3], y, verbose=0),
+        r"cannot take input of shape \(300, 3\)",
     )
     _unchanged(trained, lambda: trained.predict(np.ones((2, 5), np.float32)), "Dense")
 
@@ -95,8 +97,12 @@ def test_fit_before_compile(blobs):
 def test_bad_arguments(trained, blobs):
     x, y = blobs
     _unchanged(trained, lambda: trained.fit(x, y, batch_size=0, verbose=0), "batch_size")
-    _unchanged(trained, lambda: trained.fit(x, y, validation_split=1.5, verbose=0), "validation_split")
     _unchanged(
-        trained, lambda: trained.fit(x, y, sample_weight=np.ones(3), verbose=0), "sample_weight has 3"
+        trained, lambda: trained.fit(x, y, validation_split=1.5, verbose=0), "validation_split"
+    )
+    _unchanged(
+        trained,
+        lambda: trained.fit(x, y, sample_weight=np.ones(3), verbose=0),
+        "sample_weight has 3",
     )
     assert isinstance(trained, chainrule.Model)

@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import chainrule as cr
 from chainrule import nn
@@ -142,3 +144,33 @@ def test_batchnorm_errors_and_config():
     assert isinstance(clone, nn.BatchNormalization) and clone.num_features == 3
     clone.load_state_dict(bn.state_dict())
     assert set(bn.state_dict()) == {"gamma", "beta", "running_mean", "running_var"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=2, max_size=4).map(tuple),
+    k=st.integers(1, 2),
+    seed=st.integers(0, 2**16),
+)
+def test_layer_and_batch_norm_match_torch_on_random_shapes(shape, k, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape) * 2
+    k = min(k, len(shape) - 1)
+    norm = shape[-k:]
+    g, b = rng.random(norm) + 0.5, rng.standard_normal(norm)
+    ours = layer_norm(cr.Tensor(x), norm, cr.Tensor(g), cr.Tensor(b), eps=1e-5).numpy()
+    ref = torch.nn.functional.layer_norm(
+        torch.tensor(x), norm, torch.tensor(g), torch.tensor(b), eps=1e-5
+    )
+    np.testing.assert_allclose(ours, ref.numpy(), atol=1e-9)
+    if x.size // shape[1] > 1:  # batch norm over every axis but 1, as torch's (N, C, ...) layout
+        c = shape[1]
+        rm, rv = np.zeros(c), np.ones(c)
+        trm, trv = torch.zeros(c, dtype=torch.float64), torch.ones(c, dtype=torch.float64)
+        ours = batch_norm(cr.Tensor(x), None, None, rm, rv, momentum=0.8, eps=1e-5, axis=1)
+        ref = torch.nn.functional.batch_norm(
+            torch.tensor(x), trm, trv, training=True, momentum=0.2, eps=1e-5
+        )
+        np.testing.assert_allclose(ours.numpy(), ref.numpy(), atol=1e-9)
+        np.testing.assert_allclose(rm, trm.numpy(), atol=1e-12)
+        np.testing.assert_allclose(rv, trv.numpy(), atol=1e-12)

@@ -190,7 +190,40 @@ class ChainruleLoop:
             self.step(x[s : s + b], y[s : s + b])
 
 
-CONTENDERS = {c.name: c for c in (NumpyLoop, TorchEager, SklearnMLP, ChainruleLoop)}
+class ChainruleFit:
+    """chainrule's ``Model.fit``: ``Sequential`` of ``Dense`` layers (ReLU fused into the layer),
+    ``SGD(momentum=...)`` and ``SparseCategoricalCrossentropy(from_logits=True)``."""
+
+    name = "chainrule-fit"
+
+    def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
+        import chainrule as cr
+        from chainrule.nn import Dense
+        from chainrule.nn.losses import SparseCategoricalCrossentropy
+        from chainrule.optim import SGD
+
+        layers = []
+        for i, (w, b) in enumerate(init_mlp(sizes, seed)):
+            act = "relu" if i < len(sizes) - 2 else None
+            layer = Dense(w.shape[1], activation=act, input_dim=w.shape[0])
+            layer.kernel.data[...] = w
+            layer.bias.data[...] = b
+            layers.append(layer)
+        self.model = cr.Sequential(layers)
+        self.model.compile(
+            optimizer=SGD(lr=lr, momentum=momentum),
+            loss=SparseCategoricalCrossentropy(from_logits=True),
+        )
+        self.x, self.y, self.batch = x, y, batch
+
+    def kernels(self) -> list:
+        return [layer.kernel.data for layer in self.model.layers]
+
+    def epoch(self):
+        self.model.fit(self.x, self.y, batch_size=self.batch, epochs=1, shuffle=False, verbose=0)
+
+
+CONTENDERS = {c.name: c for c in (NumpyLoop, TorchEager, SklearnMLP, ChainruleLoop, ChainruleFit)}
 _NEEDS = {"torch": "torch", "sklearn": "sklearn"}
 
 

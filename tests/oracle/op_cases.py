@@ -137,6 +137,10 @@ for sa, sb in [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)),
 case("op@", lambda a, b: a @ b, lambda a, b: a @ b, (1, 4), (4, 1))
 case("linear", F.linear, lambda x, w, b: x @ w + b, (5, 3), (3, 4), (4,))
 case("linear-nobias-3d", F.linear, lambda x, w: x @ w, (2, 5, 3), (3, 4))
+case("linear-relu", lambda x, w, b: F.linear(x, w, b, activation="relu"),
+     lambda x, w, b: torch.relu(x @ w + b), (5, 3), (3, 4), (4,))
+case("linear-relu-nobias-3d", lambda x, w: F.linear(x, w, activation="relu"),
+     lambda x, w: torch.relu(x @ w), (2, 5, 3), (3, 4))
 
 # ---------------------------------------------------------------- shape ops
 case("reshape", lambda a: a.reshape(6, 4), lambda a: a.reshape(6, 4), (2, 3, 4))

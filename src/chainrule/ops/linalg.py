@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..backend import xp
 from ..function import Function, unbroadcast
 from ..tensor import Tensor
-from ._convert import operands, ensure_tensor
+from ._convert import ensure_tensor, operands
 
 
 class MatMul(Function):
@@ -39,6 +40,8 @@ class MatMul(Function):
 class Linear(Function):
     """``x @ W + b`` in one node: x (..., in), W (in, out), b (out,) or absent."""
 
+    fresh_grads = True  # every gradient is a new matmul or sum result
+
     def forward(self, x, w, b=None):
         self.x, self.w, self.has_bias = x, w, b is not None
         out = x @ w
@@ -61,18 +64,41 @@ class Linear(Function):
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
+class LinearReLU(Linear):
+    """``max(x @ W + b, 0)`` in one node: the ReLU runs in place on the product, and backward needs
+    only the output's sign, so the layer costs no extra array and no extra graph node."""
+
+    def forward(self, x, w, b=None):
+        out = super().forward(x, w, b)
+        xp(out).maximum(out, 0, out=out)
+        self.out = out
+        return out
+
+    def backward(self, g):
+        return super().backward(xp(g).multiply(g, self.out > 0))
+
+
 def matmul(a, b) -> Tensor:
     return MatMul.apply(*operands(a, b))
 
 
-def linear(x, weight, bias=None) -> Tensor:
-    """``x @ weight + bias``; weight has shape (in_features, out_features)."""
+def linear(x, weight, bias=None, activation: str | None = None) -> Tensor:
+    """``x @ weight + bias``; weight has shape (in_features, out_features).
+
+    ``activation="relu"`` fuses ``max(·, 0)`` into the same node (:class:`LinearReLU`).
+    """
     x = ensure_tensor(x)
     if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
         raise ValueError(
             f"linear: input has shape {x.shape}, expected last axis of size {weight.shape[0]} "
             f"to match weight {weight.shape}"
         )
+    if activation is None:
+        fn = Linear
+    elif activation == "relu":
+        fn = LinearReLU
+    else:
+        raise ValueError(f"linear: activation must be None or 'relu', got {activation!r}")
     if bias is None:
-        return Linear.apply(x, weight)
-    return Linear.apply(x, weight, bias)
+        return fn.apply(x, weight)
+    return fn.apply(x, weight, bias)

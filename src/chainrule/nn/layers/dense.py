@@ -83,6 +83,8 @@ class Dense(Layer):
                 f"{self.describe()} expects {self.in_features} input features, got {got} "
                 f"(input shape {x.shape})"
             )
+        if self.activation is activations.relu:  # fused: one node, ReLU in place on the product
+            return linear(x, self.kernel, self.bias, activation="relu")
         return self.activation(linear(x, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

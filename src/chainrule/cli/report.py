@@ -38,6 +38,7 @@ def plot_curves(history: dict[str, Sequence[float]], out_dir: str | Path) -> lis
     """
     out_dir = Path(out_dir)
     figure, canvas_cls = _figure_class()
+    from matplotlib import ticker
     bases = [k for k in history if not k.startswith("val_")]
     bases += [k[4:] for k in history if k.startswith("val_") and k[4:] not in history]
     paths = []
@@ -50,6 +51,7 @@ def plot_curves(history: dict[str, Sequence[float]], out_dir: str | Path) -> lis
             if values:
                 epochs = np.arange(1, len(values) + 1)
                 ax.plot(epochs, values, marker="o", markersize=3, label=label)
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(base)
         ax.set_title(base)

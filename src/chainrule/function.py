@@ -148,11 +148,11 @@ _sequence = itertools.count(1)
 
 def _named_error(cls, inputs, err: Exception) -> Exception:
     """An error from inside an op's forward, prefixed with the op's name and its input shapes
-    (NumPy's own messages, e.g. about broadcasting, name neither). Messages that already start with
-    the op's name are kept as they are."""
+    (NumPy's own messages, e.g. about broadcasting, name neither). Errors whose message already
+    starts with a name (``"reshape: ..."``, ``"cross_entropy: ..."``) are kept as they are."""
     name = cls.__name__.lower()
     msg = str(err)
-    if msg.lower().startswith(name):
+    if msg.split(": ", 1)[0].isidentifier() or msg.lower().startswith(name):
         return err
     shapes = ", ".join(str(t.shape) for t in inputs)
     kind = IndexError if isinstance(err, IndexError) and not isinstance(err, ValueError) else ValueError

@@ -137,3 +137,13 @@ def test_ndarray_on_the_left_defers_to_tensor():
     x = cr.Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     y = np.full(3, 2.0, dtype=np.float32) * x
     assert isinstance(y, cr.Tensor) and y.requires_grad
+
+
+def test_astype_passes_gradients_back_in_the_input_dtype():
+    x = cr.Tensor(np.array([1.0, 2.0]), requires_grad=True)  # float64
+    y = x.float()
+    assert y.dtype == np.float32 and y.requires_grad
+    (y * 3.0).sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    assert x.astype(np.int64).dtype == np.int64 and not x.astype(np.int64).requires_grad

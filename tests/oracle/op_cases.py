@@ -97,6 +97,8 @@ case("where-broadcast", lambda a, b: F.where(COND, a, b),
 case("where-scalar", lambda a: F.where(COND[0], a, 0.0),
      lambda a: torch.where(torch.from_numpy(COND[0]), a, 0.0), (2, 3))
 
+case("astype-float64", lambda a: a.astype(np.float64) * 2.0, lambda a: a.double() * 2.0, (2, 3))
+
 # ---------------------------------------------------------------- reductions
 for axis, keep in [(None, False), (0, False), (-1, True), ((0, 2), False), ((0, 2), True), (1, False)]:
     tag = f"(axis={axis},keepdims={keep})"
@@ -175,6 +177,10 @@ case("index-list", lambda a: a[[1, 1, 2]], lambda a: a[[1, 1, 2]], (3, 2))
 case("index-cols-repeats", lambda a: a[:, IDX], lambda a: a[:, torch.from_numpy(IDX)], (3, 4))
 case("index-pairs", lambda a: a[IDX[:2], IDX[1:3]],
      lambda a: a[torch.from_numpy(IDX[:2]), torch.from_numpy(IDX[1:3])], (3, 4))
+case("index-negative-array-ellipsis", lambda a: a[..., [-1, 0, -1]],
+     lambda a: a[..., torch.tensor([-1, 0, -1])], (2, 3, 4))
+case("index-array-2d", lambda a: a[np.array([[0, 1], [1, 1]])],
+     lambda a: a[torch.tensor([[0, 1], [1, 1]])], (3, 2))
 case("index-bool-mask", lambda a: a[MASK], lambda a: a[torch.from_numpy(MASK)], (3, 4))
 case("index-bool-rows", lambda a: a[MASK[:, 0]], lambda a: a[torch.from_numpy(MASK[:, 0])], (3, 4))
 case("index-tensor", lambda a: a[F.reshape(a, (-1,)) > 0],

@@ -257,3 +257,50 @@ def test_save_is_atomic_when_the_write_fails_midway(saved, tmp_path, monkeypatch
     assert saved.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["good.zip"]  # no temporary file left
     assert load_model(saved) is not None
+
+
+# ----------------------------------------------------------------------------- trainable models
+def _data():
+    x = chainrule.get_generator().normal(size=(48, 5)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int64)
+
+
+def test_compiled_model_with_optimizer_state_continues_training_identically(tmp_path):
+    x, y = _data()
+    model = chainrule.Sequential([L.Dense(8, activation="relu"), L.BatchNorm(), L.Dense(2)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    model.save(tmp_path / "m.zip", include_optimizer=True)
+    loaded = chainrule.load_model(tmp_path / "m.zip")
+    assert type(loaded) is type(model) and loaded.compiled
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 6
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        assert np.array_equal(a, b)
+
+
+def test_functional_model_round_trip(tmp_path):
+    x, _ = _data()
+    inp = chainrule.Input(shape=(5,))
+    hidden = L.Dense(8, activation="tanh")(inp)
+    model = chainrule.Model(inp, L.Dense(3)(L.LayerNorm()(hidden)))
+    expected = model.predict(x)
+    loaded = chainrule.load_model(save_model(model, tmp_path / "f.zip"))
+    assert type(loaded) is chainrule.Model
+    assert np.array_equal(loaded.predict(x), expected)
+    assert not loaded.compiled  # saved before compile: nothing invented on load
+
+
+def test_optimizer_state_that_does_not_fit_is_refused(tmp_path):
+    x, y = _data()
+    model = chainrule.Sequential([L.Dense(4), L.Dense(2)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    path = save_model(model, tmp_path / "m.zip", include_optimizer=True)
+    skeleton = json.loads(_members(path)["optimizer.json"])
+    skeleton["param_groups"][0]["params"] = [0, 1, 2]  # claims 3 parameters, the model has 4
+    bad = _rewrite(path, tmp_path / "bad.zip", **{"optimizer.json": json.dumps(skeleton).encode()})
+    with pytest.raises(ModelFileError, match="optimizer state does not fit"):
+        load_model(bad)

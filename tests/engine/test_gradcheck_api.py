@@ -60,3 +60,17 @@ def test_tolerances_are_respected():
     assert cr.gradcheck(lambda a: WrongSquare.apply(a), x, atol=1e-1, rtol=0)
     with pytest.raises(GradcheckError):
         cr.gradcheck(lambda a: WrongSquare.apply(a), x, atol=1e-6, rtol=0)
+
+
+def test_function_that_ignores_its_inputs_passes():
+    assert cr.gradcheck(lambda a: cr.Tensor(np.ones(2)), [np.array([1.0, 2.0])])
+
+
+def test_reproducible_under_manual_seed():
+    def message():
+        cr.manual_seed(7)
+        with pytest.raises(GradcheckError) as info:
+            cr.gradcheck(lambda a: WrongSquare.apply(a), [np.array([1.0, -2.0, 0.5])])
+        return str(info.value)
+
+    assert message() == message()

@@ -65,10 +65,11 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             numeric = (up - down) / (2 * eps)
             a = analytic.reshape(-1)[j]
             excess = abs(a - numeric) - (atol + rtol * abs(numeric))
-            if not np.isfinite(a) or excess > 0:
-                if worst is None or not np.isfinite(excess) or excess > worst[0]:
-                    idx = np.unravel_index(j, x.shape) if x.ndim else ()
-                    worst = (excess if np.isfinite(a) else np.inf, i, idx, a, numeric)
+            if not np.isfinite(excess):  # a NaN or inf on either side is the worst mismatch
+                excess = np.inf
+            if excess > 0 and (worst is None or excess > worst[0]):
+                idx = np.unravel_index(j, x.shape) if x.ndim else ()
+                worst = (excess, i, idx, a, numeric)
     if worst is not None:
         _, i, idx, a, numeric = worst
         raise GradcheckError(

@@ -74,3 +74,16 @@ def test_reproducible_under_manual_seed():
         return str(info.value)
 
     assert message() == message()
+
+
+class NanGrad(Function):
+    def forward(self, a):
+        return a * 2
+
+    def backward(self, g):
+        return g * np.nan
+
+
+def test_nan_gradient_is_reported():
+    with pytest.raises(GradcheckError, match="analytic nan"):
+        cr.gradcheck(lambda a: NanGrad.apply(a), [np.array([1.0, 2.0])])

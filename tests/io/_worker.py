@@ -1,8 +1,8 @@
 """Subprocess body for the kill tests (run as a script, not collected by pytest).
 
-``train CKPT OUT MARKER SLEEP``: train a small digits MLP (with Dropout, so the RNG matters) with a
-checkpoint every 3 batches; after each batch write the progress to MARKER and sleep SLEEP seconds;
-at the end write the final weights (safetensors) to OUT.
+``train CKPT OUT MARKER [EPOCH,BATCH]``: train a small digits MLP (with Dropout, so the RNG matters)
+with a checkpoint every 3 batches; after each batch write the progress to MARKER, and stall at
+EPOCH,BATCH (waiting to be killed); at the end write the final weights (safetensors) to OUT.
 
 ``hammer CKPT MARKER``: rewrite a multi-megabyte checkpoint forever, checkpoint i holding weights
 all equal to i and train_state batch = i; MARKER is touched after the first.
@@ -24,14 +24,18 @@ from chainrule.nn import layers as L
 
 
 class Progress(Callback):
-    def __init__(self, marker: Path, pause: float):
+    """Writes ``epoch batch`` to the marker after each batch; at ``pause_at`` it stops for a long
+    time, so the test's SIGKILL lands at a known point of training."""
+
+    def __init__(self, marker: Path, pause_at: tuple[int, int] | None):
         super().__init__()
-        self.marker, self.pause = marker, pause
+        self.marker, self.pause_at = marker, pause_at
 
     def on_train_batch_end(self, batch, logs=None):
         state = self.model.train_state
         atomic_write_text(self.marker, f"{state['epoch']} {state['batch']}")
-        time.sleep(self.pause)
+        if (state["epoch"], state["batch"]) == self.pause_at:
+            time.sleep(120)
 
 
 def make_model():
@@ -47,7 +51,7 @@ def make_model():
     return model
 
 
-def train(ckpt: str, out: str, marker: str, pause: str) -> None:
+def train(ckpt: str, out: str, marker: str, pause_at: str = "") -> None:
     from chainrule.datasets import load_digits
 
     chainrule.manual_seed(1234)
@@ -55,7 +59,8 @@ def train(ckpt: str, out: str, marker: str, pause: str) -> None:
     x = x[:320].astype(np.float32) / 16.0
     y = y[:320].astype(np.int64)
     model = make_model()
-    callbacks = [BackupAndRestore(ckpt, save_freq=3), Progress(Path(marker), float(pause))]
+    stop = tuple(int(v) for v in pause_at.split(",")) if pause_at else None
+    callbacks = [BackupAndRestore(ckpt, save_freq=3), Progress(Path(marker), stop)]
     model.fit(x, y, batch_size=32, epochs=3, validation_split=0.1, verbose=0, callbacks=callbacks)
     import safetensors.numpy as st
 

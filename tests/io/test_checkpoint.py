@@ -60,19 +60,20 @@ def _weights(path: Path) -> dict:
 
 def test_sigkill_mid_epoch_then_resume_is_bit_identical(tmp_path):
     ref_out = tmp_path / "reference.safetensors"
-    ref = _start("train", tmp_path / "ref_ckpt.zip", ref_out, tmp_path / "ref_marker", 0)
-    # The interrupted run: 9 batches per epoch, a checkpoint every 3; killed in epoch 2 (index 1).
+    ref = _start("train", tmp_path / "ref_ckpt.zip", ref_out, tmp_path / "ref_marker")
+    # The interrupted run: 9 batches per epoch, a checkpoint every 3 (and at epoch ends); it stalls
+    # after batch 5 of epoch 1 and is killed there, so its last checkpoint is (epoch 1, batch 3).
     ckpt, out, marker = tmp_path / "ckpt.zip", tmp_path / "resumed.safetensors", tmp_path / "m"
-    victim = _start("train", ckpt, out, marker, 0.05)
-    _wait_for(lambda: _progress(marker) >= (1, 5), victim)
+    victim = _start("train", ckpt, out, marker, "1,5")
+    _wait_for(lambda: _progress(marker) == (1, 5), victim)
     victim.send_signal(signal.SIGKILL)
     assert victim.wait(timeout=30) == -signal.SIGKILL
     assert not out.exists()
     state = read_checkpoint(ckpt)["training"]["train_state"]
-    assert state["epoch"] == 1 and 0 < state["batch"] < 9, state  # a mid-epoch checkpoint
+    assert (state["epoch"], state["batch"]) == (1, 3)
     assert ref.wait(timeout=120) == 0, ref.communicate()[1].decode()[-2000:]
 
-    resumed = _start("train", ckpt, out, tmp_path / "m2", 0)
+    resumed = _start("train", ckpt, out, tmp_path / "m2")
     assert resumed.wait(timeout=120) == 0, resumed.communicate()[1].decode()[-2000:]
     first_batch_after_resume = _progress(tmp_path / "m2")
     assert first_batch_after_resume[0] == 2  # it ran on to the end from the checkpoint

@@ -211,8 +211,8 @@ def validate(raw: dict, src: ConfigSource) -> dict:
         raise src.error(("optimizer", "name"), 'missing (e.g. name = "adam")')
     _str(src, ("optimizer", "name"), opt["name"])
     for key, value in opt.items():
-        if key != "name" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise src.error(("optimizer", key), f"expected a number, got {value!r}")
+        if key != "name" and not isinstance(value, (bool, int, float)):
+            raise src.error(("optimizer", key), f"expected a number or a boolean, got {value!r}")
     _str(src, ("loss",), cfg["loss"])
     if not isinstance(cfg["metrics"], list):
         raise src.error(("metrics",), f"expected a list of strings, got {cfg['metrics']!r}")

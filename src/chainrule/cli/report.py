@@ -39,6 +39,7 @@ def plot_curves(history: dict[str, Sequence[float]], out_dir: str | Path) -> lis
     out_dir = Path(out_dir)
     figure, canvas_cls = _figure_class()
     from matplotlib import ticker
+
     bases = [k for k in history if not k.startswith("val_")]
     bases += [k[4:] for k in history if k.startswith("val_") and k[4:] not in history]
     paths = []

@@ -6,7 +6,7 @@ A checkpoint is the model-file container (docs/model-format.md) plus two members
                             "history": {name: [per-epoch values]}, "epochs": [...]} (arrays → keys)
     training.safetensors   the arrays of training.json (the epoch's sample order)
 
-with the optimiser state always included. :class:`BackupAndRestore` writes one every ``save_freq``
+with the optimiser state included (once it has taken a step). :class:`BackupAndRestore` writes one every ``save_freq``
 batches and at each epoch end, atomically (temporary file, fsync, rename: a kill during the write
 leaves the previous checkpoint intact). When ``fit`` starts and a checkpoint exists, it restores the
 weights, the optimiser, the library generator's state and the history, and sets
@@ -58,23 +58,17 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
     members = read_archive(
         path,
         CHECKPOINT_MEMBERS,
-        required=(
-            "config.json",
-            "model.safetensors",
-            "optimizer.json",
-            "optimizer.safetensors",
-            "training.json",
-            "training.safetensors",
-        ),
+        required=("config.json", "model.safetensors", "training.json", "training.safetensors"),
     )
     config = parse_config(members["config.json"], path)
     weights = decode_tensors(members["model.safetensors"], f"{path}: model.safetensors")
-    opt_arrays = decode_tensors(members["optimizer.safetensors"], f"{path}: optimizer.safetensors")
-    opt_state = join_arrays(
-        decode_json(members["optimizer.json"], f"{path}: optimizer.json"),
-        opt_arrays,
-        f"{path}: optimizer.json",
-    )
+    opt_state = None  # absent when the checkpoint was written before the first optimizer step
+    if "optimizer.json" in members and "optimizer.safetensors" in members:
+        opt_state = join_arrays(
+            decode_json(members["optimizer.json"], f"{path}: optimizer.json"),
+            decode_tensors(members["optimizer.safetensors"], f"{path}: optimizer.safetensors"),
+            f"{path}: optimizer.json",
+        )
     tr_arrays = decode_tensors(members["training.safetensors"], f"{path}: training.safetensors")
     training = join_arrays(
         decode_json(members["training.json"], f"{path}: training.json"),
@@ -135,13 +129,14 @@ class BackupAndRestore(Callback):
             _build(model, shape)
         check_weights(model, ckpt["weights"], f"{self.path}: model.safetensors")
         opt = getattr(model, "optimizer", None)
-        if opt is None:
-            raise ValueError(f"BackupAndRestore: {self.path} holds an optimizer state but the "
-                             "model has no optimizer; compile it first")  # fmt: skip
-        if not opt.built:
-            opt.build(model.trainable_parameters())
+        if ckpt["optimizer"] is not None:
+            if opt is None:
+                raise ValueError(f"BackupAndRestore: {self.path} holds an optimizer state but "
+                                 "the model has no optimizer; compile it first")  # fmt: skip
+            if not opt.built:
+                opt.build(model.trainable_parameters())
+            opt.load_state_dict(ckpt["optimizer"])  # checks everything before changing anything
         training = ckpt["training"]
-        opt.load_state_dict(ckpt["optimizer"])  # checks everything before changing anything
         model.load_state_dict(ckpt["weights"])
         crandom.set_state(training["rng"])
         history = getattr(model, "history", None)

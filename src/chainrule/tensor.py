@@ -258,6 +258,21 @@ class Tensor:
     def cos(self):
         return _ops.cos(self)
 
+    def add(self, other):
+        return _ops.add(self, other)
+
+    def sub(self, other):
+        return _ops.sub(self, other)
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    def div(self, other):
+        return _ops.div(self, other)
+
+    def neg(self):
+        return _ops.neg(self)
+
     def pow(self, exponent):
         return _ops.pow(self, exponent)
 
@@ -277,6 +292,18 @@ class Tensor:
 
     def relu(self):
         return _ops.relu(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01):
+        return _ops.leaky_relu(self, negative_slope)
+
+    def elu(self, alpha: float = 1.0):
+        return _ops.elu(self, alpha)
+
+    def gelu(self, approximate: str = "none"):
+        return _ops.gelu(self, approximate)
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0):
+        return _ops.softplus(self, beta, threshold)
 
     def sigmoid(self):
         return _ops.sigmoid(self)
@@ -349,6 +376,12 @@ class Tensor:
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1):
         return _ops.flatten(self, start_axis, end_axis)
+
+    def split(self, indices_or_sections, axis: int = 0) -> list:
+        return _ops.split(self, indices_or_sections, axis)
+
+    def pad(self, pad_width, value: float = 0.0):
+        return _ops.pad(self, pad_width, value)
 
 
 # Bound at the bottom: these modules import Tensor themselves.

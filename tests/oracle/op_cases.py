@@ -69,6 +69,9 @@ case("maximum-ties", F.maximum, torch.maximum,
 case("minimum-ties-broadcast", F.minimum, torch.minimum,
      np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 4.0]), smooth=False)
 
+case("methods-arith", lambda a, b: a.add(b).mul(a).sub(b).div(b * b + 1.0).neg(),
+     lambda a, b: a.add(b).mul(a).sub(b).div(b * b + 1.0).neg(), (2, 3), (3,))
+
 # ---------------------------------------------------------------- unary elementwise
 for shape in [(3, 4), (), (1, 5, 1)]:
     tag = str(shape)
@@ -225,6 +228,10 @@ case("elu-at-zero", F.elu, TF.elu, WITH_ZERO, smooth=False)
 case("softplus-threshold", lambda a: F.softplus(a, beta=2.0, threshold=5.0),
      lambda a: TF.softplus(a, beta=2.0, threshold=5.0),
      np.array([-30.0, -1.0, 0.0, 2.4, 2.6, 30.0]), smooth=False)
+case("methods-activations", lambda a: a.leaky_relu(0.1) + a.elu() * a.gelu() - a.softplus(),
+     lambda a: TF.leaky_relu(a, 0.1) + TF.elu(a) * TF.gelu(a) - TF.softplus(a), (2, 3))
+case("methods-split-pad", lambda a: [p.pad(1) for p in a.split(2, axis=1)],
+     lambda a: [TF.pad(p, (1, 1, 1, 1)) for p in torch.tensor_split(a, 2, dim=1)], (2, 4))
 case("methods-sigmoid-tanh", lambda a: a.sigmoid() * a.tanh(), lambda a: a.sigmoid() * a.tanh(), (3,))
 for axis in (-1, 0):
     case(f"softmax(axis={axis})", lambda a, x=axis: F.softmax(a, x),

@@ -188,3 +188,14 @@ def test_checkpoint_for_another_model_is_refused_before_anything_changes(tmp_pat
 def test_save_freq_is_validated():
     with pytest.raises(ValueError, match="save_freq"):
         BackupAndRestore("x.zip", save_freq=0)
+
+
+def test_a_checkpoint_is_also_a_model_file(tmp_path):
+    model = _small_model()
+    path = tmp_path / "ckpt.zip"
+    save_checkpoint(model, path, {"train_state": {"epoch": 0, "batch": 1, "order": None}})
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
+    assert np.array_equal(chainrule.load_model(path).predict(x), model.predict(x))
+    with pytest.raises(ModelFileError, match="no train_state"):
+        save_checkpoint(model, path, {"rng": None})
+        read_checkpoint(path)

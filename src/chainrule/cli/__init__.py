@@ -117,6 +117,8 @@ def _info(args) -> None:
         print(f"compiled: optimizer {opt}, loss {compiled.get('loss')}, "
               f"metrics {compiled.get('metrics')}")  # fmt: skip
     print(f"optimizer state: {'included' if d['has_optimizer'] else 'not included'}")
+    if d["is_checkpoint"]:
+        print("this is a training checkpoint: chainrule train --resume continues from it")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

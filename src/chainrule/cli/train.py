@@ -60,7 +60,7 @@ def resolve_config(
         cfg["out"] = str(overrides["out"])
     cfg.setdefault("out", str(Path("runs") / cfg["name"]))
     override_src = ConfigSource("command line")
-    validate({k: v for k, v in cfg.items()}, override_src)  # re-check overridden values
+    validate(cfg, override_src)  # re-check the overridden values
     return cfg, src
 
 

@@ -38,9 +38,15 @@ from .container import (
     split_arrays,
     write_archive,
 )
-from .model_file import MODEL_MEMBERS, check_weights, model_members, parse_config
+from .model_file import (
+    MODEL_MEMBERS,
+    TRAINING_MEMBERS,
+    check_weights,
+    model_members,
+    parse_config,
+)
 
-CHECKPOINT_MEMBERS = (*MODEL_MEMBERS, "training.json", "training.safetensors")
+CHECKPOINT_MEMBERS = MODEL_MEMBERS + TRAINING_MEMBERS
 
 
 def save_checkpoint(model, path: str | os.PathLike, training: dict) -> Path:

@@ -39,6 +39,8 @@ from .container import (
 FORMAT = "chainrule-model"
 FORMAT_VERSION = 1
 MODEL_MEMBERS = ("config.json", "model.safetensors", "optimizer.json", "optimizer.safetensors")
+TRAINING_MEMBERS = ("training.json", "training.safetensors")
+"""Members only checkpoints have (chainrule.io.checkpoint); load_model and info ignore them."""
 
 
 # ----------------------------------------------------------------------------- saving
@@ -256,14 +258,17 @@ def restore_optimizer(model, members: dict[str, bytes], path: Path):
 
 
 def load_model(path: str | os.PathLike, compile: bool = True):
-    """Rebuild a model saved by :func:`save_model`; its predictions are bit-identical.
+    """Rebuild a model saved by :func:`save_model` (or the model in a checkpoint); its predictions
+    are bit-identical.
 
     With ``compile`` (default) a model saved after ``compile`` is compiled again the same way, and a
     saved optimiser state is restored. Raises :class:`ModelFileError` (a ValueError) for a file that
     is truncated, tampered with, names an unknown layer, or holds tensors that do not fit.
     """
     path = Path(path)
-    members = read_archive(path, MODEL_MEMBERS, required=("config.json", "model.safetensors"))
+    members = read_archive(
+        path, MODEL_MEMBERS + TRAINING_MEMBERS, required=("config.json", "model.safetensors")
+    )
     config = parse_config(members["config.json"], path)
     weights = decode_tensors(members["model.safetensors"], f"{path}: model.safetensors")
     model = build_model(config, path)
@@ -282,7 +287,9 @@ def load_model(path: str | os.PathLike, compile: bool = True):
 def describe_model_file(path: str | os.PathLike) -> dict:
     """What ``chainrule info`` prints: the parsed config plus each tensor's shape and dtype."""
     path = Path(path)
-    members = read_archive(path, MODEL_MEMBERS, required=("config.json", "model.safetensors"))
+    members = read_archive(
+        path, MODEL_MEMBERS + TRAINING_MEMBERS, required=("config.json", "model.safetensors")
+    )
     config = parse_config(members["config.json"], path)
     weights = decode_tensors(members["model.safetensors"], f"{path}: model.safetensors")
     return {
@@ -290,5 +297,6 @@ def describe_model_file(path: str | os.PathLike) -> dict:
         "tensors": {k: (tuple(v.shape), str(v.dtype)) for k, v in weights.items()},
         "parameters": int(sum(v.size for v in weights.values())),
         "has_optimizer": "optimizer.json" in members,
+        "is_checkpoint": "training.json" in members,
         "file_bytes": path.stat().st_size,
     }

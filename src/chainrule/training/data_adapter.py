@@ -45,9 +45,22 @@ def numeric_array(a, what: str) -> np.ndarray:
     return arr
 
 
+def _all_finite(arr: np.ndarray, block: int = 1 << 16) -> bool:
+    """``np.isfinite(arr).all()`` block by block: no boolean temporary the size of the data set."""
+    flat = arr.reshape(-1)  # a view for contiguous data (the usual case), else one copy
+    mask = np.empty(min(block, flat.size), dtype=bool)
+    for start in range(0, flat.size, block):
+        part = flat[start : start + block]
+        out = mask[: part.size]
+        np.isfinite(part, out=out)
+        if not out.all():
+            return False
+    return True
+
+
 def check_finite(arr: np.ndarray, what: str) -> None:
     """ValueError naming the first NaN/inf entry of a float array."""
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    if arr.dtype.kind == "f" and not _all_finite(arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         value = arr[tuple(bad)]
         raise ValueError(f"{what} contains {value} at index {tuple(int(i) for i in bad)}")

@@ -165,6 +165,8 @@ def test_stop_training_flag(blobs):
 
     hist = model.fit(x, y, epochs=5, batch_size=10, verbose=0, callbacks=[Stop()])
     assert hist.epoch == [0] and model.optimizer.iterations == 3
+    hist = model.fit(x, y, epochs=3, batch_size=100, verbose=0, initial_epoch=1)
+    assert hist.epoch == [1, 2] and model.optimizer.iterations == 3 + 6
 
 
 def test_data_loader_input(blobs):

@@ -122,9 +122,6 @@ class Step:
                 f"{', '.join(map(str, out_shape))}){hint}"
             )
 
-    def prepare_loader(self) -> None:
-        """Loaders are checked batch by batch; the model is probed on the first one."""
-
     def loader_batch(self, batch, need_y: bool = True):
         """(xs, ys, w) from one DataLoader batch: ``(x, y)``, ``(x, y, w)`` or just ``x``."""
         if isinstance(batch, (list, tuple)) and len(batch) in (2, 3):

@@ -70,8 +70,6 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         batch_size = _check_batch_size(batch_size, train[3])
         steps = math.ceil(train[3] / batch_size)
     val = _prepare_validation(step, validation_data)
-    if loader:
-        step.prepare_loader()
 
     history = History()
     cbs = list(callbacks or [])
@@ -199,8 +197,7 @@ def evaluate(model, x, y, *, batch_size, verbose, sample_weight, callbacks, retu
     if not model.compiled:
         raise ValueError(f"{model._label()}: call compile(optimizer, loss) before evaluate")
     step = Step(model)
-    if da.is_loader(x):
-        step.prepare_loader()
+    if da.is_loader(x):  # checked batch by batch; the model is probed on the first one
         prepared = x
         size = 32
     else:

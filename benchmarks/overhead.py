@@ -87,8 +87,10 @@ def main(argv=None) -> None:
     parser.add_argument("--size", type=int, default=8)
     args = parser.parse_args(argv)
     r = run(args.repeats, args.chain, args.size)
-    print(f"autograd overhead per elementwise op (forward + backward), chain={r['chain']}, "
-          f"size={r['size']}, median of {r['repeats']}")
+    print(
+        f"autograd overhead per elementwise op (forward + backward), chain={r['chain']}, "
+        f"size={r['size']}, median of {r['repeats']}"
+    )
     print(f"  chainrule: {r['chainrule_us']:.2f} us/op")
     if r["torch_us"] is None:
         print("  pytorch:   not installed")

@@ -155,7 +155,11 @@ def _named_error(cls, inputs, err: Exception) -> Exception:
     if msg.split(": ", 1)[0].isidentifier() or msg.lower().startswith(name):
         return err
     shapes = ", ".join(str(t.shape) for t in inputs)
-    kind = IndexError if isinstance(err, IndexError) and not isinstance(err, ValueError) else ValueError
+    kind = (
+        IndexError
+        if isinstance(err, IndexError) and not isinstance(err, ValueError)
+        else ValueError
+    )
     return kind(f"{name}: {msg} (input shapes: {shapes})")
 
 
@@ -184,7 +188,9 @@ def _initial_grad(root: Tensor, grad):
     grad = grad.data if isinstance(grad, Tensor) else grad
     grad = xp(data).asarray(grad, dtype=data.dtype)
     if grad.shape != data.shape:
-        raise ValueError(f"backward: grad has shape {grad.shape} but the tensor has shape {data.shape}")
+        raise ValueError(
+            f"backward: grad has shape {grad.shape} but the tensor has shape {data.shape}"
+        )
     return grad
 
 

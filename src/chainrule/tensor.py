@@ -126,7 +126,9 @@ class Tensor:
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         if flag and self.data.dtype.kind not in "fc":
-            raise ValueError(f"Tensor: only floating-point tensors can require grad; got {self.dtype}")
+            raise ValueError(
+                f"Tensor: only floating-point tensors can require grad; got {self.dtype}"
+            )
         self.requires_grad = flag
         return self
 

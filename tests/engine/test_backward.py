@@ -99,7 +99,9 @@ def test_explicit_grad():
     g = np.arange(6.0).reshape(2, 3)
     (x * 2).backward(g)
     np.testing.assert_allclose(x.grad, 2 * g)
-    with pytest.raises(ValueError, match=r"grad has shape \(3,\) but the tensor has shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"grad has shape \(3,\) but the tensor has shape \(2, 3\)"
+    ):
         (x * 2).backward(np.ones(3))
 
 

@@ -44,8 +44,9 @@ def test_failure_names_input_element_and_values():
     msg = str(info.value)
     assert "input 1 (shape (2, 2)), element (1, 1)" in msg
     assert "analytic" in msg and "numeric" in msg
-    analytic, numeric = (float(v) for v in
-                         msg.split("analytic ")[1].split(" (difference")[0].split(" vs numeric "))
+    analytic, numeric = (
+        float(v) for v in msg.split("analytic ")[1].split(" (difference")[0].split(" vs numeric ")
+    )
     # the projection weight cancels in the ratio: wrong derivative x vs true derivative 2x
     assert numeric == pytest.approx(2 * analytic, rel=1e-6)
 

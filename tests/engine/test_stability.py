@@ -35,9 +35,12 @@ def test_extreme_values_are_right():
     x = cr.Tensor(np.array(EXTREME))
     np.testing.assert_array_equal(F.sigmoid(x).numpy()[0], [0.0, 0.5, 1.0])
     np.testing.assert_allclose(F.softmax(x).numpy()[1], [0.5, 0.5, 0.0])
-    np.testing.assert_allclose(F.log_softmax(x).numpy()[1], [-np.log(2), -np.log(2), -2e4 - np.log(2)])
-    np.testing.assert_allclose(F.logsumexp(x, axis=1).numpy(),
-                               [1e4, 1e4 + np.log(2), -1e4 + np.log(3)])
+    np.testing.assert_allclose(
+        F.log_softmax(x).numpy()[1], [-np.log(2), -np.log(2), -2e4 - np.log(2)]
+    )
+    np.testing.assert_allclose(
+        F.logsumexp(x, axis=1).numpy(), [1e4, 1e4 + np.log(2), -1e4 + np.log(3)]
+    )
 
 
 def test_softmax_gradient_at_extremes():

@@ -53,9 +53,21 @@ def test_integer_tensors_cannot_require_grad():
 @pytest.mark.parametrize("scalar", [2, 2.5, np.float64(2.5), True])
 def test_python_scalars_never_change_the_dtype(dtype, scalar):
     x = cr.Tensor(np.array([0.5, 1.5, 2.0], dtype=dtype), requires_grad=True)
-    results = [x + scalar, scalar + x, x - scalar, scalar - x, x * scalar, scalar * x, x / scalar,
-               scalar / x, x**scalar, F.maximum(x, scalar), F.minimum(scalar, x),
-               F.where(x.data > 1, x, scalar), x.clip(0.7, scalar)]
+    results = [
+        x + scalar,
+        scalar + x,
+        x - scalar,
+        scalar - x,
+        x * scalar,
+        scalar * x,
+        x / scalar,
+        scalar / x,
+        x**scalar,
+        F.maximum(x, scalar),
+        F.minimum(scalar, x),
+        F.where(x.data > 1, x, scalar),
+        x.clip(0.7, scalar),
+    ]
     assert [r.dtype for r in results] == [np.dtype(dtype)] * len(results)
     sum(r.sum() for r in results).backward()
     assert x.grad.dtype == dtype
@@ -85,7 +97,11 @@ def test_factories():
     full = cr.full((2, 2), 7.0)
     assert full.dtype == np.float32 and (full.numpy() == 7).all()
     assert cr.arange(5).dtype == np.int64 and cr.arange(5).tolist() == [0, 1, 2, 3, 4]
-    assert cr.arange(0.0, 1.0, 0.25).dtype == np.float32 and cr.arange(2, 8, 2).tolist() == [2, 4, 6]
+    assert cr.arange(0.0, 1.0, 0.25).dtype == np.float32 and cr.arange(2, 8, 2).tolist() == [
+        2,
+        4,
+        6,
+    ]
     np.testing.assert_array_equal(cr.eye(3).numpy(), np.eye(3))
     assert cr.eye(2, 3).shape == (2, 3)
     base = cr.Tensor(np.zeros((2, 3)))

@@ -62,15 +62,38 @@ case("pow-half", lambda a: a**0.5, lambda a: a**0.5, Pos((2, 3)))
 case("pow-neg", lambda a: a**-1.5, lambda a: a**-1.5, Pos((3,)))
 case("pow-zero", lambda a: a**0, lambda a: a**0, (3,))
 case("rpow", lambda a: 2.0**a, lambda a: 2.0**a, (2, 3))
-case("pow-zero-base-zero-exp",
-     F.pow, torch.pow, np.array([0.0, 0.0, 2.0]), np.array([0.0, 2.0, 0.0]), smooth=False)
-case("maximum-ties", F.maximum, torch.maximum,
-     np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 0.0], [3.0, 5.0]]), smooth=False)
-case("minimum-ties-broadcast", F.minimum, torch.minimum,
-     np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 4.0]), smooth=False)
+case(
+    "pow-zero-base-zero-exp",
+    F.pow,
+    torch.pow,
+    np.array([0.0, 0.0, 2.0]),
+    np.array([0.0, 2.0, 0.0]),
+    smooth=False,
+)
+case(
+    "maximum-ties",
+    F.maximum,
+    torch.maximum,
+    np.array([[1.0, 2.0], [3.0, 4.0]]),
+    np.array([[1.0, 0.0], [3.0, 5.0]]),
+    smooth=False,
+)
+case(
+    "minimum-ties-broadcast",
+    F.minimum,
+    torch.minimum,
+    np.array([[1.0, 2.0], [3.0, 4.0]]),
+    np.array([1.0, 4.0]),
+    smooth=False,
+)
 
-case("methods-arith", lambda a, b: a.add(b).mul(a).sub(b).div(b * b + 1.0).neg(),
-     lambda a, b: a.add(b).mul(a).sub(b).div(b * b + 1.0).neg(), (2, 3), (3,))
+case(
+    "methods-arith",
+    lambda a, b: a.add(b).mul(a).sub(b).div(b * b + 1.0).neg(),
+    lambda a, b: a.add(b).mul(a).sub(b).div(b * b + 1.0).neg(),
+    (2, 3),
+    (3,),
+)
 
 # ---------------------------------------------------------------- unary elementwise
 for shape in [(3, 4), (), (1, 5, 1)]:
@@ -82,70 +105,164 @@ for shape in [(3, 4), (), (1, 5, 1)]:
     case(f"abs{tag}", F.abs, torch.abs, shape)
     case(f"sin{tag}", F.sin, torch.sin, shape)
     case(f"cos{tag}", F.cos, torch.cos, shape)
-    case(f"method-chain{tag}", lambda a: a.exp().sin().abs().sqrt(),
-         lambda a: a.exp().sin().abs().sqrt(), shape)
+    case(
+        f"method-chain{tag}",
+        lambda a: a.exp().sin().abs().sqrt(),
+        lambda a: a.exp().sin().abs().sqrt(),
+        shape,
+    )
 case("abs-at-zero", F.abs, torch.abs, np.array([-1.0, 0.0, 2.0]), smooth=False)
 
 BOUNDS = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
 case("clip", lambda a: F.clip(a, -0.5, 0.5), lambda a: torch.clamp(a, -0.5, 0.5), (3, 4))
-case("clip-at-bounds", lambda a: a.clip(-0.5, 0.5), lambda a: a.clamp(-0.5, 0.5), BOUNDS, smooth=False)
+case(
+    "clip-at-bounds",
+    lambda a: a.clip(-0.5, 0.5),
+    lambda a: a.clamp(-0.5, 0.5),
+    BOUNDS,
+    smooth=False,
+)
 case("clip-min-only", lambda a: F.clip(a, min=0.1), lambda a: torch.clamp(a, min=0.1), (2, 3))
 case("clip-max-only", lambda a: F.clip(a, max=0.1), lambda a: torch.clamp(a, max=0.1), (2, 3))
 
 COND = np.array([[True, False, True], [False, False, True]])
-case("where", lambda a, b: F.where(COND, a, b), lambda a, b: torch.where(torch.from_numpy(COND), a, b),
-     (2, 3), (2, 3))
-case("where-broadcast", lambda a, b: F.where(COND, a, b),
-     lambda a, b: torch.where(torch.from_numpy(COND), a, b), (1, 3), ())
-case("where-scalar", lambda a: F.where(COND[0], a, 0.0),
-     lambda a: torch.where(torch.from_numpy(COND[0]), a, 0.0), (2, 3))
+case(
+    "where",
+    lambda a, b: F.where(COND, a, b),
+    lambda a, b: torch.where(torch.from_numpy(COND), a, b),
+    (2, 3),
+    (2, 3),
+)
+case(
+    "where-broadcast",
+    lambda a, b: F.where(COND, a, b),
+    lambda a, b: torch.where(torch.from_numpy(COND), a, b),
+    (1, 3),
+    (),
+)
+case(
+    "where-scalar",
+    lambda a: F.where(COND[0], a, 0.0),
+    lambda a: torch.where(torch.from_numpy(COND[0]), a, 0.0),
+    (2, 3),
+)
 
 case("astype-float64", lambda a: a.astype(np.float64) * 2.0, lambda a: a.double() * 2.0, (2, 3))
 
 # ---------------------------------------------------------------- reductions
-for axis, keep in [(None, False), (0, False), (-1, True), ((0, 2), False), ((0, 2), True), (1, False)]:
+for axis, keep in [
+    (None, False),
+    (0, False),
+    (-1, True),
+    ((0, 2), False),
+    ((0, 2), True),
+    (1, False),
+]:
     tag = f"(axis={axis},keepdims={keep})"
     dims = axis if axis is not None else (0, 1, 2)
-    case(f"sum{tag}", lambda a, x=axis, k=keep: a.sum(axis=x, keepdims=k),
-         lambda a, d=dims, k=keep: a.sum(dim=d, keepdim=k), (2, 3, 4))
-    case(f"mean{tag}", lambda a, x=axis, k=keep: F.mean(a, x, k),
-         lambda a, d=dims, k=keep: a.mean(dim=d, keepdim=k), (2, 3, 4))
-    case(f"max{tag}", lambda a, x=axis, k=keep: a.max(axis=x, keepdims=k),
-         lambda a, d=dims, k=keep: torch.amax(a, dim=d, keepdim=k), (2, 3, 4))
-    case(f"min{tag}", lambda a, x=axis, k=keep: F.min(a, x, k),
-         lambda a, d=dims, k=keep: torch.amin(a, dim=d, keepdim=k), (2, 3, 4))
-    case(f"var{tag}", lambda a, x=axis, k=keep: a.var(axis=x, keepdims=k),
-         lambda a, d=dims, k=keep: torch.var(a, dim=d, correction=0, keepdim=k), (2, 3, 4))
-    case(f"std{tag}", lambda a, x=axis, k=keep: F.std(a, x, 0, k),
-         lambda a, d=dims, k=keep: torch.std(a, dim=d, correction=0, keepdim=k), (2, 3, 4))
-    case(f"logsumexp{tag}", lambda a, x=axis, k=keep: a.logsumexp(axis=x, keepdims=k),
-         lambda a, d=dims, k=keep: torch.logsumexp(a, dim=d, keepdim=k), (2, 3, 4))
+    case(
+        f"sum{tag}",
+        lambda a, x=axis, k=keep: a.sum(axis=x, keepdims=k),
+        lambda a, d=dims, k=keep: a.sum(dim=d, keepdim=k),
+        (2, 3, 4),
+    )
+    case(
+        f"mean{tag}",
+        lambda a, x=axis, k=keep: F.mean(a, x, k),
+        lambda a, d=dims, k=keep: a.mean(dim=d, keepdim=k),
+        (2, 3, 4),
+    )
+    case(
+        f"max{tag}",
+        lambda a, x=axis, k=keep: a.max(axis=x, keepdims=k),
+        lambda a, d=dims, k=keep: torch.amax(a, dim=d, keepdim=k),
+        (2, 3, 4),
+    )
+    case(
+        f"min{tag}",
+        lambda a, x=axis, k=keep: F.min(a, x, k),
+        lambda a, d=dims, k=keep: torch.amin(a, dim=d, keepdim=k),
+        (2, 3, 4),
+    )
+    case(
+        f"var{tag}",
+        lambda a, x=axis, k=keep: a.var(axis=x, keepdims=k),
+        lambda a, d=dims, k=keep: torch.var(a, dim=d, correction=0, keepdim=k),
+        (2, 3, 4),
+    )
+    case(
+        f"std{tag}",
+        lambda a, x=axis, k=keep: F.std(a, x, 0, k),
+        lambda a, d=dims, k=keep: torch.std(a, dim=d, correction=0, keepdim=k),
+        (2, 3, 4),
+    )
+    case(
+        f"logsumexp{tag}",
+        lambda a, x=axis, k=keep: a.logsumexp(axis=x, keepdims=k),
+        lambda a, d=dims, k=keep: torch.logsumexp(a, dim=d, keepdim=k),
+        (2, 3, 4),
+    )
 case("var-ddof1", lambda a: F.var(a, axis=1, ddof=1), lambda a: torch.var(a, dim=1), (3, 5))
 case("std-ddof1", lambda a: a.std(axis=0, ddof=1), lambda a: torch.std(a, dim=0), (4, 2))
-for name, op, th in [("sum", F.sum, torch.sum), ("mean", F.mean, torch.mean),
-                     ("max", F.max, torch.amax), ("min", F.min, torch.amin)]:
+for name, op, th in [
+    ("sum", F.sum, torch.sum),
+    ("mean", F.mean, torch.mean),
+    ("max", F.max, torch.amax),
+    ("min", F.min, torch.amin),
+]:
     case(f"{name}-0d", op, th, ())
-    case(f"{name}-size1-axis", lambda a, op=op: op(a, axis=1), lambda a, th=th: th(a, dim=1), (3, 1, 2))
+    case(
+        f"{name}-size1-axis",
+        lambda a, op=op: op(a, axis=1),
+        lambda a, th=th: th(a, dim=1),
+        (3, 1, 2),
+    )
 case("logsumexp-0d", F.logsumexp, lambda a: torch.logsumexp(a, dim=()), ())
-case("logsumexp-size1-axis", lambda a: F.logsumexp(a, 1), lambda a: torch.logsumexp(a, 1), (3, 1, 2))
+case(
+    "logsumexp-size1-axis", lambda a: F.logsumexp(a, 1), lambda a: torch.logsumexp(a, 1), (3, 1, 2)
+)
 case("var-size1-axis", lambda a: F.var(a, 1), lambda a: torch.var(a, 1, correction=0), (3, 2, 2))
 TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
 case("max-ties-axis", lambda a: a.max(axis=1), lambda a: torch.amax(a, dim=1), TIES, smooth=False)
 case("max-ties-all", lambda a: a.max(), lambda a: a.max(), TIES, smooth=False)
-case("min-ties-axis0", lambda a: a.min(axis=0), lambda a: torch.amin(a, dim=0),
-     np.array([[1.0, 2.0], [1.0, 0.0]]), smooth=False)
+case(
+    "min-ties-axis0",
+    lambda a: a.min(axis=0),
+    lambda a: torch.amin(a, dim=0),
+    np.array([[1.0, 2.0], [1.0, 0.0]]),
+    smooth=False,
+)
 
 # ---------------------------------------------------------------- matrix products
-for sa, sb in [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)),
-               ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2)), ((4,), (2, 4, 5)), ((2, 3, 4), (4,))]:
+for sa, sb in [
+    ((3, 4), (4, 5)),
+    ((4,), (4, 5)),
+    ((3, 4), (4,)),
+    ((4,), (4,)),
+    ((2, 3, 4), (4, 5)),
+    ((2, 1, 3, 4), (3, 4, 2)),
+    ((4,), (2, 4, 5)),
+    ((2, 3, 4), (4,)),
+]:
     case(f"matmul{sa}@{sb}", F.matmul, torch.matmul, sa, sb)
 case("op@", lambda a, b: a @ b, lambda a, b: a @ b, (1, 4), (4, 1))
 case("linear", F.linear, lambda x, w, b: x @ w + b, (5, 3), (3, 4), (4,))
 case("linear-nobias-3d", F.linear, lambda x, w: x @ w, (2, 5, 3), (3, 4))
-case("linear-relu", lambda x, w, b: F.linear(x, w, b, activation="relu"),
-     lambda x, w, b: torch.relu(x @ w + b), (5, 3), (3, 4), (4,))
-case("linear-relu-nobias-3d", lambda x, w: F.linear(x, w, activation="relu"),
-     lambda x, w: torch.relu(x @ w), (2, 5, 3), (3, 4))
+case(
+    "linear-relu",
+    lambda x, w, b: F.linear(x, w, b, activation="relu"),
+    lambda x, w, b: torch.relu(x @ w + b),
+    (5, 3),
+    (3, 4),
+    (4,),
+)
+case(
+    "linear-relu-nobias-3d",
+    lambda x, w: F.linear(x, w, activation="relu"),
+    lambda x, w: torch.relu(x @ w),
+    (2, 5, 3),
+    (3, 4),
+)
 
 # ---------------------------------------------------------------- shape ops
 case("reshape", lambda a: a.reshape(6, 4), lambda a: a.reshape(6, 4), (2, 3, 4))
@@ -155,7 +272,9 @@ case("transpose", lambda a: a.transpose(), lambda a: a.permute(2, 1, 0), (2, 3, 
 case("T", lambda a: a.T, lambda a: a.T, (2, 3))
 case("permute", lambda a: a.permute(2, 0, 1), lambda a: a.permute(2, 0, 1), (2, 3, 4))
 case("permute-neg", lambda a: F.permute(a, (-1, 0, 1)), lambda a: a.permute(-1, 0, 1), (2, 3, 4))
-case("broadcast_to", lambda a: a.broadcast_to((2, 3, 4)), lambda a: a.broadcast_to((2, 3, 4)), (3, 1))
+case(
+    "broadcast_to", lambda a: a.broadcast_to((2, 3, 4)), lambda a: a.broadcast_to((2, 3, 4)), (3, 1)
+)
 case("broadcast_to-0d", lambda a: F.broadcast_to(a, (2, 2)), lambda a: a.broadcast_to((2, 2)), ())
 case("squeeze", lambda a: a.squeeze(), lambda a: a.squeeze(), (1, 3, 1))
 case("squeeze-axis", lambda a: a.squeeze(0), lambda a: a.squeeze(0), (1, 3, 1))
@@ -168,7 +287,9 @@ case("flatten-from1", lambda a: F.flatten(a, 1), lambda a: a.flatten(1), (2, 3, 
 case("flatten-mid", lambda a: F.flatten(a, 1, 2), lambda a: a.flatten(1, 2), (2, 3, 4, 2))
 
 IDX = np.array([0, 2, 0, 0])
-MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, False]])
+MASK = np.array(
+    [[True, False, True, True], [False, False, True, False], [True, True, False, False]]
+)
 case("index-int", lambda a: a[1], lambda a: a[1], (3, 4))
 case("index-neg-int", lambda a: a[-1, 2], lambda a: a[-1, 2], (3, 4))
 case("index-slices", lambda a: a[:, 1:3], lambda a: a[:, 1:3], (3, 4))
@@ -178,32 +299,80 @@ case("index-none", lambda a: a[None, :, 1], lambda a: a[None, :, 1], (3, 4))
 case("index-int-array-repeats", lambda a: a[IDX], lambda a: a[torch.from_numpy(IDX)], (3, 4))
 case("index-list", lambda a: a[[1, 1, 2]], lambda a: a[[1, 1, 2]], (3, 2))
 case("index-cols-repeats", lambda a: a[:, IDX], lambda a: a[:, torch.from_numpy(IDX)], (3, 4))
-case("index-pairs", lambda a: a[IDX[:2], IDX[1:3]],
-     lambda a: a[torch.from_numpy(IDX[:2]), torch.from_numpy(IDX[1:3])], (3, 4))
-case("index-negative-array-ellipsis", lambda a: a[..., [-1, 0, -1]],
-     lambda a: a[..., torch.tensor([-1, 0, -1])], (2, 3, 4))
-case("index-array-2d", lambda a: a[np.array([[0, 1], [1, 1]])],
-     lambda a: a[torch.tensor([[0, 1], [1, 1]])], (3, 2))
+case(
+    "index-pairs",
+    lambda a: a[IDX[:2], IDX[1:3]],
+    lambda a: a[torch.from_numpy(IDX[:2]), torch.from_numpy(IDX[1:3])],
+    (3, 4),
+)
+case(
+    "index-negative-array-ellipsis",
+    lambda a: a[..., [-1, 0, -1]],
+    lambda a: a[..., torch.tensor([-1, 0, -1])],
+    (2, 3, 4),
+)
+case(
+    "index-array-2d",
+    lambda a: a[np.array([[0, 1], [1, 1]])],
+    lambda a: a[torch.tensor([[0, 1], [1, 1]])],
+    (3, 2),
+)
 case("index-bool-mask", lambda a: a[MASK], lambda a: a[torch.from_numpy(MASK)], (3, 4))
 case("index-bool-rows", lambda a: a[MASK[:, 0]], lambda a: a[torch.from_numpy(MASK[:, 0])], (3, 4))
-case("index-tensor", lambda a: a[F.reshape(a, (-1,)) > 0],
-     lambda a: a[a > 0],
-     np.array([1.0, -2.0, 3.0, 0.5]))
+case(
+    "index-tensor",
+    lambda a: a[F.reshape(a, (-1,)) > 0],
+    lambda a: a[a > 0],
+    np.array([1.0, -2.0, 3.0, 0.5]),
+)
 
-case("concatenate", lambda a, b: F.concatenate([a, b]), lambda a, b: torch.cat([a, b]), (2, 3), (1, 3))
-case("concatenate-last", lambda a, b, c: F.cat([a, b, c], axis=-1),
-     lambda a, b, c: torch.cat([a, b, c], dim=-1), (2, 1), (2, 3), (2, 2))
+case(
+    "concatenate",
+    lambda a, b: F.concatenate([a, b]),
+    lambda a, b: torch.cat([a, b]),
+    (2, 3),
+    (1, 3),
+)
+case(
+    "concatenate-last",
+    lambda a, b, c: F.cat([a, b, c], axis=-1),
+    lambda a, b, c: torch.cat([a, b, c], dim=-1),
+    (2, 1),
+    (2, 3),
+    (2, 2),
+)
 case("stack", lambda a, b: F.stack([a, b]), lambda a, b: torch.stack([a, b]), (2, 3), (2, 3))
-case("stack-axis1", lambda a, b, c: F.stack([a, b, c], axis=1),
-     lambda a, b, c: torch.stack([a, b, c], dim=1), (2, 3), (2, 3), (2, 3))
-case("stack-0d", lambda a, b: F.stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], -1), (), ())
-case("split-sections", lambda a: F.split(a, 3, axis=1), lambda a: torch.tensor_split(a, 3, dim=1),
-     (2, 6))
+case(
+    "stack-axis1",
+    lambda a, b, c: F.stack([a, b, c], axis=1),
+    lambda a, b, c: torch.stack([a, b, c], dim=1),
+    (2, 3),
+    (2, 3),
+    (2, 3),
+)
+case(
+    "stack-0d", lambda a, b: F.stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], -1), (), ()
+)
+case(
+    "split-sections",
+    lambda a: F.split(a, 3, axis=1),
+    lambda a: torch.tensor_split(a, 3, dim=1),
+    (2, 6),
+)
 case("split-indices", lambda a: F.split(a, [1, 3]), lambda a: torch.tensor_split(a, [1, 3]), (5, 2))
-case("split-negaxis", lambda a: F.split(a, 2, axis=-1), lambda a: torch.tensor_split(a, 2, dim=-1),
-     (3, 4))
+case(
+    "split-negaxis",
+    lambda a: F.split(a, 2, axis=-1),
+    lambda a: torch.tensor_split(a, 2, dim=-1),
+    (3, 4),
+)
 case("pad", lambda a: F.pad(a, ((1, 2), (0, 1))), lambda a: TF.pad(a, (0, 1, 1, 2)), (2, 3))
-case("pad-int", lambda a: F.pad(a, 1, value=0.5), lambda a: TF.pad(a, (1, 1, 1, 1), value=0.5), (2, 3))
+case(
+    "pad-int",
+    lambda a: F.pad(a, 1, value=0.5),
+    lambda a: TF.pad(a, (1, 1, 1, 1), value=0.5),
+    (2, 3),
+)
 case("pad-pair", lambda a: F.pad(a, (2, 0)), lambda a: TF.pad(a, (2, 0, 2, 0, 2, 0)), (1, 2, 2))
 
 # ---------------------------------------------------------------- activations
@@ -212,32 +381,62 @@ for shape in [(3, 4), ()]:
     tag = str(shape)
     case(f"relu{tag}", F.relu, torch.relu, shape)
     case(f"leaky_relu{tag}", F.leaky_relu, TF.leaky_relu, shape)
-    case(f"leaky_relu-slope{tag}", lambda a: F.leaky_relu(a, 0.2), lambda a: TF.leaky_relu(a, 0.2),
-         shape)
+    case(
+        f"leaky_relu-slope{tag}",
+        lambda a: F.leaky_relu(a, 0.2),
+        lambda a: TF.leaky_relu(a, 0.2),
+        shape,
+    )
     case(f"elu{tag}", F.elu, TF.elu, shape)
     case(f"elu-alpha{tag}", lambda a: F.elu(a, 0.5), lambda a: TF.elu(a, 0.5), shape)
     case(f"gelu{tag}", F.gelu, TF.gelu, shape)
-    case(f"gelu-tanh{tag}", lambda a: F.gelu(a, "tanh"), lambda a: TF.gelu(a, approximate="tanh"),
-         shape)
+    case(
+        f"gelu-tanh{tag}",
+        lambda a: F.gelu(a, "tanh"),
+        lambda a: TF.gelu(a, approximate="tanh"),
+        shape,
+    )
     case(f"sigmoid{tag}", F.sigmoid, torch.sigmoid, shape)
     case(f"tanh{tag}", F.tanh, torch.tanh, shape)
     case(f"softplus{tag}", F.softplus, TF.softplus, shape)
 case("relu-at-zero", lambda a: a.relu(), torch.relu, WITH_ZERO, smooth=False)
 case("leaky_relu-at-zero", F.leaky_relu, TF.leaky_relu, WITH_ZERO, smooth=False)
 case("elu-at-zero", F.elu, TF.elu, WITH_ZERO, smooth=False)
-case("softplus-threshold", lambda a: F.softplus(a, beta=2.0, threshold=5.0),
-     lambda a: TF.softplus(a, beta=2.0, threshold=5.0),
-     np.array([-30.0, -1.0, 0.0, 2.4, 2.6, 30.0]), smooth=False)
-case("methods-activations", lambda a: a.leaky_relu(0.1) + a.elu() * a.gelu() - a.softplus(),
-     lambda a: TF.leaky_relu(a, 0.1) + TF.elu(a) * TF.gelu(a) - TF.softplus(a), (2, 3))
-case("methods-split-pad", lambda a: [p.pad(1) for p in a.split(2, axis=1)],
-     lambda a: [TF.pad(p, (1, 1, 1, 1)) for p in torch.tensor_split(a, 2, dim=1)], (2, 4))
-case("methods-sigmoid-tanh", lambda a: a.sigmoid() * a.tanh(), lambda a: a.sigmoid() * a.tanh(), (3,))
+case(
+    "softplus-threshold",
+    lambda a: F.softplus(a, beta=2.0, threshold=5.0),
+    lambda a: TF.softplus(a, beta=2.0, threshold=5.0),
+    np.array([-30.0, -1.0, 0.0, 2.4, 2.6, 30.0]),
+    smooth=False,
+)
+case(
+    "methods-activations",
+    lambda a: a.leaky_relu(0.1) + a.elu() * a.gelu() - a.softplus(),
+    lambda a: TF.leaky_relu(a, 0.1) + TF.elu(a) * TF.gelu(a) - TF.softplus(a),
+    (2, 3),
+)
+case(
+    "methods-split-pad",
+    lambda a: [p.pad(1) for p in a.split(2, axis=1)],
+    lambda a: [TF.pad(p, (1, 1, 1, 1)) for p in torch.tensor_split(a, 2, dim=1)],
+    (2, 4),
+)
+case(
+    "methods-sigmoid-tanh", lambda a: a.sigmoid() * a.tanh(), lambda a: a.sigmoid() * a.tanh(), (3,)
+)
 for axis in (-1, 0):
-    case(f"softmax(axis={axis})", lambda a, x=axis: F.softmax(a, x),
-         lambda a, x=axis: torch.softmax(a, x), (3, 4))
-    case(f"log_softmax(axis={axis})", lambda a, x=axis: a.log_softmax(x),
-         lambda a, x=axis: torch.log_softmax(a, x), (3, 4))
+    case(
+        f"softmax(axis={axis})",
+        lambda a, x=axis: F.softmax(a, x),
+        lambda a, x=axis: torch.softmax(a, x),
+        (3, 4),
+    )
+    case(
+        f"log_softmax(axis={axis})",
+        lambda a, x=axis: a.log_softmax(x),
+        lambda a, x=axis: torch.log_softmax(a, x),
+        (3, 4),
+    )
 case("softmax-3d", lambda a: a.softmax(1), lambda a: torch.softmax(a, 1), (2, 3, 2))
 case("softmax-1d", F.softmax, lambda a: torch.softmax(a, -1), (5,))
 
@@ -245,10 +444,22 @@ case("softmax-1d", F.softmax, lambda a: torch.softmax(a, -1), (5,))
 EXTREME = np.array([[-1e4, 0.0, 1e4], [1e4, 1e4, -1e4], [-1e4, -1e4, -1e4]])
 case("sigmoid-extreme", F.sigmoid, torch.sigmoid, EXTREME, smooth=False)
 case("softmax-extreme", F.softmax, lambda a: torch.softmax(a, -1), EXTREME, smooth=False)
-case("log_softmax-extreme", F.log_softmax, lambda a: torch.log_softmax(a, -1), EXTREME, smooth=False)
-case("logsumexp-extreme", lambda a: F.logsumexp(a, axis=1), lambda a: torch.logsumexp(a, 1), EXTREME,
-     smooth=False)
-case("logsumexp-extreme-all", F.logsumexp, lambda a: torch.logsumexp(a, (0, 1)), EXTREME,
-     smooth=False)
+case(
+    "log_softmax-extreme", F.log_softmax, lambda a: torch.log_softmax(a, -1), EXTREME, smooth=False
+)
+case(
+    "logsumexp-extreme",
+    lambda a: F.logsumexp(a, axis=1),
+    lambda a: torch.logsumexp(a, 1),
+    EXTREME,
+    smooth=False,
+)
+case(
+    "logsumexp-extreme-all",
+    F.logsumexp,
+    lambda a: torch.logsumexp(a, (0, 1)),
+    EXTREME,
+    smooth=False,
+)
 case("softplus-extreme", F.softplus, TF.softplus, EXTREME, smooth=False)
 case("tanh-extreme", F.tanh, torch.tanh, EXTREME, smooth=False)

@@ -92,5 +92,7 @@ def check(cr_fn, torch_fn, *inputs, dtype=np.float64, rtol=None, atol=None, back
         got = np.zeros_like(a.data) if a.grad is None else np.asarray(a.grad)
         assert got.shape == a.shape, f"grad of input {i}: shape {got.shape}, input {a.shape}"
         assert got.dtype == a.dtype, f"grad of input {i}: dtype {got.dtype}, input {a.dtype}"
-        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, err_msg=f"grad of input {i}")
+        np.testing.assert_allclose(
+            got, expected, rtol=rtol, atol=atol, err_msg=f"grad of input {i}"
+        )
     return out_cr

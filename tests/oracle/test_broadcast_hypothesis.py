@@ -39,7 +39,9 @@ def test_binary_broadcasting(name, shapes):
 
 
 @settings(max_examples=30, deadline=None)
-@given(shapes=mutually_broadcastable_shapes(signature="(m?,n),(n,p?)->(m?,p?)", max_dims=2, max_side=3))
+@given(
+    shapes=mutually_broadcastable_shapes(signature="(m?,n),(n,p?)->(m?,p?)", max_dims=2, max_side=3)
+)
 def test_matmul_batched_broadcasting(shapes):
     sa, sb = shapes.input_shapes
     check(F.matmul, torch.matmul, sa, sb, dtype=np.float64)
@@ -47,13 +49,20 @@ def test_matmul_batched_broadcasting(shapes):
 
 REDUCTIONS = {
     "sum": (lambda a, ax, k: a.sum(axis=ax, keepdims=k), lambda t, d, k: t.sum(dim=d, keepdim=k)),
-    "mean": (lambda a, ax, k: a.mean(axis=ax, keepdims=k), lambda t, d, k: t.mean(dim=d, keepdim=k)),
+    "mean": (
+        lambda a, ax, k: a.mean(axis=ax, keepdims=k),
+        lambda t, d, k: t.mean(dim=d, keepdim=k),
+    ),
     "max": (lambda a, ax, k: a.max(axis=ax, keepdims=k), lambda t, d, k: t.amax(dim=d, keepdim=k)),
     "min": (lambda a, ax, k: a.min(axis=ax, keepdims=k), lambda t, d, k: t.amin(dim=d, keepdim=k)),
-    "var": (lambda a, ax, k: a.var(axis=ax, keepdims=k),
-            lambda t, d, k: t.var(dim=d, correction=0, keepdim=k)),
-    "logsumexp": (lambda a, ax, k: F.logsumexp(a, ax, k),
-                  lambda t, d, k: torch.logsumexp(t, dim=d, keepdim=k)),
+    "var": (
+        lambda a, ax, k: a.var(axis=ax, keepdims=k),
+        lambda t, d, k: t.var(dim=d, correction=0, keepdim=k),
+    ),
+    "logsumexp": (
+        lambda a, ax, k: F.logsumexp(a, ax, k),
+        lambda t, d, k: torch.logsumexp(t, dim=d, keepdim=k),
+    ),
 }
 
 

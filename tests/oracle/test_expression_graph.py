@@ -10,18 +10,30 @@ import chainrule.functional as F
 def _graph(x, w, b, lib):
     """x (4, 3), w (3, 5), b (5,): matmul, add, tanh, mul, exp, div, sigmoid, sub, log_softmax,
     getitem, max, sqrt, pow, mean; x and w are each used more than once."""
-    h = lib["tanh"](x @ w + b)              # matmul, add, tanh
+    h = lib["tanh"](x @ w + b)  # matmul, add, tanh
     g = h * lib["sigmoid"](h) - x.sum() / 7  # sigmoid, mul, sum, div, sub
-    z = lib["log_softmax"](g)                # log_softmax
-    r = lib["exp"](z[:, 1:4]) ** 2           # getitem, exp, pow
-    s = lib["sqrt"](w * w + 1.0)             # mul (same input twice), add, sqrt
+    z = lib["log_softmax"](g)  # log_softmax
+    r = lib["exp"](z[:, 1:4]) ** 2  # getitem, exp, pow
+    s = lib["sqrt"](w * w + 1.0)  # mul (same input twice), add, sqrt
     return r.mean() + lib["amax"](z) * s.mean()
 
 
-CR = {"tanh": F.tanh, "sigmoid": F.sigmoid, "log_softmax": F.log_softmax, "exp": F.exp,
-      "sqrt": F.sqrt, "amax": F.max}
-TH = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "log_softmax": lambda t: torch.log_softmax(t, -1),
-      "exp": torch.exp, "sqrt": torch.sqrt, "amax": torch.amax}
+CR = {
+    "tanh": F.tanh,
+    "sigmoid": F.sigmoid,
+    "log_softmax": F.log_softmax,
+    "exp": F.exp,
+    "sqrt": F.sqrt,
+    "amax": F.max,
+}
+TH = {
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "log_softmax": lambda t: torch.log_softmax(t, -1),
+    "exp": torch.exp,
+    "sqrt": torch.sqrt,
+    "amax": torch.amax,
+}
 
 
 def test_expression_graph_matches_torch_to_1e10():

@@ -221,8 +221,16 @@ class Where(Function):
         cond = self.cond
         m = xp(g)
         zero = g.dtype.type(0)
-        ga = unbroadcast(m.where(cond, g, zero), self.shapes[0]) if self.needs_input_grad[0] else None
-        gb = unbroadcast(m.where(cond, zero, g), self.shapes[1]) if self.needs_input_grad[1] else None
+        ga = (
+            unbroadcast(m.where(cond, g, zero), self.shapes[0])
+            if self.needs_input_grad[0]
+            else None
+        )
+        gb = (
+            unbroadcast(m.where(cond, zero, g), self.shapes[1])
+            if self.needs_input_grad[1]
+            else None
+        )
         return ga, gb
 
 

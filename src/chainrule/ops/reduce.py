@@ -74,11 +74,17 @@ class Max(Function):
 
     def forward(self, a, axis, keepdims):
         self.a, self.axes, self.keepdims = a, _norm_axis(axis, a.ndim), keepdims
-        out = a.max(axis=self.axes, keepdims=True) if self.sign > 0 else a.min(
-            axis=self.axes, keepdims=True
+        out = (
+            a.max(axis=self.axes, keepdims=True)
+            if self.sign > 0
+            else a.min(axis=self.axes, keepdims=True)
         )
         self.out = out
-        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axes])
+        return (
+            out
+            if keepdims
+            else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axes])
+        )
 
     def backward(self, g):
         a = self.a

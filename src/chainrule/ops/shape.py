@@ -5,6 +5,8 @@ None of these changes a value, so each backward only moves the gradient back int
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..backend import xp
@@ -33,7 +35,9 @@ class Transpose(Function):
         if axes is None:
             axes = tuple(reversed(range(a.ndim)))
         if sorted(ax % max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
-            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of {a.ndim} axes")
+            raise ValueError(
+                f"transpose: axes {tuple(axes)} are not a permutation of {a.ndim} axes"
+            )
         self.inverse = tuple(np.argsort([ax % a.ndim for ax in axes]))
         return a.transpose(axes)
 
@@ -57,7 +61,9 @@ class BroadcastTo(Function):
 
 def _is_advanced(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(i, (list, np.ndarray)) or hasattr(i, "__cuda_array_interface__") for i in items)
+    return any(
+        isinstance(i, (list, np.ndarray)) or hasattr(i, "__cuda_array_interface__") for i in items
+    )
 
 
 def _plain_index(index):
@@ -251,7 +257,7 @@ def split(a, indices_or_sections, axis: int = 0) -> list:
         cuts = list(indices_or_sections)
     bounds = [0] + cuts + [n]
     lead = (slice(None),) * axis
-    return [getitem(a, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return [getitem(a, lead + (slice(lo, hi),)) for lo, hi in itertools.pairwise(bounds)]
 
 
 def pad(a, pad_width, value: float = 0.0) -> Tensor:

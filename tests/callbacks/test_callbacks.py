@@ -192,3 +192,13 @@ def test_progress_output(data, capsys, monkeypatch):
     model.fit(x, y, epochs=1, verbose=1)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Epoch 1/1" and out[1].startswith("Epoch 1/1 -")
+
+
+def test_model_checkpoint_full_model_uses_model_save(data, tmp_path):
+    x, y = data
+    model = model_()
+    path = tmp_path / "model.crm"
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[cbs.ModelCheckpoint(path, monitor="loss",
+                                                                          save_best_only=True)])  # fmt: skip
+    loaded = chainrule.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))

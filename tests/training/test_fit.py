@@ -173,3 +173,19 @@ def test_mnist_recipe_on_a_subset(data_dir):
     result = load_example("mnist_mlp").main(["--epochs", "3", "--subset", "6000", "--test-subset",
                                              "2000", "--verbose", "0", "--data-dir", str(data_dir)])  # fmt: skip
     assert result["test_accuracy"] >= 0.88  # measured 0.9075 (seed 0)
+
+
+def test_compile_config_recompiles(blobs):
+    x, y = blobs
+    from chainrule.metrics import Precision
+
+    model = small_mlp(out=1)
+    model.compile(optim.get("sgd"), chainrule.nn.losses.BinaryCrossentropy(from_logits=True),
+                  [Precision(threshold=0.2), "accuracy"])  # fmt: skip
+    config = json.loads(json.dumps(model.compile_config))
+    clone = small_mlp(out=1)
+    clone.compile("sgd", config["loss"], config["metrics"], config["loss_weights"])
+    assert clone._compiled_loss is None  # Sequential: bound at the first batch
+    clone.fit(x, (y == 1).astype(np.float32), epochs=1, verbose=0)
+    loss_fn, (prec, acc) = clone._compiled_loss.losses[0], clone._metrics[0]
+    assert loss_fn.from_logits and prec.threshold == 0.2 and acc.threshold == 0.0

@@ -40,6 +40,12 @@ _REGISTRY = {
     "mae": MeanAbsoluteError,
     "mean_absolute_error": MeanAbsoluteError,
 }
+_CLASSES = {
+    cls.__name__: cls
+    for cls in (Accuracy, AUC, BinaryAccuracy, CategoricalAccuracy, F1Score, MeanAbsoluteError,
+                MeanSquaredError, Precision, Recall, SparseCategoricalAccuracy,
+                SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)
+}  # fmt: skip
 
 
 def _loss_hint(loss) -> tuple[str, float | None]:
@@ -90,6 +96,13 @@ def get(identifier, loss=None) -> Metric:
     """
     if isinstance(identifier, Metric):
         return identifier
+    if isinstance(identifier, dict):  # {"class_name", "config"}, as compile_config records it
+        cls = _CLASSES.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(
+                f"Unknown metric class {identifier.get('class_name')!r}; known: {sorted(_CLASSES)}"
+            )
+        return cls(**(identifier.get("config") or {}))
     if isinstance(identifier, str):
         key = identifier.lower()
         if key in ("accuracy", "acc"):

@@ -17,6 +17,8 @@ from ..nn import losses as losses_mod
 def per_output(value, names: list[str], what: str, default=None) -> list:
     """``value`` spread over the outputs ``names`` (single value, list, or dict by name)."""
     n = len(names)
+    if isinstance(value, dict) and "class_name" in value:  # one serialised object (get_config)
+        return [value] * n
     if isinstance(value, dict):
         unknown = [k for k in value if k not in names]
         if unknown:
@@ -34,7 +36,7 @@ def resolve_metrics(metrics, names: list[str], losses: list) -> list[list]:
     dict assigns them per output."""
     if metrics is None:
         return [[] for _ in names]
-    if isinstance(metrics, dict):
+    if isinstance(metrics, dict) and "class_name" not in metrics:
         spread = per_output(metrics, names, "metrics", [])
     elif (
         isinstance(metrics, (list, tuple))
@@ -45,6 +47,8 @@ def resolve_metrics(metrics, names: list[str], losses: list) -> list[list]:
         spread = list(metrics)
     elif isinstance(metrics, (list, tuple)):
         spread = [list(metrics)] * len(names)
+    elif isinstance(metrics, (str, dict)) or callable(metrics):
+        spread = [[metrics]] * len(names)
     else:
         raise TypeError(f"compile: metrics must be a list or dict, got {type(metrics).__name__}")
     out = []

@@ -75,6 +75,12 @@ CASES = [
     (('name = "digits"', 'name = "cifar"'), "data.name", 5, "digits"),
     (('name = "digits"', 'name = "digits"\nlimit = 0'), "data.limit", 6, ">= 1"),
     (("lr = 0.01", 'lr = "fast"'), "optimizer.lr", 16, "number"),
+    (
+        ("patience = 2", 'patience = 2\n\n[checkpoint]\nsave_freq = "often"'),
+        "checkpoint.save_freq",
+        23,
+        "integer",
+    ),
     (("units = 16,", "unitz = 16,"), "model.layers[1].unitz", 10, "unitz"),
     (("units = 16,", "units = -16,"), "model.layers[1].units", 10, "units"),
     (('activation = "relu"', 'activation = "relux"'), "model.layers[1].activation", 10, "relux"),

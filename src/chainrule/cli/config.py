@@ -32,7 +32,7 @@ A configuration is a TOML file (or a built-in preset, the same structure as a di
     patience = 3
 
     [checkpoint]
-    save_freq = 20             # batches between checkpoints (also at each epoch end)
+    save_freq = 20             # batches between checkpoints (also at each epoch end), or "epoch"
 
 Every error is a :class:`ConfigError` naming the key (``model.layers[1].units``) and, for files, the
 line it is on.
@@ -221,7 +221,8 @@ def validate(raw: dict, src: ConfigSource) -> dict:
     _typed_tables(src, ("callbacks",), cfg["callbacks"], "callback")
     ckpt = _table(src, ("checkpoint",), cfg["checkpoint"], ("save_freq",))
     ckpt.setdefault("save_freq", DEFAULTS["checkpoint"]["save_freq"])
-    _int(src, ("checkpoint", "save_freq"), ckpt["save_freq"], 1)
+    if ckpt["save_freq"] != "epoch":
+        _int(src, ("checkpoint", "save_freq"), ckpt["save_freq"], 1)
     return cfg
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import optim
+from ..nn.layers.base import unique_name
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import functional as fx
@@ -39,6 +40,9 @@ class Model(Module):
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None):
         super().__init__(name=name)
+        if self.name is None:  # Keras-style automatic names: model, model_1, net, ...
+            snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in type(self).__name__)
+            self.name = unique_name(snake.lstrip("_"))
         self.compiled = False
         self.optimizer = None
         self.loss = None

@@ -177,7 +177,7 @@ def build_model(config: dict, path: Path):
             f"{type(exc).__name__}: {exc}"
         ) from None
     shape = config.get("input_shape")
-    if shape is not None:
+    if shape is not None and not all(getattr(m, "built", True) for m in model.modules()):
         sample = np.zeros((1, *shape[1:]), dtype=np.float32)
         was_training = getattr(model, "training", True)
         model.eval()

@@ -105,7 +105,8 @@ def test_saved_model_predicts_like_the_report_and_info_describes_it(default_run,
     preds = np.load(tmp_path / "p.npy")
     model = chainrule.load_model(out / "model.zip")
     assert np.array_equal(preds, model.predict(x))
-    assert preds.shape == (50, 10)
+    assert preds.shape == (50, 10) and preds.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in model.state_dict().values())  # no float64 leak
     assert (preds.argmax(axis=1) == y_test[:50]).mean() >= 0.9
     printed = capsys.readouterr().out
     assert "50 predictions" in printed

@@ -9,6 +9,38 @@ from ._checks import LR, Params, check_hyper
 from .base import Optimizer
 
 
+#: elements per block of the blocked momentum update: a block of the parameter, gradient, buffer
+#: and scratch (4 × 256 KiB in float32) stays in a core's L2 cache through the update's four passes,
+#: so each array crosses the memory bus once instead of up to three times.
+_BLOCK = 1 << 16
+
+
+def _blockable(param, grad, buf) -> bool:
+    """NumPy arrays larger than one block, all C-contiguous (flat views write through)."""
+    return (
+        type(param) is np.ndarray
+        and param.size > _BLOCK
+        and param.flags.c_contiguous
+        and buf.flags.c_contiguous
+        and type(grad) is np.ndarray
+        and grad.flags.c_contiguous
+    )
+
+
+def _momentum_step_blocked(param, grad, buf, scratch, momentum: float, lr: float) -> None:
+    """``buf = momentum·buf + grad; param -= lr·buf`` block by block (same arithmetic, same result
+    as the whole-array passes; ``scratch`` is one block of workspace)."""
+    p, g, b = param.reshape(-1), grad.reshape(-1), buf.reshape(-1)
+    for start in range(0, p.size, _BLOCK):
+        stop = start + _BLOCK
+        bb = b[start:stop]
+        bb *= momentum
+        bb += g[start:stop]
+        t = scratch[: bb.size]
+        np.multiply(bb, lr, out=t)
+        p[start:stop] -= t
+
+
 class SGD(Optimizer):
     """``g = grad + weight_decay * p``; with ``momentum`` μ and ``dampening`` d::
 
@@ -68,6 +100,10 @@ class SGD(Optimizer):
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = grad.astype(param.dtype, copy=True)
+            elif _blockable(param, grad, buf) and not group["dampening"] and not group["nesterov"]:
+                scratch = self._buffer(param.reshape(-1)[:_BLOCK], "block")
+                _momentum_step_blocked(param, grad, buf, scratch, momentum, lr)
+                return
             else:
                 buf *= momentum
                 if group["dampening"]:

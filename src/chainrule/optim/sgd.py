@@ -8,7 +8,6 @@ from ..backend import xp
 from ._checks import LR, Params, check_hyper
 from .base import Optimizer
 
-
 #: elements per block of the blocked momentum update: a block of the parameter, gradient, buffer
 #: and scratch (4 × 256 KiB in float32) stays in a core's L2 cache through the update's four passes,
 #: so each array crosses the memory bus once instead of up to three times.

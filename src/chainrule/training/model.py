@@ -236,7 +236,7 @@ class Model(Module):
         return evaluate(self, x, y, batch_size=batch_size, verbose=verbose,
                         sample_weight=sample_weight, callbacks=callbacks, return_dict=return_dict)  # fmt: skip
 
-    def predict(self, x, batch_size: int | None = 32, verbose: int = 0, callbacks=None):
+    def predict(self, x, batch_size: int | None = 32, callbacks=None):
         """Outputs for ``x``, computed in batches without a graph: an array (list for several)."""
         from .trainer import predict
 

@@ -100,3 +100,11 @@ def test_bad_options_are_refused(argv):
 def test_unknown_contender_is_named():
     with pytest.raises(ValueError, match="nope"):
         available(["numpy", "nope"])
+
+
+def test_phase_breakdown_reports_every_phase():
+    from benchmarks.phases import breakdown
+
+    r = breakdown(batch=8, steps=2, repeats=1, sizes=[12, 8, 3])
+    assert set(r) == {"gemm", "forward", "backward", "optimizer", "fit"}
+    assert all(v > 0 for v in r.values())

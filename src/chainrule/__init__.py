@@ -20,7 +20,7 @@ from .function import Function, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .random import get_generator, manual_seed
 from .training import Input, Model, Sequential  # the Keras-style training API
-from . import callbacks, metrics  # noqa: E402
+from . import callbacks, data, datasets, metrics, nn, optim  # noqa: E402
 from .perceptron import Perceptron
 from .io import load_model, save_model
 

@@ -48,7 +48,7 @@ def _rows(text: str) -> list[str]:
     return rows
 
 
-def parse_args(argv=None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from .common import machine_cores
 
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
@@ -76,6 +76,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.samples, args.repeats = min(args.samples, 1024), min(args.repeats, 3)
         args.settle = min(args.settle, 0.02)
     args.contenders = args.contenders.split(",") if args.contenders else None
+    if args.contenders:
+        from .contenders import CONTENDERS
+
+        unknown = [n for n in args.contenders if n not in CONTENDERS]
+        if unknown:
+            p.error(f"unknown contender(s) {unknown}; choose from {','.join(CONTENDERS)}")
     return args
 
 
@@ -165,7 +171,7 @@ def _print_memory(mem: dict, batch: int, samples: int) -> None:
     print(format_table(["contender", "peak MB", "after setup MB", "added by training MB"], rows))
 
 
-def main(argv=None) -> dict:
+def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     from . import common
     from .common import pin_threads

@@ -90,7 +90,13 @@ def test_suite_runs_every_row_tiny(tmp_path):
 
 @pytest.mark.parametrize(
     "argv",
-    [["--rows", "mlp,nope"], ["--batch-sizes", "32,x"], ["--batch-sizes", "0"], ["--repeats", "0"]],
+    [
+        ["--rows", "mlp,nope"],
+        ["--batch-sizes", "32,x"],
+        ["--batch-sizes", "0"],
+        ["--repeats", "0"],
+        ["--contenders", "numpy,nope"],
+    ],
 )
 def test_bad_options_are_refused(argv):
     with pytest.raises(SystemExit):

@@ -172,7 +172,7 @@ def test_mnist_recipe_on_a_subset(data_dir):
     """The Keras recipe, shortened: 6k training samples, 3 epochs, 2k test samples."""
     result = load_example("mnist_mlp").main(["--epochs", "3", "--subset", "6000", "--test-subset",
                                              "2000", "--verbose", "0", "--data-dir", str(data_dir)])  # fmt: skip
-    assert result["test_accuracy"] >= 0.88  # measured 0.9075 (seed 0)
+    assert result["test_accuracy"] >= 0.88  # measured 0.907 (seed 0)
 
 
 def test_compile_config_recompiles(blobs):

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import xp
 from ._checks import LR, Params, check_hyper
-from .base import Optimizer
+from .base import Optimizer, moving_average_sq_
 
 
 class Adadelta(Optimizer):
@@ -53,19 +53,13 @@ class Adadelta(Optimizer):
         state["step"] += 1
         v, u = state["square_avg"], state["acc_delta"]
         std, delta = self._buffer(param, "t0"), self._buffer(param, "t1")
-        v *= rho
-        mod.multiply(grad, grad, out=std)
-        std *= 1.0 - rho
-        v += std
+        moving_average_sq_(v, grad, rho, std)
         mod.add(v, eps, out=std)
         mod.sqrt(std, out=std)
         mod.add(u, eps, out=delta)
         mod.sqrt(delta, out=delta)
         delta /= std
         delta *= grad
-        u *= rho
-        mod.multiply(delta, delta, out=std)
-        std *= 1.0 - rho
-        u += std
+        moving_average_sq_(u, delta, rho, std)
         delta *= lr
         param -= delta

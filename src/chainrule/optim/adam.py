@@ -8,7 +8,7 @@ import numpy as np
 
 from ..backend import xp
 from ._checks import LR, Params, check_betas, check_hyper
-from .base import Optimizer
+from .base import Optimizer, moving_average_, moving_average_sq_
 
 
 class Adam(Optimizer):
@@ -70,13 +70,8 @@ class Adam(Optimizer):
         state["step"] += 1
         t = int(state["step"])
         m, v, tmp = state["exp_avg"], state["exp_avg_sq"], self._buffer(param, "t0")
-        m *= b1
-        mod.multiply(grad, 1.0 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        mod.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - b2
-        v += tmp
+        moving_average_(m, grad, b1, tmp)
+        moving_average_sq_(v, grad, b2, tmp)
         if group["amsgrad"]:
             v = mod.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         # m / (√v / √bc2 + eps) · lr / bc1, with √bc2 folded into the scalars (one pass fewer)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import xp
 from ._checks import LR, Params, check_betas, check_hyper
-from .base import Optimizer
+from .base import Optimizer, moving_average_
 
 
 class Adamax(Optimizer):
@@ -52,9 +52,7 @@ class Adamax(Optimizer):
         state["step"] += 1
         t = int(state["step"])
         m, u, tmp = state["exp_avg"], state["exp_inf"], self._buffer(param, "t0")
-        m *= b1
-        mod.multiply(grad, 1.0 - b1, out=tmp)
-        m += tmp
+        moving_average_(m, grad, b1, tmp)
         u *= b2
         mod.abs(grad, out=tmp)
         tmp += group["eps"]

@@ -31,6 +31,21 @@ __all__ = ["Optimizer", "check_betas", "check_hyper"]
 _GRAD_SLOT = "grad"
 
 
+def moving_average_(avg, value, beta: float, scratch) -> None:
+    """``avg = beta·avg + (1 − beta)·value`` in place; ``scratch`` is a buffer of avg's shape."""
+    avg *= beta
+    xp(avg).multiply(value, 1.0 - beta, out=scratch)
+    avg += scratch
+
+
+def moving_average_sq_(avg, value, beta: float, scratch) -> None:
+    """``avg = beta·avg + (1 − beta)·value²`` in place; ``scratch`` is a buffer of avg's shape."""
+    avg *= beta
+    xp(avg).multiply(value, value, out=scratch)
+    scratch *= 1.0 - beta
+    avg += scratch
+
+
 class Optimizer(SerializationMixin):
     """Base class. Subclasses set ``defaults`` (hyper-parameter name -> value) in ``__init__`` by
     calling ``super().__init__(params, defaults, ...)`` and implement :meth:`update`,

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..backend import xp
 from ._checks import LR, Params, check_betas, check_hyper
-from .base import Optimizer
+from .base import Optimizer, moving_average_, moving_average_sq_
 
 
 class NAdam(Optimizer):
@@ -80,13 +80,8 @@ class NAdam(Optimizer):
         prod = float(state["mu_product"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
         d, tmp = self._buffer(param, "t0"), self._buffer(param, "t1")
-        m *= b1
-        mod.multiply(grad, 1.0 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        mod.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - b2
-        v += tmp
+        moving_average_(m, grad, b1, tmp)
+        moving_average_sq_(v, grad, b2, tmp)
         # d = √(v / bc2) + eps = (√v + eps √bc2) / √bc2: √bc2 goes into the scalars (one pass fewer)
         bc2_sqrt = math.sqrt(1.0 - b2**t)
         mod.sqrt(v, out=d)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import xp
 from ._checks import LR, Params, check_hyper
-from .base import Optimizer
+from .base import Optimizer, moving_average_, moving_average_sq_
 
 
 class RMSprop(Optimizer):
@@ -68,15 +68,10 @@ class RMSprop(Optimizer):
         rho = group["rho"]
         state["step"] += 1
         v, d = state["square_avg"], self._buffer(param, "t0")
-        v *= rho
-        mod.multiply(grad, grad, out=d)
-        d *= 1.0 - rho
-        v += d
+        moving_average_sq_(v, grad, rho, d)
         if group["centered"]:
             a = state["grad_avg"]
-            a *= rho
-            mod.multiply(grad, 1.0 - rho, out=d)
-            a += d
+            moving_average_(a, grad, rho, d)
             mod.multiply(a, a, out=d)
             mod.subtract(v, d, out=d)
             mod.sqrt(d, out=d)

@@ -10,6 +10,30 @@ import copy
 
 DEFAULT_PRESET = "digits-mlp"
 
+
+def _mlp_28x28(name: str, dataset: str, epochs: int) -> dict:
+    """784-256-128-10 ReLU MLP with Adam for a 28x28, 10-class image set."""
+    return {
+        "name": name,
+        "seed": 0,
+        "epochs": epochs,
+        "batch_size": 128,
+        "data": {"name": dataset, "validation_split": 0.1},
+        "model": {
+            "layers": [
+                {"type": "Flatten"},
+                {"type": "Dense", "units": 256, "activation": "relu"},
+                {"type": "Dense", "units": 128, "activation": "relu"},
+                {"type": "Dense", "units": 10, "activation": "softmax"},
+            ]
+        },
+        "optimizer": {"name": "adam", "lr": 0.001},
+        "loss": "sparse_categorical_crossentropy",
+        "metrics": ["accuracy"],
+        "checkpoint": {"save_freq": 100},
+    }
+
+
 PRESETS: dict[str, dict] = {
     # scikit-learn's bundled 8x8 digits (1,797 images): no download, trains in seconds.
     "digits-mlp": {
@@ -31,45 +55,9 @@ PRESETS: dict[str, dict] = {
         "checkpoint": {"save_freq": "epoch"},  # epochs take ~0.1 s: no mid-epoch checkpoints
     },
     # MNIST 28x28 digits from CHAINRULE_DATA (or the dataset cache).
-    "mnist-mlp": {
-        "name": "mnist-mlp",
-        "seed": 0,
-        "epochs": 5,
-        "batch_size": 128,
-        "data": {"name": "mnist", "validation_split": 0.1},
-        "model": {
-            "layers": [
-                {"type": "Flatten"},
-                {"type": "Dense", "units": 256, "activation": "relu"},
-                {"type": "Dense", "units": 128, "activation": "relu"},
-                {"type": "Dense", "units": 10, "activation": "softmax"},
-            ]
-        },
-        "optimizer": {"name": "adam", "lr": 0.001},
-        "loss": "sparse_categorical_crossentropy",
-        "metrics": ["accuracy"],
-        "checkpoint": {"save_freq": 100},
-    },
+    "mnist-mlp": _mlp_28x28("mnist-mlp", "mnist", epochs=5),
     # Fashion-MNIST 28x28 clothing images.
-    "fashion-mlp": {
-        "name": "fashion-mlp",
-        "seed": 0,
-        "epochs": 10,
-        "batch_size": 128,
-        "data": {"name": "fashion-mnist", "validation_split": 0.1},
-        "model": {
-            "layers": [
-                {"type": "Flatten"},
-                {"type": "Dense", "units": 256, "activation": "relu"},
-                {"type": "Dense", "units": 128, "activation": "relu"},
-                {"type": "Dense", "units": 10, "activation": "softmax"},
-            ]
-        },
-        "optimizer": {"name": "adam", "lr": 0.001},
-        "loss": "sparse_categorical_crossentropy",
-        "metrics": ["accuracy"],
-        "checkpoint": {"save_freq": 100},
-    },
+    "fashion-mlp": _mlp_28x28("fashion-mlp", "fashion-mnist", epochs=10),
 }
 
 PLANNED: dict[str, str] = {

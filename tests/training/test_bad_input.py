@@ -83,6 +83,19 @@ def test_target_shape_mismatch(trained, blobs):
     _unchanged(model, lambda: model.fit(x, y, verbose=0), "sparse_categorical_crossentropy")
 
 
+def test_sparse_labels_that_do_not_fit_the_output_shape(blobs):
+    """A model that forgot to flatten gives (N, 2, classes) outputs: caught before any update."""
+    x, y = blobs
+    model = chainrule.Sequential([chainrule.nn.Dense(3)])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x[:8].reshape(8, 2, 2), np.zeros((8, 2), np.int64), verbose=0)
+    _unchanged(
+        model,
+        lambda: model.fit(x.reshape(-1, 2, 2), y, verbose=0),
+        r"sparse labels of shape \(300,\) do not fit outputs \(None, 2, 3\)",
+    )
+
+
 def test_fit_before_compile(blobs):
     x, y = blobs
     model = small_mlp()

@@ -106,10 +106,14 @@ class Step:
     def _check_target(self, name: str, y: np.ndarray, sparse: bool, out_shape: tuple) -> None:
         what = f"y (output {name!r})" if self.multi else "y"
         if sparse:
-            if y.shape[1:] not in ((), (1,)) or not out_shape:
+            fits = out_shape and (
+                y.shape[1:] == out_shape[:-1] or (len(out_shape) == 1 and y.shape[1:] == (1,))
+            )
+            if not fits:
                 raise ValueError(
-                    f"{what}: sparse labels need shape (N,) and outputs (N, classes); got y "
-                    f"{y.shape} for outputs (None, {', '.join(map(str, out_shape))})"
+                    f"{what}: sparse labels of shape {y.shape} do not fit outputs (None, "
+                    f"{', '.join(map(str, out_shape))}): labels need the output's shape without "
+                    "its last (class) axis"
                 )
             da.check_label_range(y, out_shape[-1], what)
             return

@@ -186,7 +186,9 @@ def test_progress_output(data, capsys, monkeypatch):
     assert len(out) == 2 and out[1].startswith("Epoch 2/2") and "loss: " in out[1]
     model.fit(x, y, epochs=1, verbose=1)
     out = capsys.readouterr().out
-    assert "4/4" in out and "Epoch 1/1 -" in out  # the tqdm bar, then the summary
+    # one tqdm bar, left showing the epoch's summary; no second summary line
+    assert "Epoch 1/1: 100%" in out and "4/4" in out and "loss: " in out
+    assert "Epoch 1/1 -" not in out
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     model.fit(x, y, epochs=1, verbose=1)

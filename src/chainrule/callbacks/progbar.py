@@ -1,6 +1,7 @@
 """ProgbarLogger: the progress display fit adds when ``verbose > 0``.
 
-``verbose=1``: a tqdm bar per epoch with the running loss and metrics, then the epoch summary;
+``verbose=1``: a tqdm bar per epoch with the running loss and metrics, left showing the epoch's
+summary (validation values included) when the epoch ends;
 ``verbose=2``: only the summary line per epoch. Without tqdm (the ``progress`` extra) the summary
 lines are printed alone. ``verbose=0`` means fit adds no ProgbarLogger at all.
 """
@@ -66,10 +67,11 @@ class ProgbarLogger(Callback):
     def on_epoch_end(self, epoch: int, logs=None):
         seconds = time.perf_counter() - self._start
         summary = format_logs(logs or {})
-        if self._bar is not None:
+        if self._bar is not None:  # the closed bar already shows the epoch's time and summary
             self._bar.set_postfix_str(summary, refresh=False)
             self._bar.close()
             self._bar = None
+            return
         epochs = self.params.get("epochs", "?")
         print(f"Epoch {epoch + 1}/{epochs} - {seconds:.1f}s - {summary}", file=self._out())
 

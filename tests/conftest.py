@@ -5,7 +5,9 @@ import pytest
 
 import chainrule
 
-DATA = Path(os.environ.get("CHAINRULE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA = Path(
+    os.environ.get("CHAINRULE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 
 @pytest.fixture(autouse=True)

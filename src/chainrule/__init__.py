@@ -1,8 +1,6 @@
 """chainrule: deep learning whose every gradient comes from its own reverse-mode autodiff engine."""
 
-from .tensor import Tensor  # first: the modules below import it
-
-from . import functional
+from . import callbacks, data, datasets, functional, metrics, nn, optim
 from .backend import gpu_available, xp
 from .creation import (
     arange,
@@ -18,10 +16,18 @@ from .creation import (
 )
 from .function import Function, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
-from .random import get_generator, manual_seed
-from .training import Input, Model, Sequential  # the Keras-style training API
-from . import callbacks, data, datasets, metrics, nn, optim  # noqa: E402
-from .perceptron import Perceptron
 from .io import load_model, save_model
+from .perceptron import Perceptron
+from .random import get_generator, manual_seed
+from .tensor import Tensor
+from .training import Input, Model, Sequential  # the Keras-style training API
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Function", "GradcheckError", "Input", "Model", "Perceptron", "Sequential", "Tensor",
+    "arange", "callbacks", "data", "datasets", "enable_grad", "eye", "full", "functional",
+    "get_generator", "gpu_available", "gradcheck", "is_grad_enabled", "load_model", "manual_seed",
+    "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save_model",
+    "tensor", "xp", "zeros", "zeros_like",
+]  # fmt: skip

@@ -3,5 +3,5 @@
 Every name here is a differentiable op from :mod:`chainrule.ops`.
 """
 
-from .ops import *  # noqa: F401,F403
+from .ops import *
 from .ops import __all__  # noqa: F401

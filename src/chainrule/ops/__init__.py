@@ -1,7 +1,21 @@
 """Differentiable primitives, grouped by kind. Each op is a Function subclass plus an entry point."""
 
-from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .activation import hard_sigmoid, hard_swish, selu, silu, softsign
+from .activation import (
+    elu,
+    gelu,
+    hard_sigmoid,
+    hard_swish,
+    leaky_relu,
+    log_softmax,
+    relu,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    tanh,
+)
 from .elementwise import (
     abs,
     add,
@@ -22,7 +36,11 @@ from .elementwise import (
     where,
 )
 from .linalg import linear, matmul
-from .loss import binary_cross_entropy_with_logits, softmax_cross_entropy, sparse_softmax_cross_entropy
+from .loss import (
+    binary_cross_entropy_with_logits,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
 from .normalization import batch_norm, layer_norm
 from .reduce import logsumexp, max, mean, min, std, sum, var
 from .shape import (
@@ -42,12 +60,62 @@ from .shape import (
 )
 
 __all__ = [
-    "abs", "add", "astype", "broadcast_to", "cat", "clip", "concatenate", "cos", "div", "elu",
-    "exp", "flatten", "gelu", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp",
-    "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow",
-    "relu", "reshape", "sigmoid", "sin", "softmax", "softplus", "split", "sqrt", "squeeze", "stack",
-    "std", "sub", "sum", "tanh", "transpose", "unsqueeze", "var", "where",
-    "hard_sigmoid", "hard_swish", "selu", "silu", "softsign",
-    "batch_norm", "binary_cross_entropy_with_logits", "layer_norm", "softmax_cross_entropy",
+    "abs",
+    "add",
+    "astype",
+    "batch_norm",
+    "binary_cross_entropy_with_logits",
+    "broadcast_to",
+    "cat",
+    "clip",
+    "concatenate",
+    "cos",
+    "div",
+    "elu",
+    "exp",
+    "flatten",
+    "gelu",
+    "getitem",
+    "hard_sigmoid",
+    "hard_swish",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log",
+    "log_softmax",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mul",
+    "neg",
+    "pad",
+    "permute",
+    "pow",
+    "relu",
+    "reshape",
+    "selu",
+    "sigmoid",
+    "silu",
+    "sin",
+    "softmax",
+    "softmax_cross_entropy",
+    "softplus",
+    "softsign",
     "sparse_softmax_cross_entropy",
+    "split",
+    "sqrt",
+    "squeeze",
+    "stack",
+    "std",
+    "sub",
+    "sum",
+    "tanh",
+    "transpose",
+    "unsqueeze",
+    "var",
+    "where",
 ]  # fmt: skip

@@ -3,10 +3,10 @@
 784-512-512-10, ReLU, dropout 0.2, softmax; RMSprop (Keras defaults), batch 128, 20 epochs,
 validation on the test set — as in Keras's ``mnist_mlp.py`` example (reported 98.40% test accuracy).
 
-Keras's TensorFlow backend computes the cross-entropy of a softmax output from the softmax's input
-(the logits), not from clipped probabilities; this script does the same by default (a linear last
-layer and ``from_logits=True``; apply a softmax to the outputs to read probabilities).
-``--softmax-output`` trains on clipped probabilities instead (see docs/results.md).
+Written exactly as in Keras: a softmax output layer and ``"sparse_categorical_crossentropy"``. Like
+Keras's TensorFlow backend, chainrule then computes the cross-entropy from the softmax's input (the
+logits), not from clipped probabilities (see docs/results.md). ``--from-logits`` builds the same
+model with a linear last layer and ``from_logits=True`` instead.
 
     python examples/mnist_mlp.py                      # the full recipe
     python examples/mnist_mlp.py --epochs 2 --subset 5000   # a quick check
@@ -39,7 +39,7 @@ def load(subset: int | None, data_dir: str | None, test_subset: int | None = Non
 
 
 def build_model(logits: bool = False) -> chainrule.Sequential:
-    """The Keras recipe; ``logits`` ends in a linear layer (for a from-logits loss), not softmax."""
+    """The Keras recipe; ``logits`` ends in a linear layer (for a from-logits loss), not a softmax."""
     return chainrule.Sequential([
         chainrule.Input(shape=(784,)),
         Dense(512, activation="relu"),
@@ -98,9 +98,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--verbose", type=int, default=2)
     parser.add_argument("--torch", action="store_true", help="run the same recipe in PyTorch")
     parser.add_argument(
-        "--softmax-output",
+        "--from-logits",
         action="store_true",
-        help="softmax output + cross-entropy on clipped probabilities (see docs/results.md)",
+        help="linear last layer and a from-logits loss instead of the softmax output",
     )
     args = parser.parse_args(argv)
 
@@ -110,10 +110,11 @@ def main(argv=None) -> dict:
         result = torch_reference(args, ((x_train, y_train), (x_test, y_test)))
         print(json.dumps(result))
         return result
-    from_logits = not args.softmax_output
+    from_logits = args.from_logits
     model = build_model(from_logits)
     model.summary()
-    loss = SparseCategoricalCrossentropy(from_logits=from_logits)
+    loss = SparseCategoricalCrossentropy(from_logits=True) if from_logits else (
+        "sparse_categorical_crossentropy")  # fmt: skip
     model.compile(optimizer="rmsprop", loss=loss, metrics=["accuracy"])
     start = time.perf_counter()
     model.fit(

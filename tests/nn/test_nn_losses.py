@@ -212,3 +212,29 @@ def test_hinge_maps_zero_one_labels_to_plus_minus_one():
     a = losses.hinge(np.array([[1.0, 0.0]]), p).item()
     b = losses.hinge(np.array([[1.0, -1.0]]), p).item()
     assert a == b == pytest.approx((0.7 + 0.0) / 2)
+
+
+# ------------------------------------------------------------------ softmax output → logits
+@pytest.mark.parametrize("sparse", [True, False])
+def test_cross_entropy_of_a_softmax_output_works_from_its_logits(sparse):
+    """As in TF-Keras: probabilities that came out of a softmax are not clipped; the loss and the
+    gradient are those of the logits, even where the true class's probability underflows."""
+    logits_data = np.array([[1e4, 0.0, -1e4], [0.5, -1.0, 2.0]], np.float64)
+    labels = np.array([2, 0])
+    y_true = labels if sparse else np.eye(3)[labels]
+    loss_fn = losses.sparse_categorical_crossentropy if sparse else losses.categorical_crossentropy
+    a = cr.Tensor(logits_data, requires_grad=True)
+    via_softmax = loss_fn(y_true, cr.functional.softmax(a, axis=-1))
+    via_softmax.sum().backward()
+    b = cr.Tensor(logits_data, requires_grad=True)
+    direct = loss_fn(y_true, b, from_logits=True)
+    direct.sum().backward()
+    np.testing.assert_allclose(via_softmax.data, direct.data, rtol=1e-12)
+    np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12, atol=1e-12)
+    assert via_softmax.data[0] == pytest.approx(2e4)  # clipping would have said -log(1e-7) ≈ 16.1
+
+
+def test_cross_entropy_of_other_probabilities_is_still_clipped():
+    p = cr.Tensor(np.array([[0.0, 1.0]], np.float64))
+    loss = losses.sparse_categorical_crossentropy(np.array([0]), p)
+    assert loss.data[0] == pytest.approx(-np.log(1e-7))

@@ -43,6 +43,20 @@ def _pred(y_pred, name: str) -> Tensor:
     return y_pred
 
 
+def _logits_behind(y_pred) -> Tensor | None:
+    """The logits of a softmax (over the last axis) that produced ``y_pred``, else None.
+
+    A cross-entropy "from probabilities" then computes from these logits, exactly and stably, as
+    TF-Keras does for a softmax output: clipping probabilities to [1e-7, 1 − 1e-7] would give no
+    gradient at all to a sample whose true class has fallen below 1e-7.
+    """
+    source = getattr(y_pred, "softmax_logits", None)
+    if source is None:
+        return None
+    logits, axis = source
+    return logits if axis in (-1, y_pred.ndim - 1) else None
+
+
 def _target(y_true, y_pred: Tensor, name: str) -> Tensor:
     """y_true as a Tensor of y_pred's dtype and shape ((N,) is accepted for (N, 1) predictions)."""
     data = y_true.data if isinstance(y_true, Tensor) else np.asarray(y_true)
@@ -116,6 +130,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False) -> Tenso
     """−Σ y_true · log softmax(y_pred) over the class (last) axis; y_true one-hot or soft."""
     p = _pred(y_pred, "categorical_crossentropy")
     t = _target(y_true, p, "categorical_crossentropy")
+    if not from_logits and (logits := _logits_behind(p)) is not None:
+        p, from_logits = logits, True
     if from_logits:
         return softmax_cross_entropy(p, t, axis=-1)
     p = ops.clip(p / p.sum(axis=-1, keepdims=True), EPSILON, 1 - EPSILON)
@@ -127,6 +143,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False) -
     name = "sparse_categorical_crossentropy"
     p = _pred(y_pred, name)
     labels = _sparse_labels(y_true, p, name)
+    if not from_logits and (logits := _logits_behind(p)) is not None:
+        p, from_logits = logits, True
     if from_logits:
         return SparseSoftmaxCrossEntropy.apply(p, labels=labels, axis=p.ndim - 1)
     p = ops.clip(p / p.sum(axis=-1, keepdims=True), EPSILON, 1 - EPSILON)

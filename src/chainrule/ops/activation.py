@@ -186,7 +186,12 @@ def softplus(a, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 def softmax(a, axis: int = -1) -> Tensor:
-    return Softmax.apply(ensure_tensor(a), axis=axis)
+    """Softmax along ``axis``. The result remembers its input (``softmax_logits``) so that a
+    cross-entropy given these probabilities can work from the logits instead, as TF-Keras does."""
+    a = ensure_tensor(a)
+    out = Softmax.apply(a, axis=axis)
+    out.softmax_logits = (a, axis)
+    return out
 
 
 def log_softmax(a, axis: int = -1) -> Tensor:

@@ -12,7 +12,9 @@ The classes are called as ``loss(y_true, y_pred, sample_weight=None)`` and apply
 "sparse_categorical"); binary losses also carry ``threshold`` (the decision boundary of y_pred).
 
 Losses from logits are fused and stable (:mod:`chainrule.ops.loss`); from probabilities,
-predictions are clipped to [1e-7, 1 − 1e-7] as Keras does.
+predictions are clipped to [1e-7, 1 − 1e-7] as Keras does, except that probabilities produced by a
+softmax over the last axis send the (sparse) categorical cross-entropy to its from-logits form, as
+TF-Keras's backend does.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def test_saved_model_predicts_like_the_report_and_info_describes_it(default_run,
                  "--out", str(tmp_path / "p.npy")]) == 0  # fmt: skip
     preds = np.load(tmp_path / "p.npy")
     model = chainrule.load_model(out / "model.zip")
-    assert np.array_equal(preds, model.predict(x))
+    assert np.array_equal(preds, model.predict(x, batch_size=256))  # the CLI default batch
     assert preds.shape == (50, 10) and preds.dtype == np.float32
     assert all(v.dtype == np.float32 for v in model.state_dict().values())  # no float64 leak
     assert (preds.argmax(axis=1) == y_test[:50]).mean() >= 0.9

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import custom_objects as _custom
 from .. import ops
 from ..ops.loss import (
     SparseSoftmaxCrossEntropy,
@@ -366,8 +367,14 @@ def get(identifier) -> Loss:
     if isinstance(identifier, str):
         cls = LOSSES.get(identifier) or LOSSES.get(identifier.lower())
         if cls is None:
+            custom = _custom.lookup(identifier)
+            if isinstance(custom, type) and issubclass(custom, Loss):
+                cls = custom
+            elif custom is not None and not config:
+                return LossFunctionWrapper(custom)
+        if cls is None:
             raise ValueError(f"unknown loss {identifier!r}; known: {sorted(LOSSES)}")
-        return cls.from_config(config)
+        return cls.from_config(_custom.check_config(config, f"loss {identifier!r}"))
     if callable(identifier):
         return LossFunctionWrapper(identifier)
     raise TypeError(

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from ... import custom_objects as _custom
 from ...ops import astype
 from ...tensor import Tensor
 from ..module import Module
@@ -36,7 +37,10 @@ def register(cls=None, *, aliases: tuple = ()):
 
 def get(name: str) -> type:
     """The layer class registered as ``name``; ValueError listing the known names otherwise."""
-    cls = LAYERS.get(name)
+    cls = LAYERS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        custom = _custom.lookup(name)
+        cls = custom if isinstance(custom, type) and issubclass(custom, Module) else None
     if cls is None:
         raise ValueError(f"unknown layer class {name!r}; known: {sorted(LAYERS)}")
     return cls
@@ -65,7 +69,8 @@ def deserialize(entry: dict) -> Layer:
         raise ValueError(
             f"layer entry must be a dict with 'class_name' and 'config', got {entry!r}"
         )
-    return get(entry["class_name"]).from_config(entry.get("config", {}))
+    name = entry["class_name"]
+    return get(name).from_config(_custom.check_config(entry.get("config", {}), f"layer {name!r}"))
 
 
 def as_tensor(x) -> Tensor:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import time
 from pathlib import Path
@@ -198,7 +199,9 @@ def run_train(
     """The whole ``chainrule train`` job; returns ``{"out", "test_metrics", "history"}``."""
     import chainrule
 
+    from ..callbacks import TerminateOnNaN
     from ..io.checkpoint import BackupAndRestore
+    from ..io.container import float_to_json
     from ..io.model_file import save_model
     from ..nn.layers import reset_names
 
@@ -245,13 +248,17 @@ def run_train(
     cm = confusion_matrix(data["y_test"], outputs.argmax(axis=-1), k)
     save_model(model, out_dir / "model.zip", include_optimizer=True)
     hist, epochs_done = history.history, history.epoch
+    hist_json = {k2: [float_to_json(v) for v in vs] for k2, vs in hist.items()}
     atomic_write_text(
         out_dir / "history.json",
-        json.dumps({"epoch": [e + 1 for e in epochs_done], **hist}, indent=1),
+        json.dumps({"epoch": [e + 1 for e in epochs_done], **hist_json}, indent=1, allow_nan=False),
     )
     atomic_write_text(out_dir / "history.csv", history_csv(hist, epochs_done))
     metrics = {k2: float(v) for k2, v in test.items()}
-    atomic_write_text(out_dir / "test_metrics.json", json.dumps(metrics, indent=1))
+    atomic_write_text(
+        out_dir / "test_metrics.json",
+        json.dumps({k2: float_to_json(v) for k2, v in metrics.items()}, indent=1, allow_nan=False),
+    )
     summary = model.summary(print_fn=lambda *a, **kw: None)
     write_report(
         out_dir,
@@ -266,4 +273,12 @@ def run_train(
     shown = " - ".join(f"{k2}: {v:.4f}" for k2, v in metrics.items())
     print_fn(f"test: {shown}  (training took {seconds:.1f} s)")
     print_fn(f"wrote {out_dir}/: model.zip, history.csv, history.json, report.html")
-    return {"out": out_dir, "test_metrics": metrics, "history": hist}
+    stopped = next(
+        (cb.message for cb in user_callbacks if isinstance(cb, TerminateOnNaN) and cb.message),
+        None,
+    )
+    if stopped is None and any(not math.isfinite(v) for vs in hist.values() for v in vs[-1:]):
+        stopped = "the loss or a metric is not finite (NaN or inf) at the last epoch"
+    if stopped:
+        print_fn(f"chainrule train: training diverged: {stopped}")
+    return {"out": out_dir, "test_metrics": metrics, "history": hist, "diverged": stopped}

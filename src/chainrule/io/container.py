@@ -233,6 +233,30 @@ def _check_strings(obj: Any, what: str) -> None:
             stack.extend(x)
 
 
+NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+"""How JSON members (and the CLI's history/metrics JSON) write non-finite numbers: as these
+strings, since strict JSON has no NaN or Infinity."""
+
+
+def float_to_json(value: float) -> float | str:
+    """A float, or ``"nan"``/``"inf"``/``"-inf"`` when it is not finite."""
+    value = float(value)
+    if math.isfinite(value):
+        return value
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def float_from_json(value: Any, what: str) -> float:
+    """Inverse of :func:`float_to_json`; anything else raises ModelFileError naming ``what``."""
+    if isinstance(value, str) and value in NON_FINITE:
+        return NON_FINITE[value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ModelFileError(
+            f"{what} must be a number (or 'nan', 'inf', '-inf'), got {value!r:.60}"
+        )
+    return float(value)
+
+
 def encode_json(obj: Any) -> bytes:
     """UTF-8 JSON with sorted keys (NaN/Infinity rejected)."""
     return json.dumps(obj, indent=1, sort_keys=True, allow_nan=False).encode("utf-8")

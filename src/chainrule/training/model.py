@@ -240,7 +240,11 @@ class Model(Module):
         """Outputs for ``x``, computed in batches without a graph: an array (list for several)."""
         from .trainer import predict
 
-        return predict(self, x, batch_size=batch_size, callbacks=callbacks)
+        out = predict(self, x, batch_size=batch_size, callbacks=callbacks)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        if any(np.asarray(o).dtype.kind == "f" and not np.isfinite(o).all() for o in outs):
+            _warn_non_finite_outputs(self)
+        return out
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
         """One optimiser step on one batch; returns the loss (and metrics) of that batch."""
@@ -308,6 +312,25 @@ class Model(Module):
         from .summary import summary
 
         return summary(self, print_fn)
+
+
+def _warn_non_finite_outputs(model) -> None:
+    """predict's warning: outputs with NaN/inf, naming the weights that hold NaN/inf if any."""
+    import warnings
+
+    from ..io.model_file import NonFiniteWeightsWarning, non_finite
+
+    bad = non_finite({k: np.asarray(v) for k, v in model.state_dict().items()})
+    cause = (
+        f"weights {', '.join(repr(k) for k in bad[:10])} hold NaN or infinite values"
+        if bad
+        else "the weights are finite, so the inputs or an overflow are the cause"
+    )
+    warnings.warn(
+        f"{model._label()}.predict: outputs contain NaN or infinite values ({cause})",
+        NonFiniteWeightsWarning,
+        stacklevel=3,
+    )
 
 
 def _listify(x) -> list:

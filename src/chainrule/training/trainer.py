@@ -76,7 +76,8 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     cbs.append(history)
     if verbose:
         cbs.append(ProgbarLogger(verbose))
-    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
+    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
+              "samples": None if loader else train[3], "shuffle": bool(shuffle)}  # fmt: skip
     cb = CallbackList(cbs, model=model, params=params)
     batch_logs = cb.wants("on_train_batch_end")
 

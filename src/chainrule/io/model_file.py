@@ -329,7 +329,7 @@ def build_model(config: dict, path: Path, budget: int | None = None):
                 f"{type(exc).__name__}: {str(exc)[:500]}"
             ) from None
         shape = config.get("input_shape")
-        if shape is not None and not all(getattr(m, "built", True) for m in model.modules()):
+        if shape is not None:  # a dry run builds lazy layers and checks every layer's arguments
             sample = np.zeros((1, *(1 if d is None else d for d in shape[1:])), dtype=np.float32)
             was_training = getattr(model, "training", True)
             model.eval()
@@ -410,6 +410,8 @@ def compile_from_config(model, compile_config: dict, path: Path) -> None:
             metrics=compile_config.get("metrics"),
             loss_weights=compile_config.get("loss_weights"),
         )
+        if getattr(model, "_graph", None) is None and hasattr(model, "_bind_outputs"):
+            model._bind_outputs(1)  # a Sequential has one output: resolve every name now
 
 
 def parse_optimizer(members: dict[str, bytes], path: Path) -> dict | None:

@@ -39,8 +39,6 @@ MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays/objects accepted in a JSON member."""
 MAX_INT_DIGITS = 64
 """Longest integer literal accepted in a JSON member (generator states need 39 digits)."""
-MAX_STRING = 2**16
-"""Longest string accepted in a JSON member."""
 TENSOR_DTYPES = frozenset({
     "float16", "float32", "float64", "int8", "int16", "int32", "int64",
     "uint8", "uint16", "uint32", "uint64", "bool",
@@ -217,22 +215,6 @@ def _json_depth_ok(text: str, limit: int) -> bool:
     return not step.size or int(np.cumsum(step).max()) <= limit
 
 
-def _check_strings(obj: Any, what: str) -> None:
-    stack = [obj]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, str):
-            if len(x) > MAX_STRING:
-                raise ModelFileError(
-                    f"{what}: a string of {len(x)} characters (limit {MAX_STRING})"
-                )
-        elif isinstance(x, dict):
-            stack.extend(x.keys())
-            stack.extend(x.values())
-        elif isinstance(x, list):
-            stack.extend(x)
-
-
 NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 """How JSON members (and the CLI's history/metrics JSON) write non-finite numbers: as these
 strings, since strict JSON has no NaN or Infinity."""
@@ -267,7 +249,7 @@ def decode_json(data: bytes, what: str) -> Any:
 
     Rejected: invalid UTF-8 or JSON, ``NaN``/``Infinity`` and numbers that overflow a float
     (``1e400``), integers longer than ``MAX_INT_DIGITS`` digits, duplicate keys, nesting deeper
-    than ``MAX_JSON_DEPTH``, strings longer than ``MAX_STRING``.
+    than ``MAX_JSON_DEPTH``.
     """
     if len(data) > MAX_JSON_BYTES:
         raise ModelFileError(f"{what}: {len(data)} bytes, over the {MAX_JSON_BYTES}-byte limit")
@@ -287,7 +269,6 @@ def decode_json(data: bytes, what: str) -> Any:
         )
     except (json.JSONDecodeError, ValueError, RecursionError, OverflowError) as exc:
         raise ModelFileError(f"{what}: invalid JSON ({exc})") from None
-    _check_strings(obj, what)
     return obj
 
 

@@ -90,6 +90,29 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> byte
     return data
 
 
+def _check_directory(path: Path, most: int) -> None:
+    """Read the end-of-central-directory record before zipfile parses the directory: a file
+    claiming more entries than a chainrule file has, or a huge directory, is refused without
+    building thousands of entries in memory."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - (2**16 + 22)))
+            tail = f.read()
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc})") from None
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return  # zipfile reports the precise problem
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    directory = int.from_bytes(tail[at + 12 : at + 16], "little")
+    if entries != 0xFFFF and entries > most:
+        raise ModelFileError(f"{path}: {entries} members; a chainrule file holds at most {most}")
+    if directory != 0xFFFFFFFF and directory > most * (46 + 64 + 2**10):
+        raise ModelFileError(f"{path}: zip directory of {directory} bytes is far too large")
+
+
 def read_archive(
     path: str | os.PathLike, allowed: Iterable[str], required: Iterable[str] = ()
 ) -> dict[str, bytes]:
@@ -106,6 +129,7 @@ def read_archive(
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file")
     archive_bytes = path.stat().st_size
+    _check_directory(path, len(allowed))
     try:
         zf = zipfile.ZipFile(path, "r")
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError,

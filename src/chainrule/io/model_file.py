@@ -343,6 +343,13 @@ def build_model(config: dict, path: Path, budget: int | None = None):
                 ) from None
             finally:
                 model.train(was_training)
+    unbuilt = [m for m in model.modules() if getattr(m, "built", True) is False]
+    if unbuilt:  # it would allocate at its first call, outside any check against the file
+        raise ModelFileError(
+            f"{path}: config.json: {type(unbuilt[0]).__name__} "
+            f"'{getattr(unbuilt[0], 'name', '')}' is not built by the recorded input_shape "
+            f"{config.get('input_shape')!r:.100}; a model file must describe a built model"
+        )
     return model
 
 

@@ -22,7 +22,7 @@ from chainrule.io import BackupAndRestore, ModelFileError, load_model
 from chainrule.io.model_file import describe_model_file
 
 SEED = 20261130
-MUTATIONS = 1200
+MUTATIONS = 1000
 
 NASTY = [
     None, True, False, -1, 0, 1, 3, 2**31, 2**63, 2**64 + 1, -(2**63), 10**30, 1e308, -0.0, 0.5,

@@ -27,6 +27,7 @@ from _files import (
 
 import chainrule
 from chainrule.cli import main
+from chainrule.datasets._fetch import _temp_in
 from chainrule.io import BackupAndRestore, ModelFileError, load_model, read_checkpoint
 from chainrule.io.model_file import NonFiniteWeightsWarning, describe_model_file
 from chainrule.optim.schedules import LambdaSchedule, deserialize_lr
@@ -564,9 +565,11 @@ def test_written_files_honour_the_umask(tmp_path, mask, mode):
         t = chainrule.io.atomic_write_text(tmp_path / "t.txt", "x")
         w = tmp_path / "w.npz"
         model.save_weights(w)
+        fd, d = _temp_in(tmp_path, "download")  # a dataset download's file
+        os.close(fd)
     finally:
         os.umask(old)
-    for f in (p, t, w):
+    for f in (p, t, w, d):
         assert f.stat().st_mode & 0o777 == mode, f
     os.chmod(p, 0o640)  # an existing file keeps its own mode when replaced
     chainrule.save_model(model, p)

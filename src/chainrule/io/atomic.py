@@ -45,6 +45,11 @@ def _umask() -> int:
     return mask
 
 
+def new_file_mode() -> int:
+    """The permission bits ``open(path, "w")`` gives a new file: ``0o666 & ~umask``."""
+    return 0o666 & ~_umask()
+
+
 def _final_mode(path: Path) -> int:
     """The permission bits the written file gets: an existing file keeps its own; a new one gets
     ``0o666 & ~umask``, as ``open(path, "w")`` would give it (mkstemp's 0600 is only for the
@@ -52,7 +57,7 @@ def _final_mode(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o7777
     except OSError:
-        return 0o666 & ~_umask()
+        return new_file_mode()
 
 
 @contextlib.contextmanager

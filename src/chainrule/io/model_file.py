@@ -107,7 +107,7 @@ MAX_LAYERS = 4096
 """Most layer entries (and functional-graph nodes) a config may declare."""
 MAX_NDIM = 32
 """Most axes a declared shape may have."""
-MIN_SAMPLE_BUDGET = 2**20
+MIN_SAMPLE_BUDGET = 2**18
 """Values one dry-run sample may hold even when the weights are tiny (shape-only models)."""
 BUDGET_SLACK = 2**16
 """Values the layers may allocate beyond what model.safetensors holds."""

@@ -379,6 +379,17 @@ def test_functional_graph_references_are_checked(tmp_path):
             load_model(bad)
 
 
+def test_multi_input_functional_model_still_round_trips(tmp_path):
+    from chainrule.nn import layers as L
+
+    a, b = chainrule.Input((3,), name="a"), chainrule.Input((2,), name="b")
+    model = chainrule.Model([a, b], [L.Dense(4)(a), L.Dense(1)(b)])
+    xs = [np.ones((2, 3), np.float32), np.ones((2, 2), np.float32)]
+    loaded = load_model(chainrule.save_model(model, tmp_path / "f.zip"))
+    for got, want in zip(loaded.predict(xs), model.predict(xs)):
+        assert np.array_equal(got, want)
+
+
 def test_optimizer_state_shapes_and_types_are_checked(tmp_path):
     src = saved_model(tmp_path)
     m = members(src)

@@ -329,7 +329,9 @@ def build_model(config: dict, path: Path, budget: int | None = None):
                 f"{type(exc).__name__}: {str(exc)[:500]}"
             ) from None
         shape = config.get("input_shape")
-        if shape is not None:  # a dry run builds lazy layers and checks every layer's arguments
+        # A dry run builds lazy layers and checks every layer's arguments; a functional model
+        # already ran each layer on its declared inputs when it was constructed.
+        if shape is not None and getattr(model, "_graph", None) is None:
             sample = np.zeros((1, *(1 if d is None else d for d in shape[1:])), dtype=np.float32)
             was_training = getattr(model, "training", True)
             model.eval()

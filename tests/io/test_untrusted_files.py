@@ -248,6 +248,20 @@ def test_zip_bombs_and_lying_sizes_are_refused(tmp_path):
     assert "more than once" in _cheap(lambda: load_model(dup))
 
 
+def test_load_weights_refuses_an_npz_bomb(tmp_path):
+    model = small_model()
+    bomb = tmp_path / "w.npz"
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf,
+        zf.open("layers.0.kernel.npy", "w") as f,
+    ):
+        f.write(b"\0" * 2**24)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match="larger"):
+        model.load_weights(bomb)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
 def test_zip_entry_declaring_more_than_the_file_holds(tmp_path):
     src = saved_model(tmp_path)
     raw = bytearray(src.read_bytes())

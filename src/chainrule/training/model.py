@@ -278,7 +278,30 @@ class Model(Module):
         save_weights_npz(self, path)
 
     def load_weights(self, path: str | os.PathLike) -> None:
-        """Load weights written by :meth:`save_weights` (shape-checked; nothing changes on error)."""
+        """Load weights written by :meth:`save_weights` (shape-checked; nothing changes on error).
+
+        The archive's directory is checked before anything is inflated: only this model's tensor
+        names, each no larger than the tensor it replaces (a zip bomb is refused unread)."""
+        import zipfile
+
+        expected = {k: np.asarray(v).nbytes for k, v in self.state_dict().items()}
+        try:
+            with zipfile.ZipFile(path) as zf:
+                infos = zf.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ValueError(
+                f"{self._label()}.load_weights: {path} is not an .npz archive ({exc})"
+            ) from None
+        if len(infos) > len(expected):
+            raise ValueError(f"{self._label()}.load_weights: {path} holds {len(infos)} arrays, "
+                             f"the model has {len(expected)}")  # fmt: skip
+        for info in infos:
+            name = info.filename.removesuffix(".npy")
+            if name not in expected or info.file_size > expected[name] + 2**16:
+                raise ValueError(
+                    f"{self._label()}.load_weights: {path}: member {info.filename[:100]!r} "
+                    "is not one of this model's tensors or is larger than it"
+                )
         with np.load(path, allow_pickle=False) as data:
             self.load_state_dict({k: data[k] for k in data.files})
 

@@ -161,7 +161,9 @@ def build_callbacks(cfg: dict, src: ConfigSource) -> list:
             )
         kwargs = {k: v for k, v in entry.items() if k != "type"}
         try:
-            out.append(getattr(cbs, kind)(**kwargs))
+            classes = {"EarlyStopping": cbs.EarlyStopping, "ReduceLROnPlateau":
+                       cbs.ReduceLROnPlateau, "TerminateOnNaN": cbs.TerminateOnNaN}  # fmt: skip
+            out.append(classes[kind](**kwargs))
         except (TypeError, ValueError) as exc:
             raise src.error(_blame(("callbacks", i), kwargs, exc), f"{kind}: {exc}") from None
     return out

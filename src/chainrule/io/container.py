@@ -28,8 +28,8 @@ import numpy as np
 
 from .atomic import atomic_write_with
 
-MAX_JSON_BYTES = 8 * 2**20
-"""Largest JSON member accepted (8 MiB: configs, optimizer skeletons and histories are far smaller)."""
+MAX_JSON_BYTES = 4 * 2**20
+"""Largest JSON member accepted (4 MiB: configs, optimizer skeletons and histories are far smaller)."""
 MAX_TENSOR_BYTES = 16 * 2**30
 """Largest safetensors member accepted (16 GiB); it must also be *stored*, so its size is bounded
 by the archive's own size on disk."""
@@ -208,12 +208,6 @@ def _json_float(text: str) -> float:
     return value
 
 
-def _json_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise ValueError(f"integer with {len(text)} digits is too long")
-    return int(text)
-
-
 def _json_constant(text: str):
     raise ValueError(f"{text} is not valid JSON (write non-finite numbers as strings)")
 
@@ -227,6 +221,7 @@ def _json_object(pairs: list) -> dict:
     return out
 
 
+_LONG_NUMBER = re.compile(f"[0-9]{{{MAX_INT_DIGITS + 1}}}")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
@@ -281,13 +276,14 @@ def decode_json(data: bytes, what: str) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ModelFileError(f"{what}: invalid JSON (not UTF-8: {exc})") from None
+    if _LONG_NUMBER.search(text) and _LONG_NUMBER.search(_JSON_STRING.sub('""', text)):
+        raise ModelFileError(f"{what}: invalid JSON (a number longer than {MAX_INT_DIGITS} digits)")
     if not _json_depth_ok(text, MAX_JSON_DEPTH):
         raise ModelFileError(f"{what}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         obj = json.loads(
             text,
             parse_float=_json_float,
-            parse_int=_json_int,
             parse_constant=_json_constant,
             object_pairs_hook=_json_object,
         )

@@ -258,8 +258,11 @@ def _check_graph(config: dict, where: str, cap: int) -> None:
             raise ModelFileError(f"config.json: {at} must have layer and inputs")
         if not _is_size(node["layer"]) or node["layer"] >= len(layers):
             raise ModelFileError(f"config.json: {at}.layer is not a layer index")
-        if not isinstance(node.get("kwargs", {}), dict) or node.get("kwargs"):
-            raise ModelFileError(f"config.json: {at}.kwargs must be an empty object")
+        kwargs = node.get("kwargs", {})
+        if not isinstance(kwargs, dict) or not all(
+            v is None or isinstance(v, (bool, int, float, str)) for v in kwargs.values()
+        ):
+            raise ModelFileError(f"config.json: {at}.kwargs must map names to plain values")
         if node.get("list_input"):
             if not isinstance(node["inputs"], list) or len(node["inputs"]) > MAX_LAYERS:
                 raise ModelFileError(f"config.json: {at}.inputs must be a list")

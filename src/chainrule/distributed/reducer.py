@@ -125,6 +125,8 @@ class GradientSynchronizer:
     def begin(self, weight: float = 1.0) -> None:
         """Arm for the next backward pass; this rank's gradients count ``weight`` times."""
         self._weight = float(weight)
+        if self.reducer.size == 1:  # one rank: the average is the gradient itself
+            return
         self._active = True
         self._next = 0
         self._late = False
@@ -177,6 +179,8 @@ class GradientSynchronizer:
 
     def finish(self) -> None:
         """Complete every bucket and write the averaged gradients back into ``.grad``."""
+        if self.reducer.size == 1:
+            return
         if not self._active:
             raise RuntimeError("GradientSynchronizer.finish: begin() was not called")
         while self._next < len(self.buckets):

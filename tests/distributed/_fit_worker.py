@@ -52,6 +52,8 @@ def check(name, a, b, rtol=2e-5, atol=2e-6):
 
 
 def main(case):
+    if case == "loader":
+        return loaders()
     comm = dist.get_communicator()
     assert comm.size == 2, comm.size
     if case == "fit":
@@ -80,6 +82,29 @@ def main(case):
         assert diff > 1e-4, "per-rank BatchNorm statistics should differ from the global ones"
         if comm.rank == 0:
             print("OK per-rank batchnorm differs", flush=True)
+
+
+def loaders():
+    from chainrule.data import DataLoader
+
+    x, y = data(200)
+    comm = dist.get_communicator()
+
+    def run(loader, distributed):
+        model = make(False)
+        model.fit(loader, epochs=2, verbose=0, distributed=distributed)
+        return model
+
+    # every rank's loader yields the same batches: each rank keeps its part of every batch
+    ref = run(DataLoader((x, y), batch_size=40, shuffle=True, seed=3), False)
+    par = run(DataLoader((x, y), batch_size=40, shuffle=True, seed=3), True)
+    check("fit DataLoader (same batches, split)", ref, par)
+    # a DistributedSampler: each rank loads its own share (global batch = 2 x 20)
+    sampler = dist.DistributedSampler(np.arange(200), shuffle=False)
+    par = run(DataLoader((x, y), batch_size=20, sampler=sampler), True)
+    ref = run(DataLoader((x, y), batch_size=40), False)
+    assert comm.size == 2
+    check("fit DataLoader with DistributedSampler", ref, par)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,14 @@ def test_fit_two_ranks_equals_one_process():
     ]
 
 
+def test_fit_with_dataloaders_two_ranks_equals_one_process():
+    proc, _ = mpirun("_fit_worker.py", "loader")
+    assert ok_lines(proc) == [
+        "OK fit DataLoader (same batches, split)",
+        "OK fit DataLoader with DistributedSampler",
+    ]
+
+
 def test_sync_batchnorm_two_ranks_equals_one_process():
     proc, _ = mpirun("_fit_worker.py", "syncbn")
     assert ok_lines(proc) == ["OK sync batchnorm", "OK per-rank batchnorm differs"]

@@ -292,3 +292,18 @@ def test_local_communicator_and_env_timeout(monkeypatch):
     monkeypatch.setenv("CHAINRULE_DIST_TIMEOUT", "-1")
     with pytest.raises(ValueError, match="> 0"):
         _default_timeout()
+
+
+def test_dataloader_takes_a_distributed_sampler():
+    from chainrule.data import DataLoader
+
+    x = np.arange(10, dtype=np.float32)[:, None]
+    sampler = dist.DistributedSampler(x, num_replicas=3, rank=1, shuffle=False)
+    loader = DataLoader((x,), batch_size=2, sampler=sampler)
+    assert len(loader) == 2  # 4 indices (10 padded to 12, every 3rd from 1)
+    got = np.concatenate([b[0][:, 0] for b in loader])
+    np.testing.assert_array_equal(got, [1, 4, 7, 0])  # index 0 repeats as padding, as in torch
+    with pytest.raises(ValueError, match="mutually exclusive with shuffle"):
+        DataLoader((x,), batch_size=2, sampler=sampler, shuffle=True)
+    with pytest.raises(TypeError, match="sampler must be an iterable"):
+        DataLoader((x,), batch_size=2, sampler=5)

@@ -32,10 +32,8 @@ def run(batch: int, steps: int, repeats: int, overlap: bool) -> dict:
     comm = dist.get_communicator()
     x, y = mnist_shaped(batch * steps)
     cr.manual_seed(0)
-    model = cr.Sequential(
-        [Dense(256, activation="relu"), Dense(128, activation="relu"),
-         Dense(10, activation="softmax")]  # fmt: skip
-    )
+    layers = [Dense(256, activation="relu"), Dense(128, activation="relu")]
+    model = cr.Sequential([*layers, Dense(10, activation="softmax")])
     model.compile(cr.optim.Adam(lr=1e-3), "sparse_categorical_crossentropy")
     strategy = dist.DataParallel(overlap=overlap)
     marks: list[list[float]] = []  # per step: [before_step, backward done, allreduce done]

@@ -43,7 +43,9 @@ def mpirun(script: str, *args: str, n: int = 2, timeout: float = 60, env: dict |
     full_env.update(env or {})
     cmd = [find_mpiexec(), "-n", str(n), sys.executable, str(HERE / script), *args]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=full_env, check=False
+    )
     return proc, time.perf_counter() - start
 
 

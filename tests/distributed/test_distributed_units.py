@@ -32,7 +32,9 @@ def test_sampler_matches_torch_without_shuffle(n, replicas, drop_last):
 @pytest.mark.parametrize("drop_last", [False, True])
 def test_sampler_shuffled_shares_are_disjoint_and_cover(drop_last):
     n, k = 23, 4
-    shares = [dist.DistributedSampler(range(n), k, r, seed=3, drop_last=drop_last) for r in range(k)]
+    shares = [
+        dist.DistributedSampler(range(n), k, r, seed=3, drop_last=drop_last) for r in range(k)
+    ]
     idx = [s.indices() for s in shares]
     assert len({len(i) for i in idx}) == 1
     flat = np.concatenate(idx)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import xp
 from ..function import queue_backward_callback
 
 
@@ -72,7 +73,8 @@ class _Bucket:
         self.params = params
         sizes = [p.data.size for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
-        self.buffer = np.zeros(self.offsets[-1] + 1, dtype=dtype)  # last slot: the weight
+        # on the parameters' device (NumPy here; CuPy arrays for a GPU reducer); last slot: weight
+        self.buffer = xp(params[0].data).zeros(self.offsets[-1] + 1, dtype=dtype)
         self.handle = None
         self.ready = 0
 
@@ -173,7 +175,7 @@ class GradientSynchronizer:
             elif w == 1.0:
                 dst[...] = p.grad.reshape(-1)
             else:
-                np.multiply(p.grad.reshape(-1), w, out=dst)
+                xp(dst).multiply(p.grad.reshape(-1), w, out=dst)
         buf[-1] = w
         b.handle = self.reducer.start(buf)
 
@@ -207,6 +209,6 @@ class GradientSynchronizer:
             src = buf[off[i] : off[i + 1]].reshape(p.data.shape)
             g = p.grad
             if g is not None and g.dtype == p.data.dtype and g.flags.writeable:
-                np.divide(src, total, out=g)
+                xp(g).divide(src, total, out=g)
             else:
                 p.grad = src / total

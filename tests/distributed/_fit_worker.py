@@ -20,9 +20,10 @@ def data(n=203, d=12, k=3):
     return x, y
 
 
-def make(batchnorm: bool):
+def make(batchnorm: bool, reg: bool = False):
     cr.manual_seed(0)
-    layers = [Dense(16, activation="relu")]
+    extra = {"kernel_regularizer": "l2", "kernel_constraint": "max_norm"} if reg else {}
+    layers = [Dense(16, activation="relu", **extra)]
     if batchnorm:
         layers.append(BatchNorm())
     layers += [Dropout(0.0), Dense(3, activation="softmax")]
@@ -35,9 +36,9 @@ def make(batchnorm: bool):
     return model
 
 
-def train(distributed, batchnorm=False, n=203, **kw):
+def train(distributed, batchnorm=False, n=203, reg=False, **kw):
     x, y = data(n)
-    model = make(batchnorm)
+    model = make(batchnorm, reg)
     cr.manual_seed(123)  # the same epoch orders in both runs
     hist = model.fit(x, y, batch_size=40, epochs=3, verbose=0, distributed=distributed, **kw)
     return model, hist.history
@@ -72,6 +73,11 @@ def main(case):
         check("fit many small buckets", ref_nv, nobuckets)
         noover, _ = train(dist.DataParallel(overlap=False))
         check("fit without overlap", ref_nv, noover)
+        sw = np.random.default_rng(2).uniform(0.1, 2.0, 203).astype(np.float32)
+        kw = {"sample_weight": sw, "class_weight": {0: 1.0, 1: 2.0, 2: 0.5}}
+        check("fit with sample and class weights", train(False, **kw)[0], train(True, **kw)[0])
+        check("fit with regulariser and constraint", train(False, reg=True)[0],
+              train(True, reg=True)[0])  # fmt: skip
     elif case == "syncbn":
         ref, _ = train(False, batchnorm=True)
         par, _ = train(dist.DataParallel(sync_batchnorm=True), batchnorm=True)

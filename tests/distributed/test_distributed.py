@@ -61,6 +61,8 @@ def test_fit_two_ranks_equals_one_process():
         "OK fit logs",
         "OK fit many small buckets",
         "OK fit without overlap",
+        "OK fit with sample and class weights",
+        "OK fit with regulariser and constraint",
     ]
 
 

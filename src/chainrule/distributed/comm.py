@@ -75,7 +75,7 @@ class Communicator:
                     "(crashed, hung or left the job early)"
                 )
             if now - start > 1e-3:
-                nap = min(2e-3, nap * 2 or 2e-5)
+                nap = min(2e-4, nap * 2 or 2e-5)
                 time.sleep(nap)
 
     # ------------------------------------------------------------------ array collectives

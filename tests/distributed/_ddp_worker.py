@@ -5,25 +5,31 @@ import numpy as np
 
 import chainrule as cr
 from chainrule import distributed as dist
-from chainrule.nn import Linear, Module
+from chainrule.nn import BatchNorm, Linear, Module
 from chainrule.ops import sparse_softmax_cross_entropy
 
 N, D, K, B = 96, 10, 4, 16  # B: global batch, B/2 per rank
 
 
 class Net(Module):
-    def __init__(self):
+    def __init__(self, bn=False):
         super().__init__()
         self.fc1, self.fc2 = Linear(16), Linear(K)
+        self.bn = BatchNorm(momentum=0.9) if bn else None
 
     def forward(self, x):
-        return self.fc2(self.fc1(x).relu())
+        h = self.fc1(x)
+        if self.bn is not None:
+            h = self.bn(h)
+        return self.fc2(h.relu())
 
 
-def make():
+def make(bn=False):
     cr.manual_seed(7)
-    net = Net()
+    net = Net(bn)
+    net.eval()
     net(cr.tensor(np.zeros((1, D), np.float32)))  # build the lazy layers
+    net.train()
     return net
 
 
@@ -90,6 +96,20 @@ def main():
         assert np.allclose(a.data, b.data, rtol=2e-5, atol=2e-6), np.abs(a.data - b.data).max()
     if r == 0:
         print("OK ddp no_sync accumulation", flush=True)
+
+    # synchronised BatchNorm: the statistics of the global batch, as in one process
+    ref, net = make(bn=True), make(bn=True)
+    ref_opt = cr.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+    model = dist.DistributedDataParallel(net, sync_batchnorm=True)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for k in range(4):
+        glob = idx[k * B : (k + 1) * B]
+        step(model, opt, x, y, [glob.reshape(size, -1)[r]])
+        step(ref, ref_opt, x, y, [glob])
+    for (name, a), b in zip(ref.state_dict().items(), net.state_dict().values()):
+        assert np.allclose(a, b, rtol=1e-4, atol=1e-5), (name, np.abs(a - b).max())
+    if r == 0:
+        print("OK ddp sync batchnorm", flush=True)
 
 
 if __name__ == "__main__":

@@ -81,7 +81,11 @@ def test_sync_batchnorm_two_ranks_equals_one_process():
 
 def test_ddp_loop_two_ranks_equals_one_process():
     proc, _ = mpirun("_ddp_worker.py")
-    assert ok_lines(proc) == ["OK ddp weights", "OK ddp no_sync accumulation"]
+    assert ok_lines(proc) == [
+        "OK ddp weights",
+        "OK ddp no_sync accumulation",
+        "OK ddp sync batchnorm",
+    ]
 
 
 def test_exception_on_one_rank_aborts_the_job_promptly():

@@ -309,3 +309,19 @@ def test_dataloader_takes_a_distributed_sampler():
         DataLoader((x,), batch_size=2, sampler=sampler, shuffle=True)
     with pytest.raises(TypeError, match="sampler must be an iterable"):
         DataLoader((x,), batch_size=2, sampler=5)
+
+
+def test_sync_batchnorm_model_saves_as_plain_batchnorm(tmp_path):
+    from chainrule.nn import BatchNorm
+
+    cr.manual_seed(0)
+    m = cr.Sequential([Dense(4), BatchNorm(), Dense(2)])
+    m(cr.tensor(np.ones((3, 3), np.float32)))
+    ctx = type("Ctx", (), {"comm": LocalCommunicator(), "weight": 1.0})()
+    assert dist.convert_sync_batchnorm(m, ctx) == 1
+    assert type(m.layers[1]) is not BatchNorm and isinstance(m.layers[1], BatchNorm)
+    m.save(tmp_path / "m.zip")  # e.g. a checkpoint written mid-training
+    loaded = cr.load_model(tmp_path / "m.zip")
+    assert type(loaded.layers[1]) is BatchNorm
+    dist.restore_batchnorm(m)
+    assert type(m.layers[1]) is BatchNorm

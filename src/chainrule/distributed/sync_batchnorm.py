@@ -94,11 +94,13 @@ def _sync_forward(self, x):
 
 def _sync_class(cls: type) -> type:
     if cls not in _SYNC_CLASSES:
+        # The same class name: a model saved during training (checkpoints) names the plain layer.
         _SYNC_CLASSES[cls] = type(
-            f"Sync{cls.__name__}",
+            cls.__name__,
             (cls,),
-            {"forward": _sync_forward, "_unsynced_forward": cls.forward, "_sync_original": cls},
-        )
+            {"forward": _sync_forward, "_unsynced_forward": cls.forward, "_sync_original": cls,
+             "__qualname__": cls.__qualname__, "__module__": cls.__module__},
+        )  # fmt: skip
     return _SYNC_CLASSES[cls]
 
 

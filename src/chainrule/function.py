@@ -270,9 +270,17 @@ def queue_backward_callback(callback) -> None:
     _queued_callbacks.append(callback)
 
 
+def cancel_backward_callback(callback) -> None:
+    """Drop ``callback`` from the queue (e.g. after a backward pass that raised)."""
+    while callback in _queued_callbacks:
+        _queued_callbacks.remove(callback)
+
+
 def _run_queued_callbacks() -> None:
-    while _queued_callbacks:
-        _queued_callbacks.pop(0)()
+    callbacks = list(_queued_callbacks)
+    _queued_callbacks.clear()
+    for callback in callbacks:
+        callback()
 
 
 # Bound at the bottom, after everything tensor.py needs from here exists: importing this module or

@@ -325,3 +325,41 @@ def test_sync_batchnorm_model_saves_as_plain_batchnorm(tmp_path):
     assert type(loaded.layers[1]) is BatchNorm
     dist.restore_batchnorm(m)
     assert type(m.layers[1]) is BatchNorm
+
+
+def test_a_failed_backward_leaves_no_stale_finish():
+    from chainrule import function
+
+    p = Parameter(np.ones(3, np.float32))
+    red = FakeOtherRank()
+    red.other = [np.zeros(4, np.float32)]
+    sync = GradientSynchronizer([p], red)
+    sync.auto_finish = True
+
+    class Boom(cr.Function):
+        def forward(self, a):
+            return a.copy()
+
+        def backward(self, g):
+            raise ArithmeticError("boom")
+
+    sync.begin(1.0)
+    with pytest.raises(ArithmeticError):
+        Boom.apply(p * 2).sum().backward()  # fails before p's gradient arrives
+    p.grad = None
+    sync.begin(1.0)
+    (p * 2).sum().backward()
+    assert function._queued_callbacks == []
+    np.testing.assert_allclose(p.grad, [2, 2, 2])
+    # a failure after the hook queued the finish (p * 2 is newer, so backward reaches it first)
+    sync.begin(1.0)
+    x = cr.tensor(np.ones(3, np.float32), requires_grad=True)
+    boom = Boom.apply(x).sum() * 0
+    with pytest.raises(ArithmeticError):
+        ((p * 2).sum() + boom).backward()
+    assert function._queued_callbacks == [sync.finish]
+    p.grad = None
+    sync.begin(1.0)
+    (p * 3).sum().backward()
+    assert function._queued_callbacks == []
+    np.testing.assert_allclose(p.grad, [3, 3, 3])

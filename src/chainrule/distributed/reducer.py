@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
-from ..function import queue_backward_callback
+from ..function import cancel_backward_callback, queue_backward_callback
 
 
 class GradientReducer:
@@ -129,6 +129,8 @@ class GradientSynchronizer:
         self._weight = float(weight)
         if self.reducer.size == 1:  # one rank: the average is the gradient itself
             return
+        if self._queued:  # the last backward raised before it ended: forget its finish
+            cancel_backward_callback(self.finish)
         self._active = True
         self._next = 0
         self._late = False

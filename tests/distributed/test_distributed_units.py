@@ -106,9 +106,6 @@ class FakeOtherRank(GradientReducer):
     def wait(self, handle) -> None:
         pass
 
-    def agree_max(self, value: float) -> float:
-        return float(value)
-
 
 def test_synchronizer_weighted_average_over_buckets():
     rng = np.random.default_rng(0)
@@ -119,7 +116,7 @@ def test_synchronizer_weighted_average_over_buckets():
     assert sync.buckets[0].params[0] is params[-1]  # reverse order: backward's order
     grads = [rng.normal(size=p.shape).astype(np.float32) for p in params]
     other = [rng.normal(size=p.shape).astype(np.float32) for p in params]
-    red.other = [np.append(o.ravel(), 7.0).astype(np.float32) for o in reversed(other)]
+    red.other = [np.append(o.ravel(), [7.0, 0.0]).astype(np.float32) for o in reversed(other)]
     for p, g in zip(params, grads):
         p.grad = g.copy()
     sync.begin(5.0)
@@ -134,7 +131,7 @@ def test_synchronizer_starts_buckets_during_backward_in_order():
     w1 = Parameter(np.full((3, 3), 0.5, np.float32))
     w2 = Parameter(np.full((3, 1), 0.5, np.float32))
     red = FakeOtherRank()
-    red.other = [np.zeros(4, np.float32), np.zeros(10, np.float32)]
+    red.other = [np.zeros(5, np.float32), np.zeros(11, np.float32)]
     sync = GradientSynchronizer([w1, w2], red, bucket_cap_mb=12 / 2**20)
     events = []
     orig = red.start
@@ -145,30 +142,36 @@ def test_synchronizer_starts_buckets_during_backward_in_order():
         loss.backward(retain_graph=False)
         events.append(("backward done", None))
         sync.finish()
-    # step 1 learns the counts (nothing starts early); step 2 starts both during backward
-    assert events[:3] == [("backward done", None), ("start", 4), ("start", 10)]
-    assert events[3:] == [("start", 4), ("start", 10), ("backward done", None)]
+    # step 1 learns the counts (nothing starts early); step 2 starts bucket 0 (w2, the last
+    # layer) during backward; the last bucket always starts in finish()
+    assert events[:3] == [("backward done", None), ("start", 5), ("start", 11)]
+    assert events[3:] == [("start", 5), ("backward done", None), ("start", 11)]
 
 
 def test_synchronizer_recovers_when_a_gradient_arrives_late():
     p = Parameter(np.ones(3, np.float32))
+    q = Parameter(np.ones(2, np.float32))
     red = FakeOtherRank()
-    red.other = [np.zeros(4, np.float32)]
-    sync = GradientSynchronizer([p], red)
+    red.other = [np.zeros(5, np.float32), np.zeros(4, np.float32)]
+    sync = GradientSynchronizer([q, p], red, bucket_cap_mb=12 / 2**20)  # buckets: [p], [q]
+    assert [b.params[0] for b in sync.buckets] == [p, q]
     sync.begin(1.0)
-    (p * 2).sum().backward()
+    ((p * 2).sum() + q.sum()).backward()
     sync.finish()
-    p.grad = None
+    assert len(red.started) == 2
+    p.grad = q.grad = None
     sync.begin(1.0)
-    ((p * 2).sum() + (p * 3).sum()).backward()  # now used twice: the bucket left too early
+    ((p * 2).sum() + q.sum() + (p * 3).sum()).backward()  # p used twice: its bucket left early
     sync.finish()
     np.testing.assert_allclose(p.grad, [5, 5, 5])
-    assert len(red.started) == 3  # step 1, step 2, and step 2 again
-    p.grad = None
+    np.testing.assert_allclose(q.grad, [1, 1])
+    assert len(red.started) == 6  # step 2, then both buckets again
+    p.grad = q.grad = None
     sync.begin(1.0)
-    ((p * 2).sum() + (p * 3).sum()).backward()
+    ((p * 2).sum() + q.sum() + (p * 3).sum()).backward()
     sync.finish()
-    assert len(red.started) == 4  # the new count was learned
+    np.testing.assert_allclose(p.grad, [5, 5, 5])
+    assert len(red.started) == 8  # the new count was learned: no second pass
 
 
 def test_synchronizer_bad_bucket_cap():
@@ -332,7 +335,7 @@ def test_a_failed_backward_leaves_no_stale_finish():
 
     p = Parameter(np.ones(3, np.float32))
     red = FakeOtherRank()
-    red.other = [np.zeros(4, np.float32)]
+    red.other = [np.zeros(5, np.float32)]
     sync = GradientSynchronizer([p], red)
     sync.auto_finish = True
 

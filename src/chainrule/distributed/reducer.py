@@ -7,17 +7,19 @@ CuPy/NCCL implementation for GPU arrays needs only these two methods (docs/distr
 
 :class:`GradientSynchronizer` owns the buckets. Parameters are assigned to buckets in reverse
 order (the order backward tends to produce their gradients), each bucket at most ``bucket_cap_mb``
-and of one dtype, with one extra slot holding this rank's sample count. Per step:
+and of one dtype, with two extra slots: this rank's weight, and a "late gradient" flag. Per step:
 
 1. ``begin(weight)`` — ``weight`` is this rank's share (its number of samples in ``fit``; 1 for
    the plain average of :class:`~.ddp.DistributedDataParallel`);
 2. during backward, a hook counts each parameter's gradient accumulations; once a bucket's
    parameters all have their gradient (the counts seen in the first step), the bucket is copied
-   in (``grad · weight``) and its reduction starts, in bucket order on every rank;
+   in (``grad · weight``) and its reduction starts, in bucket order on every rank — except the
+   last bucket (the first layers, whose gradients come last anyway);
 3. ``finish()`` (called by ``fit``, or queued to run when backward ends with ``auto_finish``)
-   starts the remaining buckets, waits, and writes ``Σ grad·weight / Σ weight`` back
-   into every ``.grad``. A gradient that arrived after its bucket left (the graph changed) is
-   caught by a one-value agreement between ranks, and those steps reduce again from scratch.
+   starts the remaining buckets, waits, and writes ``Σ grad·weight / Σ weight`` back into every
+   ``.grad``. A gradient that arrived after its bucket left (the graph changed) sets the flag in
+   the last bucket, so every rank learns of it from the reduction itself, without an extra
+   message, and all buckets are reduced again from the complete gradients.
 
 With ``overlap=False`` nothing starts before ``finish()``. Every rank performs the same
 collectives in the same order, whatever its local graph, as MPI requires.
@@ -44,10 +46,6 @@ class GradientReducer:
         """Complete the reduction ``handle`` (the buffer then holds the sum)."""
         raise NotImplementedError
 
-    def agree_max(self, value: float) -> float:
-        """The maximum of ``value`` over ranks (a one-value blocking reduction)."""
-        raise NotImplementedError
-
 
 class MPIReducer(GradientReducer):
     """:class:`GradientReducer` over a :class:`~.comm.Communicator` (MPI Iallreduce, host arrays)."""
@@ -62,9 +60,6 @@ class MPIReducer(GradientReducer):
     def wait(self, handle) -> None:
         self.comm.wait(handle, "gradient allreduce")
 
-    def agree_max(self, value: float) -> float:
-        return float(self.comm.allreduce(np.array([value], dtype=np.float64), op="max")[0])
-
 
 class _Bucket:
     __slots__ = ("buffer", "handle", "offsets", "params", "ready")
@@ -73,8 +68,9 @@ class _Bucket:
         self.params = params
         sizes = [p.data.size for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
-        # on the parameters' device (NumPy here; CuPy arrays for a GPU reducer); last slot: weight
-        self.buffer = xp(params[0].data).zeros(self.offsets[-1] + 1, dtype=dtype)
+        # on the parameters' device (NumPy here; CuPy arrays for a GPU reducer); two more slots:
+        # the rank's weight, and (in the last bucket) whether a gradient came after its bucket left
+        self.buffer = xp(params[0].data).zeros(self.offsets[-1] + 2, dtype=dtype)
         self.handle = None
         self.ready = 0
 
@@ -161,7 +157,9 @@ class GradientSynchronizer:
             self._late = True
 
     def _start_ready(self) -> None:
-        while self._next < len(self.buckets):
+        # the last bucket waits for finish(): it carries the "late gradient" flag, and its
+        # parameters (the first layers') are the last to get their gradients anyway
+        while self._next < len(self.buckets) - 1:
             b = self.buckets[self._next]
             if b.ready < len(b.params):
                 return
@@ -178,7 +176,8 @@ class GradientSynchronizer:
                 dst[...] = p.grad.reshape(-1)
             else:
                 xp(dst).multiply(p.grad.reshape(-1), w, out=dst)
-        buf[-1] = w
+        buf[-2] = w
+        buf[-1] = 1 if self._late and b is self.buckets[-1] else 0
         b.handle = self.reducer.start(buf)
 
     def finish(self) -> None:
@@ -192,11 +191,13 @@ class GradientSynchronizer:
             self._next += 1
         for b in self.buckets:
             self.reducer.wait(b.handle)
-        if self._expected is not None and self.overlap and self.reducer.agree_max(self._late):
-            for b in self.buckets:  # a gradient came after its bucket left: reduce again
+        if self.buckets[-1].buffer[-1] > 0:  # on some rank a gradient came after its bucket left
+            self._late = False
+            for b in self.buckets:  # reduce again, from the complete gradients
                 self._start(b)
                 self.reducer.wait(b.handle)
-        if self._expected is None or self._late:
+            self._expected = dict(self._counts)  # and learn the new counts
+        elif self._expected is None:
             self._expected = dict(self._counts)
         self._active = False
         for b in self.buckets:
@@ -204,7 +205,7 @@ class GradientSynchronizer:
 
     def _write_back(self, b: _Bucket) -> None:
         buf, off = b.buffer, b.offsets
-        total = buf[-1]
+        total = buf[-2]
         if total == 0:  # no rank had a sample: the gradient is zero
             total = 1
         for i, p in enumerate(b.params):

@@ -53,7 +53,7 @@ def main():
     ref_opt = cr.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
     net = make()
     net.fc1.kernel.data += r  # ranks start different: DDP must broadcast rank 0's weights
-    model = dist.DistributedDataParallel(net, bucket_cap_mb=1e-3)
+    model = dist.DistributedDataParallel(net, bucket_cap_mb=2e-4)  # 200 B: a bucket per tensor
     opt = cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     sampler = dist.DistributedSampler(np.arange(N), shuffle=True, seed=5)
     half = B // size
@@ -96,6 +96,24 @@ def main():
         assert np.allclose(a.data, b.data, rtol=2e-5, atol=2e-6), np.abs(a.data - b.data).max()
     if r == 0:
         print("OK ddp no_sync accumulation", flush=True)
+
+    # the graph changes: two forwards per step, so every gradient arrives twice (after its bucket
+    # left); the ranks notice it from the last bucket's flag and reduce again
+    def twice(m, o, idx):
+        o.zero_grad()
+        xb = cr.tensor(x[idx])
+        loss = sparse_softmax_cross_entropy(m(xb), y[idx]).mean() + (m(xb) ** 2).mean() * 0.1
+        loss.backward()
+        o.step()
+
+    for k in range(3):
+        glob = idx[k * B : (k + 1) * B]
+        twice(model, opt, glob.reshape(size, -1)[r])
+        twice(ref, ref_opt, glob)
+    for a, b in zip(ref.parameters(), net.parameters()):
+        assert np.allclose(a.data, b.data, rtol=2e-5, atol=2e-6), np.abs(a.data - b.data).max()
+    if r == 0:
+        print("OK ddp changed graph", flush=True)
 
     # synchronised BatchNorm: the statistics of the global batch, as in one process
     ref, net = make(bn=True), make(bn=True)

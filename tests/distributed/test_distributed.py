@@ -84,6 +84,7 @@ def test_ddp_loop_two_ranks_equals_one_process():
     assert ok_lines(proc) == [
         "OK ddp weights",
         "OK ddp no_sync accumulation",
+        "OK ddp changed graph",
         "OK ddp sync batchnorm",
     ]
 

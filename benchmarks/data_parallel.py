@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 
-def run(batch: int, steps: int, repeats: int, overlap: bool) -> dict:
+def run(batch: int, steps: int, repeats: int, overlap: bool, bucket_cap_mb: float = 25.0) -> dict:
     import chainrule as cr
     from chainrule import distributed as dist
     from chainrule.nn import Dense
@@ -42,7 +42,7 @@ def run(batch: int, steps: int, repeats: int, overlap: bool) -> dict:
     layers = [Dense(256, activation="relu"), Dense(128, activation="relu")]
     model = cr.Sequential([*layers, Dense(10, activation="softmax")])
     model.compile(cr.optim.Adam(lr=1e-3), "sparse_categorical_crossentropy")
-    strategy = dist.DataParallel(overlap=overlap)
+    strategy = dist.DataParallel(overlap=overlap, bucket_cap_mb=bucket_cap_mb)
     waited = {"wall": 0.0, "cpu": 0.0}  # in the communicator's waits (every collective)
     each: list[float] = []  # every single wait's wall time
     inner_wait = comm.wait
@@ -55,6 +55,13 @@ def run(batch: int, steps: int, repeats: int, overlap: bool) -> dict:
         waited["cpu"] += time.process_time() - c
 
     comm.wait = wait
+    after, buckets = strategy.after_backward, []
+
+    def after_backward():
+        buckets[:] = [len(strategy._sync.buckets)]
+        after()
+
+    strategy.after_backward = after_backward
     model.fit(x[: batch * 3], y[: batch * 3], batch_size=batch, epochs=1, verbose=0,
               distributed=strategy)  # warm-up  # fmt: skip
     walls, cpus, waits, typical = [], [], [], []
@@ -83,6 +90,7 @@ def run(batch: int, steps: int, repeats: int, overlap: bool) -> dict:
         "batch": batch,
         "steps": steps,
         "overlap": overlap,
+        "buckets": buckets[0],
         "samples_per_s": batch * steps / wall,
         "wall_step_s": wall / steps,
         "compute_cpu_s": compute,
@@ -100,14 +108,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-overlap", action="store_true")
+    parser.add_argument("--bucket-cap-mb", type=float, default=25.0)
     parser.add_argument("--json", help="write the result here (rank 0)")
     args = parser.parse_args()
-    r = run(args.batch, args.steps, args.repeats, not args.no_overlap)
+    r = run(args.batch, args.steps, args.repeats, not args.no_overlap, args.bucket_cap_mb)
     from chainrule.distributed import rank
 
     if rank() != 0:
         return
-    print(f"{r['ranks']} rank(s), global batch {r['batch']}, overlap={r['overlap']}: "
+    print(f"{r['ranks']} rank(s), global batch {r['batch']}, {r['buckets']} bucket(s), "
+          f"overlap={r['overlap']}: "
           f"{r['samples_per_s']:.0f} samples/s ({r['wall_step_s'] * 1e3:.2f} ms per step); per "
           f"step: compute {r['compute_cpu_s'] * 1e3:.2f} ms CPU (slowest rank), communication "
           f"{r['communication_s'] * 1e3:.3f} ms (at the median wait "

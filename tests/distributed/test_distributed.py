@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -43,10 +44,17 @@ def mpirun(script: str, *args: str, n: int = 2, timeout: float = 60, env: dict |
     full_env.update(env or {})
     cmd = [find_mpiexec(), "-n", str(n), sys.executable, str(HERE / script), *args]
     start = time.perf_counter()
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, env=full_env, check=False
-    )
-    return proc, time.perf_counter() - start
+    # a session of its own, so a timeout ends mpiexec and every rank it started, nothing else
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=full_env, start_new_session=True)  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"mpiexec {script} {args} ran past {timeout} s\n{out}\n{err}")
+    done = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return done, time.perf_counter() - start
 
 
 def ok_lines(proc) -> list[str]:

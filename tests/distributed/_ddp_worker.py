@@ -5,7 +5,7 @@ import numpy as np
 
 import chainrule as cr
 from chainrule import distributed as dist
-from chainrule.nn import BatchNorm, Linear, Module
+from chainrule.nn import BatchNorm, Dense, Module
 from chainrule.ops import sparse_softmax_cross_entropy
 
 N, D, K, B = 96, 10, 4, 16  # B: global batch, B/2 per rank
@@ -14,7 +14,7 @@ N, D, K, B = 96, 10, 4, 16  # B: global batch, B/2 per rank
 class Net(Module):
     def __init__(self, bn=False):
         super().__init__()
-        self.fc1, self.fc2 = Linear(16), Linear(K)
+        self.fc1, self.fc2 = Dense(16), Dense(K)  # Keras-style (units): built lazily
         self.bn = BatchNorm(momentum=0.9) if bn else None
 
     def forward(self, x):

@@ -212,6 +212,8 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
     fn = root._fn
     if fn is None:
         _accumulate(root, grad)
+        _after_leaf(root)
+        _run_queued_callbacks()
         return
     pending = {fn: grad}  # node -> gradient of its output, summed over its consumers
     heap = [(-fn.seq, fn)]
@@ -235,6 +237,8 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
             pfn = p._fn
             if pfn is None:
                 _accumulate(p, pg, fn.fresh_grads)
+                if "_post_accumulate_hooks" in p.__dict__:
+                    _after_leaf(p)
                 continue
             prev = pending.get(pfn)
             if prev is None:
@@ -244,6 +248,39 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 pending[pfn] = prev + pg
         if not retain_graph:
             fn.release()
+    if _queued_callbacks:
+        _run_queued_callbacks()
+
+
+# ---------------------------------------------------------------- backward hooks
+# Used by data-parallel training (chainrule.distributed) to start reducing a bucket of gradients
+# while the rest of the backward pass runs, and to finish the reduction when it ends.
+_queued_callbacks: list = []
+
+
+def _after_leaf(t: Tensor) -> None:
+    for hook in t.__dict__.get("_post_accumulate_hooks", ()):
+        hook(t)
+
+
+def queue_backward_callback(callback) -> None:
+    """Run ``callback()`` once, when the backward pass now running has finished (called from a
+    gradient hook; PyTorch's ``queue_callback``). Outside a backward pass it runs at the end of
+    the next one."""
+    _queued_callbacks.append(callback)
+
+
+def cancel_backward_callback(callback) -> None:
+    """Drop ``callback`` from the queue (e.g. after a backward pass that raised)."""
+    while callback in _queued_callbacks:
+        _queued_callbacks.remove(callback)
+
+
+def _run_queued_callbacks() -> None:
+    callbacks = list(_queued_callbacks)
+    _queued_callbacks.clear()
+    for callback in callbacks:
+        callback()
 
 
 # Bound at the bottom, after everything tensor.py needs from here exists: importing this module or

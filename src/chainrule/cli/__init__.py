@@ -4,7 +4,7 @@
 
     chainrule                                   # = chainrule train digits-mlp
     chainrule train [PRESET] [--config FILE.toml] [--epochs N] [--lr X] [--seed S] [--out DIR]
-                    [--resume] [--data-dir DIR] [--quiet]
+                    [--resume] [--data-dir DIR] [--quiet] [--distributed]
     chainrule train --list                      # the presets
     chainrule predict MODEL INPUT.npy [--out preds.npy]
     chainrule info MODEL
@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data-dir", metavar="DIR", help="dataset folder (default $CHAINRULE_DATA)")
     train.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
     train.add_argument("--list", action="store_true", help="list the presets and exit")
+    train.add_argument("--distributed", action="store_true",
+                       help="data-parallel over the ranks of an MPI job (mpiexec -n 4 chainrule "
+                       "train ... --distributed); see docs/distributed.md")  # fmt: skip
     predict = sub.add_parser("predict", help="run a saved model on an .npy array")
     predict.add_argument("model", help="a model file written by chainrule (model.zip)")
     predict.add_argument("input", help="an .npy array of inputs, shape (N, ...)")
@@ -168,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             result = run_train(args.preset, args.config, epochs=args.epochs, lr=args.lr,
                                seed=args.seed, out=args.out, resume=args.resume,
-                               data_dir=args.data_dir, verbose=2 if args.quiet else 1)  # fmt: skip
+                               data_dir=args.data_dir, verbose=2 if args.quiet else 1,
+                               distributed=args.distributed)  # fmt: skip
             if result.get("diverged"):
                 return 3
         elif args.command == "predict":

@@ -215,18 +215,31 @@ class Model(Module):
     def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose: int = 1,
             callbacks=None, validation_split: float = 0.0, validation_data=None,
             shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
-            initial_epoch: int = 0):  # fmt: skip
+            initial_epoch: int = 0, distributed=None):  # fmt: skip
         """Train for ``epochs`` epochs; returns a History (``.history[name]`` per-epoch lists).
 
         ``x``: an array (N, ...), a list/dict of arrays (several inputs) or a DataLoader yielding
         ``(x, y)`` or ``(x, y, sample_weight)``. ``batch_size=None`` is full-batch gradient descent.
+        ``distributed``: True or a ``chainrule.distributed.DataParallel`` for data-parallel
+        training over the ranks of an MPI job (``batch_size`` is then the global batch; see
+        docs/distributed.md).
         """
         from .trainer import fit
 
-        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                   callbacks=callbacks, validation_split=validation_split,
-                   validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-                   sample_weight=sample_weight, initial_epoch=initial_epoch)  # fmt: skip
+        kwargs = {"batch_size": batch_size, "epochs": epochs, "verbose": verbose,
+                  "callbacks": callbacks, "validation_split": validation_split,
+                  "validation_data": validation_data, "shuffle": shuffle,
+                  "class_weight": class_weight, "sample_weight": sample_weight,
+                  "initial_epoch": initial_epoch}  # fmt: skip
+        if distributed is None or distributed is False:
+            return fit(self, x, y, **kwargs)
+        from ..distributed.strategy import resolve
+
+        strategy = resolve(distributed)
+        try:
+            return fit(self, x, y, strategy=strategy, **kwargs)
+        finally:
+            strategy.end(self)
 
     def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose: int = 0,
                  sample_weight=None, callbacks=None, return_dict: bool = False):  # fmt: skip

@@ -19,6 +19,7 @@ class Step:
     def __init__(self, model):
         self.model = model
         self.bound = False
+        self.strategy = None  # chainrule.distributed.DataParallel during a distributed fit
 
     # ------------------------------------------------------------------ preparation
     def _dtype(self):
@@ -202,14 +203,25 @@ class Step:
             if not self.params:
                 raise ValueError(f"{model._label()}: has no trainable parameters to optimise")
             opt.build(self.params)
-        total, terms, outs = self._loss(xs, ys, w, True)
-        total.backward()
+        strategy = self.strategy
+        if strategy is None:
+            total, terms, outs = self._loss(xs, ys, w, True)
+            total.backward()
+        else:  # data parallel: this rank's part; gradients averaged over every rank's samples
+            n = len(xs[0])
+            strategy.before_step(self, n)
+            total = None
+            if n:  # (a small last batch may leave a rank without samples)
+                total, terms, outs = self._loss(xs, ys, w, True)
+                total.backward()
+            strategy.after_backward()
         opt.step()
         for c, p in self.constraints:
             c.apply_(p.data)
         for p in self.params:
             p.grad = None
-        self._record(total, terms, outs, ys, len(xs[0]))
+        if total is not None:
+            self._record(total, terms, outs, ys, len(xs[0]))
 
     def test(self, xs, ys, w) -> None:
         total, terms, outs = self._loss(xs, ys, w, False)

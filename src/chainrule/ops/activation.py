@@ -268,7 +268,8 @@ class HardSwish(Function):
         a = self.a
         m = xp(a)
         t = g.dtype.type
-        d = m.where(a < -3, t(0), m.where(a > 3, t(1), a / t(3) + t(0.5)))
+        # PyTorch: 0 for x <= -3, 1 for x >= 3 (the one-sided limits at the kinks are not used)
+        d = m.where(a <= -3, t(0), m.where(a >= 3, t(1), a / t(3) + t(0.5)))
         return g * d
 
 

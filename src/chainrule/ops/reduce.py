@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
@@ -98,30 +100,58 @@ class Min(Max):
     sign = -1
 
 
+def _centered(a, axes):
+    """``a − mean(a)`` over ``axes``, in float64 for narrower floats (as PyTorch accumulates on the
+    CPU: float32 ``std([1e30, 0, -1e30])`` is then finite), and exactly 0 on constant finite rows
+    (a rounded mean would leave a tiny spread there, and a gradient of noise or NaN)."""
+    m = xp(a)
+    if a.dtype.kind == "f" and a.dtype.itemsize < 8:
+        a = a.astype(m.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        centered = a - a.mean(axis=axes, keepdims=True)
+        hi = a.max(axis=axes, keepdims=True) if a.size else None
+        if hi is not None:
+            const = (hi == a.min(axis=axes, keepdims=True)) & m.isfinite(hi)
+            if const.any():
+                centered = m.where(const, 0.0, centered)
+    return centered
+
+
 class Var(Function):
+    """Variance over ``axes``; computed in float64 for float32 inputs and returned in their dtype."""
+
     def forward(self, a, axis, ddof, keepdims):
         axes = _norm_axis(axis, a.ndim)
         n = _count(a.shape, axes)
         if n - ddof <= 0:
             raise ValueError(f"var: {n} elements with ddof={ddof} leaves no degrees of freedom")
-        self.centered = a - a.mean(axis=axes, keepdims=True)
-        self.axes, self.keepdims, self.denom = axes, keepdims, n - ddof
-        return (self.centered**2).sum(axis=axes, keepdims=keepdims) / self.denom
+        self.centered = _centered(a, axes)
+        self.dtype, self.axes, self.keepdims, self.denom = a.dtype, axes, keepdims, n - ddof
+        self.var = (self.centered**2).sum(axis=axes, keepdims=keepdims) / self.denom
+        with np.errstate(over="ignore"):
+            return self.var.astype(a.dtype, copy=False)
 
     def backward(self, g):
         g = _expand(g, self.centered.shape, self.axes, self.keepdims)
-        return g * (2 / self.denom) * self.centered
+        return (g * (2 / self.denom) * self.centered).astype(self.dtype, copy=False)
 
 
 class Std(Var):
+    """√var; its gradient is 0 where the result is 0 (a constant row), as in PyTorch."""
+
     def forward(self, a, axis, ddof, keepdims):
-        var = super().forward(a, axis, ddof, keepdims)
-        self.out = out = xp(var).sqrt(var)
-        return out
+        super().forward(a, axis, ddof, keepdims)
+        self.out = out = xp(self.var).sqrt(self.var)
+        with np.errstate(over="ignore"):
+            return out.astype(a.dtype, copy=False)
 
     def backward(self, g):
-        g = _expand(g / self.out, self.centered.shape, self.axes, self.keepdims)
-        return g * self.centered / self.denom
+        m = xp(g)
+        out = self.out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gs = m.where(out == 0, 0.0, g / out)
+        g = _expand(gs, self.centered.shape, self.axes, self.keepdims)
+        return (g * self.centered / self.denom).astype(self.dtype, copy=False)
 
 
 class LogSumExp(Function):

@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 
 from ..backend import xp
-from ..function import Function
+from ..function import Function, Scatter
 from ..tensor import Tensor
 from ._convert import ensure_tensor
 
@@ -87,13 +87,9 @@ class GetItem(Function):
             raise IndexError(f"getitem: indexing a tensor of shape {a.shape}: {err}") from None
 
     def backward(self, g):
-        m = xp(g)
-        out = m.zeros(self.shape, dtype=g.dtype)
-        if self.advanced:
-            m.add.at(out, self.index, g)  # repeated indices accumulate
-        else:
-            out[self.index] = g
-        return out
+        # zero but at index: the engine adds it into one accumulator shared by every slice taken
+        # of the input (n slices cost O(size), not n full-size arrays); repeated indices accumulate
+        return Scatter(self.shape, self.index, g, self.advanced)
 
 
 class Concatenate(Function):
@@ -108,12 +104,12 @@ class Concatenate(Function):
 
 class Stack(Function):
     def forward(self, *arrays, axis):
-        self.axis, self.n = axis, len(arrays)
+        self.axis = axis
         return xp(arrays[0]).stack(arrays, axis=axis)
 
     def backward(self, g):
-        m = xp(g)
-        return tuple(m.take(g, i, axis=self.axis) for i in range(self.n))
+        # one transposed copy, then a view per input: O(size) in all, whatever the number of inputs
+        return tuple(xp(g).moveaxis(g, self.axis, 0))
 
 
 class Pad(Function):

@@ -17,7 +17,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import ensure_tensor
+from ._convert import float_only
 
 
 class Normalize(Function):
@@ -84,7 +84,7 @@ def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, 
     running_var: (C,) or None. In training the batch statistics are used and the running arrays
     (NumPy arrays) are updated in place; in evaluation the running statistics are used.
     """
-    x = ensure_tensor(x)
+    x = float_only(x, "batch_norm")
     if x.ndim < 2:
         raise ValueError(f"batch_norm: input needs a batch and a feature axis, got shape {x.shape}")
     axis = axis % x.ndim
@@ -143,7 +143,7 @@ def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | 
 
     x: (..., *normalized_shape); gamma, beta: ``normalized_shape`` or None.
     """
-    x = ensure_tensor(x)
+    x = float_only(x, "layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:

@@ -9,7 +9,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import ensure_tensor
+from ._convert import ensure_tensor, float_only, floating
 
 
 def _norm_axis(axis, ndim: int):
@@ -52,6 +52,8 @@ def _count(shape, axes) -> int:
 class Sum(Function):
     def forward(self, a, axis, keepdims):
         self.shape, self.axes, self.keepdims = a.shape, _norm_axis(axis, a.ndim), keepdims
+        if a.dtype.kind in "bu":  # PyTorch sums bool and unsigned integers into int64
+            return a.sum(axis=self.axes, keepdims=keepdims, dtype=np.int64)
         return a.sum(axis=self.axes, keepdims=keepdims)
 
     def backward(self, g):
@@ -176,7 +178,7 @@ def sum(a, axis=None, keepdims: bool = False) -> Tensor:
 
 
 def mean(a, axis=None, keepdims: bool = False) -> Tensor:
-    return Mean.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
+    return Mean.apply(float_only(a, "mean"), axis=axis, keepdims=keepdims)
 
 
 def max(a, axis=None, keepdims: bool = False) -> Tensor:
@@ -189,13 +191,13 @@ def min(a, axis=None, keepdims: bool = False) -> Tensor:
 
 def var(a, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     """Variance; ``ddof=0`` (NumPy's default) divides by N, ``ddof=1`` by N-1 (PyTorch's default)."""
-    return Var.apply(ensure_tensor(a), axis=axis, ddof=ddof, keepdims=keepdims)
+    return Var.apply(float_only(a, "var"), axis=axis, ddof=ddof, keepdims=keepdims)
 
 
 def std(a, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     """Standard deviation, with the same ``ddof`` convention as :func:`var`."""
-    return Std.apply(ensure_tensor(a), axis=axis, ddof=ddof, keepdims=keepdims)
+    return Std.apply(float_only(a, "std"), axis=axis, ddof=ddof, keepdims=keepdims)
 
 
 def logsumexp(a, axis=None, keepdims: bool = False) -> Tensor:
-    return LogSumExp.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
+    return LogSumExp.apply(floating(a, "logsumexp"), axis=axis, keepdims=keepdims)

@@ -132,6 +132,9 @@ class Softplus(Function):
 class Softmax(Function):
     def forward(self, a, axis):
         m = xp(a)
+        if a.size == 0:  # nothing to normalise (an empty axis or batch)
+            self.out, self.axis = a.copy(), axis
+            return self.out
         e = m.exp(a - a.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
         self.out, self.axis = e, axis
@@ -145,6 +148,9 @@ class Softmax(Function):
 class LogSoftmax(Function):
     def forward(self, a, axis):
         m = xp(a)
+        if a.size == 0:
+            self.out, self.axis = a.copy(), axis
+            return self.out
         shifted = a - a.max(axis=axis, keepdims=True)
         out = shifted - m.log(m.exp(shifted).sum(axis=axis, keepdims=True))
         self.out, self.axis = out, axis

@@ -125,17 +125,21 @@ class Var(Function):
     def forward(self, a, axis, ddof, keepdims):
         axes = _norm_axis(axis, a.ndim)
         n = _count(a.shape, axes)
-        if n - ddof <= 0:
-            raise ValueError(f"var: {n} elements with ddof={ddof} leaves no degrees of freedom")
+        if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise ValueError(f"var: ddof must be an int >= 0, got {ddof!r}")
         self.centered = _centered(a, axes)
-        self.dtype, self.axes, self.keepdims, self.denom = a.dtype, axes, keepdims, n - ddof
-        self.var = (self.centered**2).sum(axis=axes, keepdims=keepdims) / self.denom
+        # no degrees of freedom left (n <= ddof, an empty axis): NaN or inf, as in PyTorch
+        self.dtype, self.axes, self.keepdims = a.dtype, axes, keepdims
+        self.denom = n - ddof if n > ddof else 0  # (this module shadows the builtin max)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.var = (self.centered**2).sum(axis=axes, keepdims=keepdims) / self.denom
         with np.errstate(over="ignore"):
             return self.var.astype(a.dtype, copy=False)
 
     def backward(self, g):
         g = _expand(g, self.centered.shape, self.axes, self.keepdims)
-        return (g * (2 / self.denom) * self.centered).astype(self.dtype, copy=False)
+        scale = 2 / self.denom if self.denom else np.nan
+        return (g * scale * self.centered).astype(self.dtype, copy=False)
 
 
 class Std(Var):
@@ -153,7 +157,8 @@ class Std(Var):
         with np.errstate(divide="ignore", invalid="ignore"):
             gs = m.where(out == 0, 0.0, g / out)
         g = _expand(gs, self.centered.shape, self.axes, self.keepdims)
-        return (g * self.centered / self.denom).astype(self.dtype, copy=False)
+        scale = 1 / self.denom if self.denom else np.nan
+        return (g * self.centered * scale).astype(self.dtype, copy=False)
 
 
 class LogSumExp(Function):
@@ -162,7 +167,7 @@ class LogSumExp(Function):
     def forward(self, a, axis, keepdims):
         m = xp(a)
         axes = _norm_axis(axis, a.ndim)
-        mx = a.max(axis=axes, keepdims=True)
+        mx = _amax(a, axes)
         mx = m.where(m.isfinite(mx), mx, 0)
         out = m.log(m.exp(a - mx).sum(axis=axes, keepdims=True)) + mx
         self.a, self.out_k, self.axes, self.keepdims = a, out, axes, keepdims
@@ -171,6 +176,13 @@ class LogSumExp(Function):
     def backward(self, g):
         g = _expand(g, self.a.shape, self.axes, self.keepdims)
         return g * xp(g).exp(self.a - self.out_k)
+
+
+def _amax(a, axes):
+    """``a.max(axes, keepdims=True)``; −inf over an empty axis (so logsumexp of nothing is −inf)."""
+    if a.size == 0:
+        return xp(a).full([1 if i in axes else n for i, n in enumerate(a.shape)], -np.inf, a.dtype)
+    return a.max(axis=axes, keepdims=True)
 
 
 def sum(a, axis=None, keepdims: bool = False) -> Tensor:

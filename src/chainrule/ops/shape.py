@@ -202,6 +202,8 @@ def getitem(a, index) -> Tensor:
     index = _plain_index(index)
     if isinstance(index, list):
         index = np.asarray(index)
+        if index.size == 0 and index.dtype.kind == "f":  # x[[]]: an empty selection, as in PyTorch
+            index = index.astype(np.intp)
     return GetItem.apply(ensure_tensor(a), index=index)
 
 

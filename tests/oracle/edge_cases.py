@@ -52,7 +52,10 @@ REDUCTIONS = {
     "std": (lambda a: a.std(axis=1), lambda a: torch.std(a, 1, correction=0)),
     "std-ddof1": (lambda a: a.std(axis=1, ddof=1), lambda a: torch.std(a, 1)),
     "std-all": (lambda a: a.std(), lambda a: torch.std(a, correction=0)),
-    "std-axis0": (lambda a: F.std(a, 0, 0, True), lambda a: torch.std(a, 0, keepdim=True, correction=0)),
+    "std-axis0": (
+        lambda a: F.std(a, 0, 0, True),
+        lambda a: torch.std(a, 0, keepdim=True, correction=0),
+    ),
     "var": (lambda a: a.var(axis=1), lambda a: torch.var(a, 1, correction=0)),
     "var-ddof1": (lambda a: a.var(axis=1, ddof=1), lambda a: torch.var(a, 1)),
     "logsumexp": (lambda a: a.logsumexp(axis=1), lambda a: torch.logsumexp(a, 1)),
@@ -124,7 +127,9 @@ LO = np.array([-1.0, 0.0, 0.5])
 HI = np.array([0.0, 0.5, 0.2])  # crossed with LO in the last column: the result is HI there
 edge("clamp-tensor-bounds", F.clip, torch.clamp, X, LO, HI)
 edge("clamp-tensor-min", lambda a, lo: F.clip(a, lo), lambda a, lo: torch.clamp(a, lo), X, LO)
-edge("clamp-tensor-max", lambda a, hi: F.clip(a, max=hi), lambda a, hi: torch.clamp(a, max=hi), X, HI)
+edge(
+    "clamp-tensor-max", lambda a, hi: F.clip(a, max=hi), lambda a, hi: torch.clamp(a, max=hi), X, HI
+)
 edge("clamp-0d-bounds", F.clip, torch.clamp, X, np.array(-1.0), np.array(1.0))
 edge(
     "clamp-method-tensor-bounds",

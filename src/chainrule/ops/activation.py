@@ -13,7 +13,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import ensure_tensor, float_only, floating, not_bool
+from ._convert import float_only, floating, not_bool
 
 _erf_impl = None
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp
+from ..backend import DEFAULT_FLOAT, xp
 from ..function import Function, unbroadcast
 from ..tensor import Tensor
-from ..backend import DEFAULT_FLOAT
 from ._convert import cast, ensure_tensor, floating, not_bool, operands, result_dtype_of
 
 
@@ -363,7 +362,9 @@ def minimum(a, b) -> Tensor:
 
 
 def _is_array_bound(b) -> bool:
-    return isinstance(b, (Tensor, np.ndarray, list, tuple)) or hasattr(b, "__cuda_array_interface__")
+    return isinstance(b, (Tensor, np.ndarray, list, tuple)) or hasattr(
+        b, "__cuda_array_interface__"
+    )
 
 
 def clip(a, min=None, max=None) -> Tensor:

@@ -114,6 +114,23 @@ def operands(a, b) -> tuple[Tensor, Tensor]:
     return a, b
 
 
+def scalar_param(value, op: str, name: str):
+    """A number parameter (a slope, an epsilon, a padding value) as a Python number. A tensor that
+    requires grad is refused: it would silently get no gradient; other tensors must hold one value."""
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise TypeError(
+                f"{op}: {name} must be a number; a tensor that requires grad would get no "
+                "gradient through it"
+            )
+        value = value.data
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise TypeError(f"{op}: {name} must be a number, got an array of shape {value.shape}")
+        value = value.item()
+    return value
+
+
 def floating(a, op: str) -> Tensor:
     """``a`` for an op that computes in floating point (exp, sigmoid, …): an integer or bool tensor
     is converted to the default float (float32), as PyTorch does."""

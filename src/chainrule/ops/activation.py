@@ -13,7 +13,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import float_only, floating, not_bool
+from ._convert import float_only, floating, not_bool, scalar_param
 
 _erf_impl = None
 
@@ -165,11 +165,12 @@ def relu(a) -> Tensor:
 
 
 def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply(float_only(a, "leaky_relu"), slope=negative_slope)
+    slope = scalar_param(negative_slope, "leaky_relu", "negative_slope")
+    return LeakyReLU.apply(float_only(a, "leaky_relu"), slope=slope)
 
 
 def elu(a, alpha: float = 1.0) -> Tensor:
-    return ELU.apply(float_only(a, "elu"), alpha=alpha)
+    return ELU.apply(float_only(a, "elu"), alpha=scalar_param(alpha, "elu", "alpha"))
 
 
 def gelu(a, approximate: str = "none") -> Tensor:
@@ -188,6 +189,8 @@ def tanh(a) -> Tensor:
 
 
 def softplus(a, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    beta = scalar_param(beta, "softplus", "beta")
+    threshold = scalar_param(threshold, "softplus", "threshold")
     return Softplus.apply(float_only(a, "softplus"), beta=beta, threshold=threshold)
 
 

@@ -403,6 +403,8 @@ def clip(a, min=None, max=None) -> Tensor:
 
 def where(cond, a, b) -> Tensor:
     """Elements of ``a`` where ``cond`` is true, else of ``b`` (broadcast together)."""
+    if isinstance(cond, Tensor) and cond.requires_grad:
+        raise TypeError("where: cond is a condition and gets no gradient; pass a boolean tensor")
     cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
     if cond.dtype != bool:
         cond = cond.astype(bool)

@@ -17,7 +17,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import float_only
+from ._convert import float_only, scalar_param
 
 
 class Normalize(Function):
@@ -85,6 +85,17 @@ def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, 
     (NumPy arrays) are updated in place; in evaluation the running statistics are used.
     """
     x = float_only(x, "batch_norm")
+    eps = scalar_param(eps, "batch_norm", "eps")
+    momentum = scalar_param(momentum, "batch_norm", "momentum")
+    for label, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if isinstance(stat, Tensor):
+            if stat.requires_grad:
+                raise TypeError(f"batch_norm: {label} is a statistic and gets no gradient")
+            stat = stat.data
+        if label == "running_mean":
+            running_mean = stat
+        else:
+            running_var = stat
     if x.ndim < 2:
         raise ValueError(f"batch_norm: input needs a batch and a feature axis, got shape {x.shape}")
     axis = axis % x.ndim
@@ -144,6 +155,7 @@ def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | 
     x: (..., *normalized_shape); gamma, beta: ``normalized_shape`` or None.
     """
     x = float_only(x, "layer_norm")
+    eps = scalar_param(eps, "layer_norm", "eps")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:

@@ -12,7 +12,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function, Scatter
 from ..tensor import Tensor
-from ._convert import ensure_tensor
+from ._convert import ensure_tensor, scalar_param
 
 
 class Reshape(Function):
@@ -260,4 +260,5 @@ def split(a, indices_or_sections, axis: int = 0) -> list:
 
 def pad(a, pad_width, value: float = 0.0) -> Tensor:
     """Pad with a constant; ``pad_width`` as in ``numpy.pad`` (int, pair, or one pair per axis)."""
+    value = scalar_param(value, "pad", "value")
     return Pad.apply(ensure_tensor(a), pad_width=pad_width, value=value)

@@ -95,6 +95,31 @@ edge(
     np.array([0.1, 0.2, 0.3]),
     dtypes=(np.float32,),
 )
+LABELS = np.array([0, 2])
+for rname, (row, dtypes) in ROWS.items():
+    edge(
+        f"sparse_softmax_cross_entropy-{rname}",
+        F.sparse_softmax_cross_entropy,
+        lambda z, y: TF.cross_entropy(z, y, reduction="none"),
+        row,
+        LABELS,
+        dtypes=dtypes,
+    )
+    edge(
+        f"softmax_cross_entropy-{rname}",
+        lambda z: F.softmax_cross_entropy(z, np.eye(3, dtype=z.dtype)[LABELS]),
+        lambda z: TF.cross_entropy(z, torch.eye(3, dtype=z.dtype)[LABELS], reduction="none"),
+        row,
+        dtypes=dtypes,
+    )
+    edge(
+        f"binary_cross_entropy_with_logits-{rname}",
+        lambda z, t: F.binary_cross_entropy_with_logits(z, t),
+        lambda z, t: TF.binary_cross_entropy_with_logits(z, t, reduction="none"),
+        row,
+        np.full((2, 3), 0.3),
+        dtypes=dtypes,
+    )
 edge("var-one-element-ddof1", lambda a: a.var(ddof=1), lambda a: torch.var(a), np.array([3.0]))
 edge("std-one-element-ddof1", lambda a: a.std(ddof=1), lambda a: torch.std(a), np.array([3.0]))
 

@@ -89,13 +89,18 @@ class SoftmaxCrossEntropy(Function):
 
 
 class BCEWithLogits(Function):
-    """Elementwise −[t·log σ(z) + (1−t)·log(1−σ(z))] = max(z, 0) − z·t + log(1 + e^−|z|)."""
+    """Elementwise −[t·log σ(z) + (1−t)·log(1−σ(z))] = (1−t)·z + max(−z, 0) + log(1 + e^−|z|).
+
+    Written as PyTorch writes it, so infinite logits give what PyTorch gives (inf for z = +inf,
+    NaN for z = −inf, from inf − inf)."""
 
     def forward(self, z, t):
         m = xp(z)
         e = m.exp(-m.abs(z))  # in (0, 1]: never overflows; kept for the backward pass
         self.z, self.t, self.e = z, t, e
-        out = m.maximum(z, 0) - z * t
+        with np.errstate(invalid="ignore"):
+            out = (1 - t) * z
+            out += m.maximum(-z, 0)
         out += m.log1p(e)
         return out
 

@@ -133,3 +133,15 @@ def test_sigmoid_of_integers_computes_in_float32():
     assert cr.Tensor(np.array([-2, 1, 3])).sigmoid().dtype == np.float32
     with pytest.raises(TypeError, match="relu: not defined for bool"):
         F.relu(cr.Tensor(np.array([True, False])))
+
+
+def test_linear_with_integer_inputs_stays_in_the_weight_dtype():
+    """An int64 input used to make a float64 product behind a float32 layer."""
+    w = cr.Tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    b = cr.Tensor(np.zeros(2, np.float32), requires_grad=True)
+    for fn in (F.linear, lambda x, w, b: F.linear(x, w, b, activation="relu")):
+        y = fn(cr.Tensor(np.array([[1, 2, 3]])), w, b)
+        assert y.dtype == np.float32
+        y.sum().backward()
+        assert w.grad.dtype == np.float32 and b.grad.dtype == np.float32
+    assert F.matmul(cr.Tensor(np.array([[1, 2, 3]])), w).dtype == np.float32

@@ -209,17 +209,26 @@ def _sum_grads(prev, g, owned: set):
     return prev
 
 
-def _accumulate(t: Tensor, g, fresh: bool = False) -> None:
+def _accumulate(t: Tensor, g, fresh: bool = False, owned: set | None = None) -> None:
     """Add ``g`` into ``t.grad``. The stored array is always the tensor's own (never a view of a
     gradient that other tensors, or the caller, also hold), so in-place updates of ``.grad`` are safe.
     ``fresh`` says ``g`` was just allocated for this tensor alone: it is stored without a copy.
     The gradient always takes the tensor's dtype (as in PyTorch)."""
     dtype = t.data.dtype
     if type(g) is Scatter:
+        # the first scatter of a pass makes the tensor a new array; later ones add into it in
+        # place (``owned``), so n slices cost one full-size array and an array the caller may
+        # hold from before this backward is never written into
         if t.grad is None:
             t.grad = g.dense(dtype)
+        elif owned is None or id(t.grad) not in owned:
+            grad = t.grad.astype(dtype)  # a copy
+            g.add_into(grad)
+            t.grad = grad
         else:
             g.add_into(t.grad)
+        if owned is not None:
+            owned.add(id(t.grad))
         return
     if t.grad is None:
         if fresh and type(g) is np.ndarray and g.flags.owndata and g.dtype == dtype:
@@ -272,6 +281,7 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
         return
     pending = {fn: grad}  # node -> gradient of its output, summed over its consumers
     owned: set = set()  # ids of the accumulators in pending that this pass allocated
+    leaf_owned: set = set()  # ids of leaf .grad arrays this pass allocated (scatters add into them)
     heap = [(-fn.seq, fn)]
     while heap:
         fn = heappop(heap)[1]
@@ -296,7 +306,7 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 continue
             pfn = p._fn
             if pfn is None:
-                _accumulate(p, pg, fn.fresh_grads)
+                _accumulate(p, pg, fn.fresh_grads, leaf_owned)
                 continue
             prev = pending.get(pfn)
             if prev is None:

@@ -129,3 +129,13 @@ def test_scatter_through_retained_graph_and_retain_grad():
     np.testing.assert_array_equal(h.grad, [[0, 0], [1, 1], [0, 1]])
     y.backward()
     np.testing.assert_array_equal(x.grad, 2 * 3.0 * np.array([[0, 0], [1, 1], [0, 1]]))
+
+
+def test_a_gradient_held_from_before_is_never_written_into():
+    x = cr.Tensor(np.zeros(4, np.float32), requires_grad=True)
+    x[1:3].sum().backward()
+    before = x.grad
+    kept = before.copy()
+    (x[0] + x[1:].sum()).backward()
+    np.testing.assert_array_equal(before, kept)  # the old array is untouched
+    np.testing.assert_array_equal(x.grad, [1, 2, 2, 1])

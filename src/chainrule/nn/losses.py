@@ -195,7 +195,10 @@ def reduce_loss(values: Tensor, sample_weight=None, reduction: str = "mean", nam
                 f"{name}: sample_weight of shape {w.shape} does not match the per-sample losses of "
                 f"shape {values.shape}"
             ) from None
-        values = values * Tensor._wrap(w.astype(values.data.dtype, copy=False))
+        if isinstance(sample_weight, Tensor) and sample_weight.requires_grad:
+            values = values * sample_weight.reshape(w.shape)  # the weights get their gradient
+        else:
+            values = values * Tensor._wrap(w.astype(values.data.dtype, copy=False))
     if reduction == "none":
         return values
     if reduction == "sum":

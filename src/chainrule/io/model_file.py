@@ -11,7 +11,7 @@ Members (nothing else is accepted on load)::
     optimizer.safetensors  optional: the optimiser's arrays (moments, step counters)
 
 Loading executes nothing from the file: class names are looked up only in the layer registry
-(``chainrule.nn.layers.LAYERS``) and the initializer/activation/regularizer registries, every tensor's
+(``chainrule.layers.LAYERS``) and the initializer/activation/regularizer registries, every tensor's
 name, shape and dtype is checked against the rebuilt model before any is assigned, and the arrays are
 decoded by safetensors (a pickle or any other bytes are rejected).
 """
@@ -99,7 +99,7 @@ def save_model(model, path: str | os.PathLike, include_optimizer: bool = False) 
 # ----------------------------------------------------------------------------- loading
 def _registries() -> dict[str, type]:
     """Class name → class for everything that may appear in a layer position."""
-    from ..nn.layers import LAYERS
+    from ..layers import LAYERS
 
     known = dict(LAYERS)
     try:

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..random import get_generator
+from .random import get_generator
 
 INITIALIZERS: dict[str, type] = {}
 

@@ -14,9 +14,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from ...ops import astype
-from ...tensor import Tensor
-from ..module import Module
+from ..nn.module import Module
+from ..ops import astype
+from ..tensor import Tensor
 
 LAYERS: dict[str, type] = {}
 _NAME_COUNTS: defaultdict = defaultdict(int)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from .. import ops
-from ..tensor import Tensor
+from . import ops
+from .tensor import Tensor
 
 ACTIVATIONS: dict[str, Callable] = {}
 
@@ -140,6 +140,6 @@ def serialize(fn: Callable):
     if name is None or ACTIVATIONS.get(name) is not fn:
         raise ValueError(
             f"cannot serialise activation {fn!r}: only registered activations can be saved; "
-            "register it with chainrule.nn.activations.register('name')"
+            "register it with chainrule.activations.register('name')"
         )
     return name

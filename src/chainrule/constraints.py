@@ -6,7 +6,7 @@ constrained copy.
 
 from __future__ import annotations
 
-from ..backend import xp
+from .backend import xp
 
 CONSTRAINTS: dict[str, type] = {}
 

@@ -7,7 +7,7 @@ The penalties follow Keras: L1 is ``l1 · Σ|w|``, L2 is ``l2 · Σ w²`` (no fa
 
 from __future__ import annotations
 
-from ..tensor import Tensor
+from .tensor import Tensor
 
 REGULARIZERS: dict[str, type] = {}
 

@@ -32,7 +32,7 @@ import numpy as np
 def run(batch: int, steps: int, repeats: int, overlap: bool, bucket_cap_mb: float = 25.0) -> dict:
     import chainrule as cr
     from chainrule import distributed as dist
-    from chainrule.nn import Dense
+    from chainrule.layers import Dense
 
     from .common import mnist_shaped
 

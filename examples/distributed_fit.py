@@ -17,7 +17,7 @@ import numpy as np
 import chainrule
 from chainrule import distributed as dist
 from chainrule.datasets import load_mnist
-from chainrule.nn import Dense
+from chainrule.layers import Dense
 
 
 def main(argv=None) -> None:

@@ -17,7 +17,8 @@ import chainrule
 from chainrule import distributed as dist
 from chainrule.data import DataLoader
 from chainrule.datasets import load_mnist
-from chainrule.nn import Dense, Module
+from chainrule.layers import Dense
+from chainrule.nn import Module
 from chainrule.ops import sparse_softmax_cross_entropy
 
 

@@ -13,7 +13,7 @@ import chainrule as cr
 from chainrule import distributed as dist
 from chainrule.callbacks import CSVLogger
 from chainrule.io.checkpoint import BackupAndRestore
-from chainrule.nn import Dense
+from chainrule.layers import Dense
 
 
 def data():

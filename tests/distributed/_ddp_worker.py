@@ -5,7 +5,9 @@ import numpy as np
 
 import chainrule as cr
 from chainrule import distributed as dist
-from chainrule.nn import BatchNorm, Dense, Module
+from chainrule.layers import BatchNormalization as BatchNorm
+from chainrule.layers import Dense
+from chainrule.nn import Module
 from chainrule.ops import sparse_softmax_cross_entropy
 
 N, D, K, B = 96, 10, 4, 16  # B: global batch, B/2 per rank

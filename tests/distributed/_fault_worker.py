@@ -16,7 +16,7 @@ import numpy as np
 import chainrule as cr
 from chainrule import distributed as dist
 from chainrule.callbacks.base import Callback
-from chainrule.nn import Dense
+from chainrule.layers import Dense
 
 
 class FailOnRank1(Callback):

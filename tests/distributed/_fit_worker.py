@@ -10,7 +10,8 @@ import numpy as np
 
 import chainrule as cr
 from chainrule import distributed as dist
-from chainrule.nn import BatchNorm, Dense, Dropout
+from chainrule.layers import BatchNormalization as BatchNorm
+from chainrule.layers import Dense, Dropout
 
 
 def data(n=203, d=12, k=3):

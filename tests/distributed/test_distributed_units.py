@@ -11,7 +11,8 @@ from chainrule.distributed.comm import Communicator, LocalCommunicator
 from chainrule.distributed.logs import _merge
 from chainrule.distributed.reducer import GradientReducer, GradientSynchronizer
 from chainrule.function import queue_backward_callback
-from chainrule.nn import Dense, Parameter
+from chainrule.layers import Dense
+from chainrule.nn import Parameter
 
 
 # ----------------------------------------------------------------------------- DistributedSampler
@@ -218,7 +219,7 @@ def test_fit_distributed_bad_values():
 
 
 def test_sync_batchnorm_on_one_rank_matches_batchnorm():
-    from chainrule.nn import BatchNorm
+    from chainrule.layers import BatchNormalization as BatchNorm
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 5)).astype(np.float32) * 3 + 1
@@ -315,7 +316,7 @@ def test_dataloader_takes_a_distributed_sampler():
 
 
 def test_sync_batchnorm_model_saves_as_plain_batchnorm(tmp_path):
-    from chainrule.nn import BatchNorm
+    from chainrule.layers import BatchNormalization as BatchNorm
 
     cr.manual_seed(0)
     m = cr.Sequential([Dense(4), BatchNorm(), Dense(2)])

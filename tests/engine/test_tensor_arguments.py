@@ -7,7 +7,7 @@ import torch
 
 import chainrule as cr
 import chainrule.functional as F
-from chainrule.nn import losses
+from chainrule import losses
 
 
 def _x():

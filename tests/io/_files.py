@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 import chainrule
+from chainrule import layers as L
 from chainrule.io.checkpoint import save_checkpoint
-from chainrule.nn import layers as L
 
 
 def small_model(compiled: bool = True, trained: bool = True):

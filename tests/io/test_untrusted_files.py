@@ -112,9 +112,9 @@ def test_checkpoint_restore_never_imports(tmp_path, canary):
 
 
 def test_from_config_paths_resolve_names_only_through_registries(canary):
-    from chainrule import metrics, optim
-    from chainrule.nn import activations, constraints, init, losses, regularizers
-    from chainrule.nn.layers import deserialize
+    from chainrule import activations, constraints, losses, metrics, optim, regularizers
+    from chainrule import initializers as init
+    from chainrule.layers import deserialize
 
     for bad in (canary, CANARY, "__class__", "os.system", "builtins:eval", "__builtins__"):
         with pytest.raises(ValueError):
@@ -370,7 +370,7 @@ def test_malformed_configs_give_the_model_file_error(tmp_path, edit):
 
 
 def test_functional_graph_references_are_checked(tmp_path):
-    from chainrule.nn import layers as L
+    from chainrule import layers as L
 
     inp = chainrule.Input((3,))
     out = L.Dense(2)(L.Dense(4)(inp))
@@ -395,7 +395,7 @@ def test_functional_graph_references_are_checked(tmp_path):
 
 
 def test_multi_input_functional_model_still_round_trips(tmp_path):
-    from chainrule.nn import layers as L
+    from chainrule import layers as L
 
     a, b = chainrule.Input((3,), name="a"), chainrule.Input((2,), name="b")
     model = chainrule.Model([a, b], [L.Dense(4)(a), L.Dense(1)(b)])

@@ -86,7 +86,7 @@ def test_target_shape_mismatch(trained, blobs):
 def test_sparse_labels_that_do_not_fit_the_output_shape(blobs):
     """A model that forgot to flatten gives (N, 2, classes) outputs: caught before any update."""
     x, y = blobs
-    model = chainrule.Sequential([chainrule.nn.Dense(3)])
+    model = chainrule.Sequential([chainrule.layers.Dense(3)])
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(x[:8].reshape(8, 2, 2), np.zeros((8, 2), np.int64), verbose=0)
     _unchanged(

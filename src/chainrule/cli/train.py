@@ -116,8 +116,8 @@ def _blame(path: tuple, entry: dict, exc: Exception) -> tuple:
 def build_model(cfg: dict, src: ConfigSource):
     """Sequential model and compiled optimizer/loss/metrics from the config; every failure is a
     ConfigError naming the key (and line) at fault."""
+    from .. import layers as L
     from .. import optim
-    from ..nn import layers as L
     from ..training import Sequential
 
     layers = []
@@ -226,7 +226,7 @@ def _run_train(preset, config, *, epochs, lr, seed, out, resume, data_dir, verbo
     from ..io.checkpoint import BackupAndRestore
     from ..io.container import float_to_json
     from ..io.model_file import save_model
-    from ..nn.layers import reset_names
+    from ..layers import reset_names
 
     cfg, src = resolve_config(
         preset, config, {"epochs": epochs, "lr": lr, "seed": seed, "out": out}

@@ -16,8 +16,6 @@ exact gradient of the global objective.
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from ..function import Function
@@ -26,16 +24,10 @@ _SYNC_CLASSES: dict[type, type] = {}
 
 
 def _batchnorm_base() -> type:
-    """The BatchNorm layer class (chainrule.layers after the restructure, else nn.layers)."""
-    for name in ("chainrule.layers", "chainrule.nn.layers"):
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        cls = getattr(mod, "BatchNorm", None) or getattr(mod, "BatchNormalization", None)
-        if cls is not None:
-            return cls
-    raise ImportError("chainrule.distributed: no BatchNorm layer class found")
+    """The Keras-door BatchNormalization layer class (imported late: layers sit above distributed)."""
+    from ..layers import BatchNormalization
+
+    return BatchNormalization
 
 
 class _AllreduceSum(Function):

@@ -358,7 +358,7 @@ def _build(model, shape: list, budget: int | None = None) -> None:
     """Build a lazy model for samples of ``shape`` (batch axis first) with one dry forward pass;
     with ``budget``, its layers may allocate at most that many values."""
     from ..function import no_grad
-    from ..nn.init import allocation_budget
+    from ..initializers import allocation_budget
 
     was = model.training
     model.eval()

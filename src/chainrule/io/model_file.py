@@ -11,7 +11,7 @@ Members (nothing else is accepted on load)::
     optimizer.safetensors  optional: the optimiser's arrays (moments, step counters)
 
 Loading executes nothing from the file: class names are looked up only in the layer registry
-(``chainrule.nn.layers.LAYERS``) and the initializer/activation/regularizer registries, every tensor's
+(``chainrule.layers.LAYERS``) and the initializer/activation/regularizer registries, every tensor's
 name, shape and dtype is checked against the rebuilt model before any is assigned, and the arrays are
 decoded by safetensors (a pickle or any other bytes are rejected).
 """
@@ -138,7 +138,7 @@ def file_errors(path: Path, member: str, problem: str = "is not valid"):
 def _registries() -> dict[str, type]:
     """Class name → class for everything that may appear in a layer position (exact names only),
     plus the classes in the active custom_objects scope."""
-    from ..nn.layers import LAYERS
+    from ..layers import LAYERS
     from ..nn.module import Module
 
     known = dict(LAYERS)
@@ -314,7 +314,7 @@ def build_model(config: dict, path: Path, budget: int | None = None):
     With ``budget`` (values), layers may allocate at most that many parameter/buffer values in
     total: an allocation beyond it is refused before it happens."""
     from ..function import no_grad
-    from ..nn.init import allocation_budget
+    from ..initializers import allocation_budget
 
     entry = config["model"]
     cls = _registries()[entry["class_name"]]

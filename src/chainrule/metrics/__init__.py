@@ -52,7 +52,7 @@ _CLASSES = {
 def _loss_hint(loss) -> tuple[str, float | None]:
     """(lower-case kind or name, decision threshold or None) of a loss string, object or function.
 
-    Loss objects from :mod:`chainrule.nn.losses` carry ``kind`` ("binary", "categorical",
+    Loss objects from :mod:`chainrule.losses` carry ``kind`` ("binary", "categorical",
     "sparse_categorical", "regression") and, for binary losses, ``threshold``.
     """
     if loss is None:

@@ -5,7 +5,7 @@ Working from logits lets the forward pass use log-sum-exp and ``log1p(exp(-|z|))
 ``sigmoid(z) - target`` instead of chaining through a saturated softmax or sigmoid.
 
 Every function here returns the *unreduced* loss (one value per sample, or per element for the
-binary loss); :mod:`chainrule.nn.losses` applies sample weights and the reduction.
+binary loss); :mod:`chainrule.losses` applies sample weights and the reduction.
 """
 
 from __future__ import annotations

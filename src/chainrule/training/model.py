@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import optim
-from ..nn.layers.base import unique_name
+from ..layers.base import unique_name
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import functional as fx

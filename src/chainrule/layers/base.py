@@ -14,10 +14,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from ... import custom_objects as _custom
-from ...ops import astype
-from ...tensor import Tensor
-from ..module import Module
+from .. import custom_objects as _custom
+from ..nn.module import Module
+from ..ops import astype
+from ..tensor import Tensor
 
 LAYERS: dict[str, type] = {}
 _NAME_COUNTS: defaultdict = defaultdict(int)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...ops import mul
-from ...random import get_generator
-from ...tensor import Tensor
+from ..ops import mul
+from ..random import get_generator
+from ..tensor import Tensor
 from .base import Layer, register
 
 

@@ -6,8 +6,8 @@ constrained copy.
 
 from __future__ import annotations
 
-from .. import custom_objects as _custom
-from ..backend import xp
+from . import custom_objects as _custom
+from .backend import xp
 
 CONSTRAINTS: dict[str, type] = {}
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from nn_helpers import check_vs_torch
+from torch_check import check_vs_torch
 
 import chainrule as cr
-from chainrule.nn import activations
+from chainrule import activations
 
 CASES = {
     "sigmoid": torch.sigmoid,

@@ -15,9 +15,9 @@ import functools
 import inspect
 from collections.abc import Callable
 
-from .. import custom_objects as _custom
-from .. import ops
-from ..tensor import Tensor
+from . import custom_objects as _custom
+from . import ops
+from .tensor import Tensor
 
 ACTIVATIONS: dict[str, Callable] = {}
 
@@ -154,6 +154,6 @@ def serialize(fn: Callable):
     if name is None or ACTIVATIONS.get(name) is not fn:
         raise ValueError(
             f"cannot serialise activation {fn!r}: only registered activations can be saved; "
-            "register it with chainrule.nn.activations.register('name')"
+            "register it with chainrule.activations.register('name')"
         )
     return name

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.nn import init
+from chainrule import initializers as init
 
 FAN_IN, FAN_OUT = 400, 300
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 import chainrule as cr
-from chainrule import nn
+from chainrule import layers, losses, regularizers
 from chainrule.optim import Adam
 
 
@@ -19,14 +19,14 @@ def two_spirals(n_per_class: int = 200, noise: float = 0.02):
 
 def train(x, y, l2: float, steps: int = 600):
     cr.manual_seed(1)  # same initial weights for both runs
-    reg = nn.regularizers.L2(l2) if l2 else None
-    model = nn.Sequential([
-        nn.Dense(64, activation="tanh", kernel_regularizer=reg),
-        nn.Dense(64, activation="tanh", kernel_regularizer=reg),
-        nn.Dense(1, kernel_regularizer=reg),
+    reg = regularizers.L2(l2) if l2 else None
+    model = cr.Sequential([
+        layers.Dense(64, activation="tanh", kernel_regularizer=reg),
+        layers.Dense(64, activation="tanh", kernel_regularizer=reg),
+        layers.Dense(1, kernel_regularizer=reg),
     ])  # fmt: skip
     model(x[:1])  # build, so the optimiser sees every parameter
-    loss_fn = nn.losses.BinaryCrossentropy(from_logits=True)
+    loss_fn = losses.BinaryCrossentropy(from_logits=True)
     opt = Adam(model.parameters(), lr=0.01)
     for _ in range(steps):
         loss = loss_fn(y, model(x))

@@ -7,8 +7,8 @@ The penalties follow Keras: L1 is ``l1 · Σ|w|``, L2 is ``l2 · Σ w²`` (no fa
 
 from __future__ import annotations
 
-from .. import custom_objects as _custom
-from ..tensor import Tensor
+from . import custom_objects as _custom
+from .tensor import Tensor
 
 REGULARIZERS: dict[str, type] = {}
 

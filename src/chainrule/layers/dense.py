@@ -1,4 +1,4 @@
-"""Dense (alias Linear): ``y = activation(x @ kernel + bias)``.
+"""Dense: ``y = activation(x @ kernel + bias)``.
 
 x: (N, ..., in_features) → y: (N, ..., units). ``kernel`` is (in_features, units) (Keras layout),
 ``bias`` (units,). Builds lazily from the first input unless ``input_dim`` / ``in_features`` is
@@ -7,13 +7,13 @@ given. Defaults as Keras: Glorot-uniform kernel, zero bias.
 
 from __future__ import annotations
 
-from ...ops import linear
-from .. import activations, constraints, init, regularizers
-from ..parameter import Parameter
+from .. import activations, constraints, initializers, regularizers
+from ..nn.parameter import Parameter
+from ..ops import linear
 from .base import Layer, register
 
 
-@register(aliases=("Linear",))
+@register
 class Dense(Layer):
     """A fully connected layer (see the module docstring for shapes)."""
 
@@ -45,8 +45,8 @@ class Dense(Layer):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = init.get(kernel_initializer)
-        self.bias_initializer = init.get(bias_initializer)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
         self._regularizers = {
             "kernel": regularizers.get(kernel_regularizer),
             "bias": regularizers.get(bias_regularizer),
@@ -96,8 +96,8 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": init.serialize(self.kernel_initializer),
-            "bias_initializer": init.serialize(self.bias_initializer),
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self._regularizers["kernel"]),
             "bias_regularizer": regularizers.serialize(self._regularizers["bias"]),
             "kernel_constraint": constraints.serialize(self._constraints["kernel"]),
@@ -108,6 +108,3 @@ class Dense(Layer):
     def extra_repr(self) -> str:
         act = getattr(self.activation, "registered_name", None) or repr(self.activation)
         return f"{self.name!r}, in={self.in_features}, units={self.units}, activation={act}"
-
-
-Linear = Dense

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from nn_helpers import check_vs_torch
+from torch_check import check_vs_torch
 
 import chainrule as cr
-from chainrule.nn import losses
+from chainrule import losses
 
 N, C = 6, 4
 RNG = np.random.default_rng(11)

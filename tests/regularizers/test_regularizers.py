@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import nn
-from chainrule.nn import constraints, regularizers
+from chainrule import constraints, initializers, layers, regularizers
 
 
 def _param(values):
-    return nn.Parameter(np.asarray(values, dtype=np.float32))
+    return cr.nn.Parameter(np.asarray(values, dtype=np.float32))
 
 
 def test_penalties_and_their_gradients():
@@ -35,11 +34,11 @@ def test_penalties_and_their_gradients():
 
 
 def test_layers_report_and_models_gather_regularisation_losses():
-    model = nn.Sequential([
-        nn.Dense(4, input_dim=3, kernel_regularizer="l2", bias_regularizer=regularizers.L1(0.5),
+    model = cr.Sequential([
+        layers.Dense(4, input_dim=3, kernel_regularizer="l2", bias_regularizer=regularizers.L1(0.5),
                  bias_initializer="ones"),
-        nn.Dense(2, input_dim=4),
-        nn.Dense(1, input_dim=2, kernel_regularizer=regularizers.L1(0.2)),
+        layers.Dense(2, input_dim=4),
+        layers.Dense(1, input_dim=2, kernel_regularizer=regularizers.L1(0.2)),
     ])  # fmt: skip
     d0, d1, d2 = model.layers
     assert d1.regularization_loss() is None
@@ -54,12 +53,12 @@ def test_layers_report_and_models_gather_regularisation_losses():
 
 
 def test_constraints_apply_in_place_after_a_step():
-    model = nn.Sequential([
-        nn.Dense(5, input_dim=4, kernel_initializer=nn.init.RandomNormal(stddev=3.0),
+    model = cr.Sequential([
+        layers.Dense(5, input_dim=4, kernel_initializer=initializers.RandomNormal(stddev=3.0),
                  kernel_constraint=constraints.MaxNorm(1.5)),
-        nn.Dense(3, input_dim=5, kernel_initializer=nn.init.RandomNormal(stddev=1.0),
+        layers.Dense(3, input_dim=5, kernel_initializer=initializers.RandomNormal(stddev=1.0),
                  kernel_constraint="non_neg", bias_constraint="non_neg",
-                 bias_initializer=nn.init.Constant(-1.0)),
+                 bias_initializer=initializers.Constant(-1.0)),
     ])  # fmt: skip
     d0, d1 = model.layers
     k0 = d0.kernel.data

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule as cr
-from chainrule import nn
+from chainrule import layers
 from chainrule.ops import batch_norm, layer_norm
 
 
@@ -33,7 +33,7 @@ def test_batchnorm_train_and_eval_match_torch_batchnorm1d(dtype):
     tol = {"rtol": 2e-5, "atol": 2e-5} if dtype == "float32" else {"rtol": 1e-10, "atol": 1e-10}
     rng = np.random.default_rng(1)
     c, momentum, eps = 5, 0.9, 1e-3
-    ours = nn.BatchNorm(momentum=momentum, epsilon=eps, num_features=c, dtype=dtype)
+    ours = layers.BatchNormalization(momentum=momentum, epsilon=eps, num_features=c, dtype=dtype)
     theirs = torch.nn.BatchNorm1d(c, eps=eps, momentum=1 - momentum).to(getattr(torch, dtype))
     gamma, beta = rng.random(c) + 0.5, rng.standard_normal(c)
     ours.gamma.data[...] = gamma
@@ -72,7 +72,7 @@ def test_batchnorm_channels_first_and_channels_last_images():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((4, 3, 5)) * 2  # (N, C, L) as BatchNorm1d expects
     w = rng.standard_normal((4, 3, 5))
-    ours = nn.BatchNorm(axis=1, momentum=0.99, epsilon=1e-5, dtype="float64")
+    ours = layers.BatchNormalization(axis=1, momentum=0.99, epsilon=1e-5, dtype="float64")
     theirs = torch.nn.BatchNorm1d(3, eps=1e-5, momentum=0.01).double()
     y, gx = _run(ours, x, w)
     ty, tgx = _torch_run(theirs, x, w)
@@ -81,7 +81,7 @@ def test_batchnorm_channels_first_and_channels_last_images():
     np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), atol=1e-12)
     img = rng.standard_normal((2, 4, 4, 3))  # (N, H, W, C): channels last, the default axis
     wimg = rng.standard_normal(img.shape)
-    ours = nn.BatchNorm(epsilon=1e-5, dtype="float64")
+    ours = layers.BatchNormalization(epsilon=1e-5, dtype="float64")
     theirs = torch.nn.BatchNorm2d(3, eps=1e-5).double()
     y, gx = _run(ours, img, wimg)
     perm = (0, 3, 1, 2)
@@ -95,7 +95,7 @@ def test_layernorm_matches_torch(shape, norm):
     rng = np.random.default_rng(3)
     x = rng.standard_normal(shape) * 3 + 1
     w = rng.standard_normal(shape)
-    ours = nn.LayerNorm(norm, epsilon=1e-5, dtype="float64")
+    ours = layers.LayerNormalization(norm, epsilon=1e-5, dtype="float64")
     theirs = torch.nn.LayerNorm(norm, eps=1e-5).double()
     gamma, beta = rng.random(norm) + 0.5, rng.standard_normal(norm)
     ours.gamma.data[...] = gamma
@@ -112,7 +112,7 @@ def test_layernorm_matches_torch(shape, norm):
 
 
 def test_layernorm_builds_lazily_on_last_axis_and_keeps_float32():
-    ln = nn.LayerNorm()
+    ln = layers.LayerNormalization()
     y = ln(np.random.default_rng(0).standard_normal((3, 6)))  # float64 data, float32 layer
     assert ln.normalized_shape == (6,) and y.dtype == np.float32 and ln.gamma.dtype == np.float32
     np.testing.assert_allclose(y.numpy().mean(-1), 0, atol=1e-6)
@@ -131,17 +131,17 @@ def test_fused_normalisation_ops_pass_gradcheck():
 
 
 def test_batchnorm_errors_and_config():
-    bn = nn.BatchNorm(name="bn")
+    bn = layers.BatchNormalization(name="bn")
     bn(np.zeros((4, 3), dtype=np.float32))
-    with pytest.raises(ValueError, match=r"BatchNorm 'bn' expects 3 features on axis -1"):
+    with pytest.raises(ValueError, match=r"BatchNormalization 'bn' expects 3 features on axis -1"):
         bn(np.zeros((4, 5), dtype=np.float32))
     with pytest.raises(ValueError, match="more than one value per feature"):
         bn(np.zeros((1, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="momentum must be in"):
-        nn.BatchNorm(momentum=1.5)
-    cfg = json.loads(json.dumps(nn.layers.serialize(bn)))
-    clone = nn.layers.deserialize(cfg)
-    assert isinstance(clone, nn.BatchNormalization) and clone.num_features == 3
+        layers.BatchNormalization(momentum=1.5)
+    cfg = json.loads(json.dumps(layers.serialize(bn)))
+    clone = layers.deserialize(cfg)
+    assert isinstance(clone, layers.BatchNormalization) and clone.num_features == 3
     clone.load_state_dict(bn.state_dict())
     assert set(bn.state_dict()) == {"gamma", "beta", "running_mean", "running_var"}
 

@@ -18,8 +18,8 @@ from contextvars import ContextVar
 
 import numpy as np
 
-from .. import custom_objects as _custom
-from ..random import get_generator
+from . import custom_objects as _custom
+from .random import get_generator
 
 INITIALIZERS: dict[str, type] = {}
 

@@ -23,15 +23,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import custom_objects as _custom
-from .. import ops
-from ..ops.loss import (
+from . import custom_objects as _custom
+from . import ops
+from .ops.loss import (
     SparseSoftmaxCrossEntropy,
     binary_cross_entropy_with_logits,
     check_labels,
     softmax_cross_entropy,
 )
-from ..tensor import Tensor
+from .tensor import Tensor
 
 EPSILON = 1e-7
 REDUCTIONS = ("mean", "sum", "none")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..module import Module
+from ..nn.module import Module
 from .base import Layer, deserialize, register, serialize
 from .sequential import Sequential
 

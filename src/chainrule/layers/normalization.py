@@ -1,29 +1,29 @@
-"""BatchNorm and LayerNorm layers over the fused ops in :mod:`chainrule.ops.normalization`.
+"""BatchNormalization and LayerNormalization layers over the fused ops in :mod:`chainrule.ops.normalization`.
 
-BatchNorm (alias BatchNormalization): x (N, ..., C) with the features on ``axis`` (default −1,
+BatchNormalization: x (N, ..., C) with the features on ``axis`` (default −1,
 channels last; use ``axis=1`` for (N, C, L) as in PyTorch). Training normalises with the batch
 statistics and updates ``running_mean`` / ``running_var``; evaluation uses the running ones.
 Momentum follows Keras: ``running = momentum · running + (1 − momentum) · batch``, so the default
 0.99 equals PyTorch's ``momentum=0.01``; the running variance uses the unbiased batch variance, as
 PyTorch does. Defaults (momentum 0.99, epsilon 1e-3) are Keras's.
 
-LayerNorm (alias LayerNormalization): normalises each sample over its last axis (or the trailing
+LayerNormalization: normalises each sample over its last axis (or the trailing
 ``normalized_shape`` axes), with learned γ, β of that shape. Default epsilon 1e-5 (PyTorch's).
 """
 
 from __future__ import annotations
 
-from ...ops.normalization import batch_norm, layer_norm
-from .. import init, regularizers
-from ..parameter import Parameter
+from .. import initializers, regularizers
+from ..nn.parameter import Parameter
+from ..ops.normalization import batch_norm, layer_norm
 from .base import Layer, register
 
 
-@register(aliases=("BatchNormalization",))
-class BatchNorm(Layer):
+@register(aliases=("BatchNorm",))  # "BatchNorm": files written before the rename
+class BatchNormalization(Layer):
     """Batch normalisation (see the module docstring)."""
 
-    default_name = "batch_norm"
+    default_name = "batch_normalization"
     _buffers = ("running_mean", "running_var")
 
     def __init__(
@@ -50,10 +50,10 @@ class BatchNorm(Layer):
             raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
         self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = init.get(beta_initializer)
-        self.gamma_initializer = init.get(gamma_initializer)
-        self.moving_mean_initializer = init.get(moving_mean_initializer)
-        self.moving_variance_initializer = init.get(moving_variance_initializer)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self._regularizers = {
             "gamma": regularizers.get(gamma_regularizer),
             "beta": regularizers.get(beta_regularizer),
@@ -108,10 +108,10 @@ class BatchNorm(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": init.serialize(self.beta_initializer),
-            "gamma_initializer": init.serialize(self.gamma_initializer),
-            "moving_mean_initializer": init.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": init.serialize(self.moving_variance_initializer),
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
             "beta_regularizer": regularizers.serialize(self._regularizers["beta"]),
             "gamma_regularizer": regularizers.serialize(self._regularizers["gamma"]),
             "num_features": self.num_features,
@@ -121,14 +121,14 @@ class BatchNorm(Layer):
         return f"{self.name!r}, features={self.num_features}, momentum={self.momentum}, eps={self.epsilon}"
 
 
-@register(aliases=("LayerNormalization",))
-class LayerNorm(Layer):
+@register(aliases=("LayerNorm",))  # "LayerNorm": files written before the rename
+class LayerNormalization(Layer):
     """Layer normalisation over the trailing ``normalized_shape`` axes (the last axis by default).
 
     x: (N, ..., *normalized_shape) → same shape.
     """
 
-    default_name = "layer_norm"
+    default_name = "layer_normalization"
 
     def __init__(
         self,
@@ -145,8 +145,8 @@ class LayerNorm(Layer):
         if not epsilon > 0:
             raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
         self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
-        self.beta_initializer = init.get(beta_initializer)
-        self.gamma_initializer = init.get(gamma_initializer)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
         self.gamma = self.beta = None
         self.normalized_shape = None
         if normalized_shape is not None:
@@ -183,13 +183,9 @@ class LayerNorm(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": init.serialize(self.beta_initializer),
-            "gamma_initializer": init.serialize(self.gamma_initializer),
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
         }
 
     def extra_repr(self) -> str:
         return f"{self.name!r}, shape={self.normalized_shape}, eps={self.epsilon}"
-
-
-BatchNormalization = BatchNorm
-LayerNormalization = LayerNorm

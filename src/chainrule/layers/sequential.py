@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..module import Module
+from ..nn.module import Module
 from .base import Layer, deserialize, register, serialize
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-from heapq import heappop, heappush
 
 import numpy as np
 
@@ -96,6 +95,14 @@ class Function:
     seq: int = 0
     #: the output tensor, set only when it asked to keep its gradient (``Tensor.retain_grad``)
     retained = None
+    #: gradient hooks of the output tensor (``Tensor.register_hook``); a list once one is registered
+    #: (``retain_grad`` sets it too): the backward pass looks at this one attribute per node
+    hooks = None
+    #: which inputs ``backward`` reads the values of (indices; None: all of them). An input modified
+    #: in place after the forward pass makes backward raise only when it is listed here
+    saved_inputs: tuple | None = None
+    #: True when ``backward`` reads the op's own result: an in-place change of it then raises
+    saves_output: bool = False
     #: True when ``backward`` returns arrays newly allocated for each input (no views, nothing shared
     #: between inputs or kept on ``self``): leaf gradients are then stored without a defensive copy
     fresh_grads: bool = False
@@ -105,6 +112,21 @@ class Function:
 
     def backward(self, grad):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def backward_graph(self, grad: Tensor):
+        """The same derivative as :meth:`backward`, written with chainrule ops on Tensors, so that
+        the backward pass itself is recorded (``create_graph=True``: higher-order gradients).
+
+        ``grad`` is a Tensor; the op's inputs are ``self.parents`` (Tensors); the result is one
+        Tensor (or None) per input. Arrays saved on ``self`` by ``forward`` may be used as
+        constants (masks, shapes), never for a value that depends on an input. An op without it
+        cannot be differentiated twice: the error names it.
+        """
+        raise RuntimeError(
+            f"{type(self).__name__}: this op has no differentiable backward yet, so a gradient "
+            "cannot be differentiated through it (create_graph=True, autograd.grad of a gradient, "
+            "hessian, ...). First-order backward works."
+        )
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params) -> Tensor:
@@ -191,170 +213,16 @@ class Scatter:
         return out
 
 
-def _sum_grads(prev, g, owned: set):
-    """``prev + g`` where either may be a :class:`Scatter`. A scatter is added in place into an
-    accumulator this backward pass allocated itself (``owned`` holds their ids), never into an array
-    some other node or the caller may still hold."""
-    if type(prev) is Scatter:
-        prev = prev.dense()
-    elif id(prev) not in owned:
-        if type(g) is not Scatter:
-            return prev + g
-        prev = prev.copy()
-    owned.add(id(prev))
-    if type(g) is Scatter:
-        g.add_into(prev)
-    else:
-        prev += g
-    return prev
-
-
-def _accumulate(t: Tensor, g, fresh: bool = False, owned: set | None = None) -> None:
-    """Add ``g`` into ``t.grad``. The stored array is always the tensor's own (never a view of a
-    gradient that other tensors, or the caller, also hold), so in-place updates of ``.grad`` are safe.
-    ``fresh`` says ``g`` was just allocated for this tensor alone: it is stored without a copy.
-    The gradient always takes the tensor's dtype (as in PyTorch)."""
-    dtype = t.data.dtype
-    if type(g) is Scatter:
-        # the first scatter of a pass makes the tensor a new array; later ones add into it in
-        # place (``owned``), so n slices cost one full-size array and an array the caller may
-        # hold from before this backward is never written into
-        if t.grad is None:
-            t.grad = g.dense(dtype)
-        elif owned is None or id(t.grad) not in owned:
-            grad = t.grad.astype(dtype)  # a copy
-            g.add_into(grad)
-            t.grad = grad
-        else:
-            g.add_into(t.grad)
-        if owned is not None:
-            owned.add(id(t.grad))
-        return
-    if t.grad is None:
-        if fresh and type(g) is np.ndarray and g.flags.owndata and g.dtype == dtype:
-            t.grad = g
-        elif isinstance(t.data, np.ndarray):
-            t.grad = np.array(g, dtype=dtype)
-        else:
-            t.grad = g.astype(dtype)  # a CuPy array: always a copy
-    else:
-        grad = t.grad + g
-        t.grad = grad if grad.dtype == dtype else grad.astype(dtype)
-
-
-def _initial_grad(root: Tensor, grad):
-    data = root.data
-    if grad is None:
-        if data.size != 1:
-            raise RuntimeError(
-                f"backward: grad can be implied only for a single-element tensor; this one has "
-                f"shape {data.shape}. Pass grad= with that shape, or reduce first (e.g. .sum())."
-            )
-        return xp(data).ones_like(data)
-    grad = grad.data if isinstance(grad, Tensor) else grad
-    grad = xp(data).asarray(grad, dtype=data.dtype)
-    if grad.shape != data.shape:
-        raise ValueError(
-            f"backward: grad has shape {grad.shape} but the tensor has shape {data.shape}"
-        )
-    return grad
-
-
-def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
-    """Backpropagate from ``root``: accumulate d(root)/d(leaf) into every leaf's ``.grad``.
-
-    ``grad`` is the gradient of some scalar with respect to ``root`` (defaults to 1 for a
-    single-element root). Nodes are visited by decreasing ``seq`` from a heap, which discovers the
-    graph and orders it in one pass without recursion; gradients meeting at a tensor used several
-    times are summed before its node runs. Unless ``retain_graph`` is true, each node's saved arrays
-    are released once used.
-    """
-    if not root.requires_grad:
-        raise RuntimeError(
-            "backward: this tensor does not require grad and has no graph "
-            "(was it computed under no_grad(), or from inputs that do not require grad?)"
-        )
-    grad = _initial_grad(root, grad)
-    fn = root._fn
-    if fn is None:
-        _accumulate(root, grad)
-        _after_leaf(root)
-        _run_queued_callbacks()
-        return
-    pending = {fn: grad}  # node -> gradient of its output, summed over its consumers
-    owned: set = set()  # ids of the accumulators in pending that this pass allocated
-    leaf_owned: set = set()  # ids of leaf .grad arrays this pass allocated (scatters add into them)
-    heap = [(-fn.seq, fn)]
-    while heap:
-        fn = heappop(heap)[1]
-        g = pending.pop(fn)
-        if type(g) is Scatter:
-            g = g.dense()
-        elif owned:
-            owned.discard(id(g))  # leaving pending: its id may be reused once it is freed
-        if fn.freed:
-            raise RuntimeError(
-                f"backward: trying to backpropagate through {type(fn).__name__} a second time, but "
-                "its saved arrays were freed after the first backward. Call backward(retain_graph="
-                "True) the first time if you need to backpropagate through the graph twice."
-            )
-        if fn.retained is not None:
-            _accumulate(fn.retained, g)
-        in_grads = fn.backward(g)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        for p, pg in zip(fn.parents, in_grads):
-            if pg is None or not p.requires_grad:
-                continue
-            pfn = p._fn
-            if pfn is None:
-                _accumulate(p, pg, fn.fresh_grads, leaf_owned)
-                if "_post_accumulate_hooks" in p.__dict__:
-                    _after_leaf(p)
-                continue
-            prev = pending.get(pfn)
-            if prev is None:
-                pending[pfn] = pg
-                heappush(heap, (-pfn.seq, pfn))
-            else:
-                pending[pfn] = _sum_grads(prev, pg, owned)
-        if not retain_graph:
-            fn.release()
-    if _queued_callbacks:
-        _run_queued_callbacks()
-
-
-# ---------------------------------------------------------------- backward hooks
-# Used by data-parallel training (chainrule.distributed) to start reducing a bucket of gradients
-# while the rest of the backward pass runs, and to finish the reduction when it ends.
-_queued_callbacks: list = []
-
-
-def _after_leaf(t: Tensor) -> None:
-    for hook in t.__dict__.get("_post_accumulate_hooks", ()):
-        hook(t)
-
-
-def queue_backward_callback(callback) -> None:
-    """Run ``callback()`` once, when the backward pass now running has finished (called from a
-    gradient hook; PyTorch's ``queue_callback``). Outside a backward pass it runs at the end of
-    the next one."""
-    _queued_callbacks.append(callback)
-
-
-def cancel_backward_callback(callback) -> None:
-    """Drop ``callback`` from the queue (e.g. after a backward pass that raised)."""
-    while callback in _queued_callbacks:
-        _queued_callbacks.remove(callback)
-
-
-def _run_queued_callbacks() -> None:
-    callbacks = list(_queued_callbacks)
-    _queued_callbacks.clear()
-    for callback in callbacks:
-        callback()
-
-
 # Bound at the bottom, after everything tensor.py needs from here exists: importing this module or
 # chainrule.tensor first then works either way round.
+from .engine import (
+    cancel_backward_callback,
+    queue_backward_callback,
+    run_backward,
+)
 from .tensor import Tensor
+
+__all__ = [
+    "Function", "Scatter", "cancel_backward_callback", "enable_grad", "is_grad_enabled", "no_grad",
+    "queue_backward_callback", "run_backward", "unbroadcast",
+]  # fmt: skip

@@ -107,18 +107,56 @@ class Tensor:
     __hash__ = object.__hash__
 
     # ----------------------------------------------------------------- autograd
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:  # fmt: skip
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on.
 
-        ``grad`` may be omitted only for a single-element tensor (it is then 1).
+        ``gradient`` may be omitted only for a single-element tensor (it is then 1).
+        ``retain_graph`` (default: ``create_graph``) keeps the saved arrays for another backward.
+        ``create_graph=True`` records the backward pass itself, so the gradients can be
+        differentiated again; ``.grad`` then holds a Tensor (an ndarray otherwise).
+        ``inputs``: a tensor or sequence of tensors; only they accumulate a gradient (leaves or
+        not), as PyTorch's ``backward(inputs=...)``.
         """
-        run_backward(self, grad, retain_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = _autograd_inputs(inputs, "backward")
+        run_backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor during backward (leaves always keep theirs)."""
         if self._fn is not None:
             self._fn.retained = self
+            if self._fn.hooks is None:
+                self._fn.hooks = []
+        elif not self.requires_grad:
+            raise RuntimeError(
+                "retain_grad: can't retain_grad on a tensor that has requires_grad=False"
+            )
         return self
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether this non-leaf tensor keeps its ``.grad`` (see :meth:`retain_grad`)."""
+        return self._fn is not None and self._fn.retained is self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient each time one is computed (the total over
+        all its uses). The hook may return a Tensor to use in its place. Returns a handle whose
+        ``remove()`` unregisters it (PyTorch's ``Tensor.register_hook``)."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
+        if self._fn is not None:
+            if self._fn.hooks is None:
+                self._fn.hooks = []
+            hooks = self._fn.hooks
+        else:
+            hooks = self.__dict__.setdefault("_hooks", [])
+        hooks.append(hook)
+        return _ListHandle(hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(tensor)`` each time backward has added a gradient into this leaf's ``.grad``
@@ -132,16 +170,11 @@ class Tensor:
         return _HookHandle(self, hook)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (shares memory)."""
-        return Tensor._wrap(self.data, False, None)
-
-    def requires_grad_(self, flag: bool = True) -> Tensor:
-        if flag and self.data.dtype.kind not in "fc":
-            raise ValueError(
-                f"Tensor: only floating-point tensors can require grad; got {self.dtype}"
-            )
-        self.requires_grad = flag
-        return self
+        """The same data, cut from the graph (shares memory, and the version counter: an in-place
+        change of either is seen by backward passes that saved the other)."""
+        t = Tensor._wrap(self.data, False, None)
+        t.__dict__["_versions"] = self.__dict__.setdefault("_versions", [])
+        return t
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -396,10 +429,175 @@ class Tensor:
     def pad(self, pad_width, value: float = 0.0):
         return _ops.pad(self, pad_width, value)
 
+    # ================================================================= in-place ops
+    # (issue 18) One mechanism for every in-place method: the result is computed with the ordinary
+    # differentiable op, then this tensor takes it over.
+    # - Outside any graph (a leaf, a constant, anything under no_grad) the result is written into
+    #   the tensor's own array, so NumPy views of it (and .detach() aliases) see the change, as
+    #   PyTorch's storage would.
+    # - In a graph, the tensor takes the new node as its history and its old value stays in the
+    #   graph as a separate alias; nothing an earlier node saved is ever overwritten.
+    # Either way the version counter goes up: a node that saved the old value raises at backward,
+    # naming the in-place op (PyTorch's check). A leaf that requires grad can be changed in place
+    # only under no_grad().
+    def _inplace(self, name: str, compute) -> Tensor:
+        from .engine import _Mutation
+        from .function import _GradMode, _sequence
+
+        recording = _GradMode.enabled
+        if recording and self.requires_grad and self._fn is None:
+            raise RuntimeError(
+                f"{name}: a leaf Variable that requires grad is being used in an in-place "
+                "operation (change it under no_grad(), or work on a copy)."
+            )
+        graph = recording and self._fn is not None
+        src = (
+            Tensor._wrap(self.data, self.requires_grad, self._fn)
+            if graph
+            else Tensor._wrap(self.data)
+        )
+        res = compute(src)
+        if res.shape != self.shape:
+            raise RuntimeError(
+                f"{name}: output with shape {self.shape} doesn't match the broadcast shape "
+                f"{res.shape}"
+            )
+        dtype = self.data.dtype
+        if res.data.dtype != dtype:
+            if not np.can_cast(res.data.dtype, dtype, "same_kind"):
+                raise RuntimeError(
+                    f"{name}: result type {res.data.dtype} can't be cast to the desired output "
+                    f"type {dtype}"
+                )
+            res = res.astype(dtype)
+        mark = next(_sequence)
+        _Mutation.last = mark
+        versions = self.__dict__.setdefault("_versions", [])
+        versions.append((mark, name))
+        if res.requires_grad:  # the tensor joins (or stays in) the graph with a new history
+            old = self._fn
+            if old is not None and type(old).saves_output:
+                old.output_modified = (name, len(versions))
+            self.data, self._fn, self.requires_grad = res.data, res._fn, True
+        elif self.data.flags.writeable and self.data.shape == res.data.shape:
+            self.data[...] = res.data
+        else:  # a read-only array (e.g. a broadcast view): the tensor takes the new array
+            self.data = res.data
+        return self
+
+    @staticmethod
+    def _operand(other, src: Tensor, self_: Tensor):
+        return src if other is self_ else other
+
+    def add_(self, other, alpha=1) -> Tensor:
+        """``self += alpha * other`` in place."""
+        return self._inplace(
+            "add_", lambda s: s + (self._operand(other, s, self) * alpha if alpha != 1 else
+                                  self._operand(other, s, self))
+        )  # fmt: skip
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        """``self -= alpha * other`` in place."""
+        return self._inplace(
+            "sub_", lambda s: s - (self._operand(other, s, self) * alpha if alpha != 1 else
+                                  self._operand(other, s, self))
+        )  # fmt: skip
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace("mul_", lambda s: s * self._operand(other, s, self))
+
+    def div_(self, other) -> Tensor:
+        return self._inplace("div_", lambda s: s / self._operand(other, s, self))
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._inplace("clamp_", lambda s: _ops.clip(s, min, max))
+
+    clip_ = clamp_
+
+    def fill_(self, value) -> Tensor:
+        """Set every element to ``value`` (a number or a one-element tensor, which then gets the
+        gradient of every position)."""
+        if isinstance(value, Tensor) and value.data.ndim:
+            raise RuntimeError(
+                f"fill_: only supports 0-dimension value tensor but got tensor with "
+                f"{value.data.ndim} dimensions"
+            )
+        return self._inplace("fill_", lambda s: _index_put(s, Ellipsis, value))
+
+    def zero_(self) -> Tensor:
+        return self._inplace("zero_", lambda s: _index_put(s, Ellipsis, 0))
+
+    def copy_(self, src) -> Tensor:
+        """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor."""
+        return self._inplace("copy_", lambda s: _index_put(s, Ellipsis, src))
+
+    def __setitem__(self, index, value) -> None:
+        """``x[index] = value``: the gradient reaches x's other entries and ``value``."""
+        self._inplace("__setitem__", lambda s: _index_put(s, index, self._operand(value, s, self)))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` on a leaf (PyTorch: a non-leaf can't stop requiring grad)."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise ValueError(
+                f"Tensor: only floating-point tensors can require grad; got {self.dtype}"
+            )
+        if self._fn is not None and not requires_grad:
+            raise RuntimeError(
+                "requires_grad_: you can only change requires_grad flags of leaf variables. If "
+                "you want to use a computed variable in a subgraph that doesn't require "
+                "differentiation use var_no_grad = var.detach()."
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor (or an alias made by ``detach``) has seen."""
+        return len(self.__dict__.get("_versions", ()))
+
+    # ================================================================= end of in-place ops
+
 
 # Bound at the bottom: these modules import Tensor themselves.
 from . import ops as _ops
-from .function import run_backward
+from .engine import run_backward
+from .ops.index_put import index_put as _index_put
+
+
+def _autograd_inputs(inputs, where: str) -> list:
+    """``inputs`` of backward / autograd.grad as a non-empty list of Tensors."""
+    if isinstance(inputs, Tensor):
+        return [inputs]
+    inputs = list(inputs)
+    if not inputs:
+        raise RuntimeError(f"{where}: 'inputs' argument should not be empty")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{where}: input {i} is a {type(t).__name__}, expected a Tensor")
+    return inputs
+
+
+class _ListHandle:
+    """Returned by ``register_hook``-style methods; ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 class _HookHandle:

@@ -463,3 +463,99 @@ case(
 )
 case("softplus-extreme", F.softplus, TF.softplus, EXTREME, smooth=False)
 case("tanh-extreme", F.tanh, torch.tanh, EXTREME, smooth=False)
+
+# ---------------------------------------------------------------- fused losses, normalisation, more
+# activations and tensor clamp bounds (issue 18: these ops take part in the second-order checks too)
+LABELS3 = np.array([0, 2, 1, 2])
+case(
+    "sparse_softmax_cross_entropy",
+    F.sparse_softmax_cross_entropy,
+    lambda z, y: TF.cross_entropy(z, y, reduction="none"),
+    (4, 3),
+    LABELS3,
+)
+case(
+    "sparse_softmax_cross_entropy-axis1-3d",
+    lambda z, y: F.sparse_softmax_cross_entropy(z, y, axis=1),
+    lambda z, y: TF.cross_entropy(z, y, reduction="none"),
+    (2, 3, 2),
+    np.array([[0, 2], [1, 1]]),
+)
+case(
+    "softmax_cross_entropy-soft-targets",
+    F.softmax_cross_entropy,
+    lambda z, t: TF.cross_entropy(z, t, reduction="none"),
+    (4, 3),
+    Pos((4, 3)),
+)
+case(
+    "binary_cross_entropy_with_logits",
+    F.binary_cross_entropy_with_logits,
+    lambda z, t: TF.binary_cross_entropy_with_logits(z, t, reduction="none"),
+    (3, 4),
+    Pos((3, 4)),
+)
+case(
+    "layer_norm-affine",
+    lambda a, g, b: F.layer_norm(a, 4, g, b),
+    lambda a, g, b: TF.layer_norm(a, (4,), g, b),
+    (3, 4),
+    (4,),
+    (4,),
+)
+case(
+    "layer_norm-2axes",
+    lambda a: F.layer_norm(a, (2, 3), eps=1e-3),
+    lambda a: TF.layer_norm(a, (2, 3), eps=1e-3),
+    (2, 2, 3),
+)
+case(
+    "batch_norm-train-affine",
+    lambda a, g, b: F.batch_norm(a, g, b, eps=1e-5),
+    lambda a, g, b: TF.batch_norm(a, None, None, g, b, training=True, eps=1e-5),
+    (5, 3),
+    (3,),
+    (3,),
+)
+case(
+    "batch_norm-train-channels-first",
+    lambda a: F.batch_norm(a, None, None, eps=1e-5, axis=1),
+    lambda a: TF.batch_norm(a, None, None, training=True, eps=1e-5),
+    (3, 2, 4),
+)
+RUN_MEAN, RUN_VAR = np.array([0.1, -0.2, 0.3]), np.array([0.5, 1.5, 2.0])
+case(
+    "batch_norm-eval",
+    lambda a, g, b: F.batch_norm(a, g, b, RUN_MEAN.copy(), RUN_VAR.copy(), training=False),
+    lambda a, g, b: TF.batch_norm(
+        a, torch.tensor(RUN_MEAN, dtype=a.dtype), torch.tensor(RUN_VAR, dtype=a.dtype), g, b,
+        training=False, eps=1e-3,
+    ),
+    (4, 3),
+    (3,),
+    (3,),
+)  # fmt: skip
+for name, cr_fn, th_fn in [
+    ("selu", F.selu, TF.selu),
+    ("silu", F.silu, TF.silu),
+    ("softsign", F.softsign, TF.softsign),
+    # relu6(x + 3)/6 is PyTorch's hardsigmoid, written so that torch can differentiate it twice
+    ("hard_sigmoid", F.hard_sigmoid, lambda a: TF.relu6(a + 3) / 6),
+    ("hard_swish", F.hard_swish, TF.hardswish),
+]:
+    case(name, cr_fn, th_fn, (3, 4))
+case(
+    "clamp-tensor-bounds",
+    lambda a, lo, hi: F.clip(a, lo, hi),
+    lambda a, lo, hi: torch.clamp(a, lo, hi),
+    (3, 4),
+    np.full((4,), -0.4),
+    np.full((3, 1), 0.6),
+)
+case(
+    "index-put",
+    lambda a, v: F.index_put(a, (slice(None), np.array([0, 2])), v),
+    lambda a, v: torch.index_put(a, (torch.arange(3)[:, None], torch.tensor([0, 2])), v),
+    (3, 4),
+    (3, 2),
+)

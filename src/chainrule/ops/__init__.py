@@ -35,6 +35,7 @@ from .elementwise import (
     sub,
     where,
 )
+from .index_put import index_put
 from .linalg import linear, matmul
 from .loss import (
     binary_cross_entropy_with_logits,
@@ -78,6 +79,7 @@ __all__ = [
     "getitem",
     "hard_sigmoid",
     "hard_swish",
+    "index_put",
     "layer_norm",
     "leaky_relu",
     "linear",

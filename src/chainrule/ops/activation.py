@@ -14,6 +14,7 @@ from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from ._convert import float_only, floating, not_bool, scalar_param
+from .elementwise import exp, where
 
 _erf_impl = None
 
@@ -48,6 +49,9 @@ class ReLU(Function):
     def backward(self, g):
         return g * self.mask
 
+    def backward_graph(self, g):
+        return where(self.mask, g, 0.0)
+
 
 class LeakyReLU(Function):
     def forward(self, a, slope):
@@ -56,6 +60,9 @@ class LeakyReLU(Function):
 
     def backward(self, g):
         return xp(g).where(self.mask, g, g * g.dtype.type(self.slope))
+
+    def backward_graph(self, g):
+        return where(self.mask, g, g * self.slope)
 
 
 class ELU(Function):
@@ -68,6 +75,13 @@ class ELU(Function):
 
     def backward(self, g):
         return xp(g).where(self.a > 0, g, g * (self.neg + g.dtype.type(self.alpha)))
+
+    def backward_graph(self, g):
+        # d/dx α(eˣ − 1) = α·eˣ on the negative side; at 0 itself the slope is α but its own
+        # derivative is taken as 0, as PyTorch's elu_double_backward does
+        a = self.a
+        e = exp(where(a < 0, self.parents[0], 0.0))
+        return where(a > 0, g, g * (e * self.alpha))
 
 
 class GELU(Function):
@@ -94,15 +108,51 @@ class GELU(Function):
         pdf = m.exp(-0.5 * a * a) * a.dtype.type(1 / math.sqrt(2 * math.pi))
         return g * (self.cdf + a * pdf)
 
+    def backward_graph(self, g):
+        a = self.parents[0]
+        if self.approximate == "tanh":
+            k, c = math.sqrt(2 / math.pi), 0.044715
+            t = (a * k + a * a * a * (k * c)).tanh()
+            d = (t + 1) * 0.5 + a * (1 - t * t) * ((a * a * (3 * c) + 1) * (0.5 * k))
+            return g * d
+        return g * (NormalCDF.apply(a) + a * _normal_pdf(a))
+
+
+def _normal_pdf(a: Tensor) -> Tensor:
+    """φ(a) = exp(−a²/2)/√(2π), differentiable."""
+    return exp(a * a * -0.5) * (1 / math.sqrt(2 * math.pi))
+
+
+class NormalCDF(Function):
+    """Φ(a) = (1 + erf(a/√2))/2, the standard normal CDF: exact GELU's derivative needs it as a
+    differentiable op (its own derivative is φ)."""
+
+    def forward(self, a):
+        self.a = a
+        return a.dtype.type(0.5) * (1 + _erf(a * a.dtype.type(1 / math.sqrt(2))))
+
+    def backward(self, g):
+        a = self.a
+        return g * (xp(a).exp(-0.5 * a * a) * a.dtype.type(1 / math.sqrt(2 * math.pi)))
+
+    def backward_graph(self, g):
+        return g * _normal_pdf(self.parents[0])
+
 
 class Sigmoid(Function):
     def forward(self, a):
         self.out = out = _sigmoid(a)
         return out
 
+    saves_output = True
+
     def backward(self, g):
         out = self.out
         return g * out * (1 - out)
+
+    def backward_graph(self, g):
+        s = sigmoid(self.parents[0])
+        return g * s * (1 - s)
 
 
 class Tanh(Function):
@@ -110,9 +160,15 @@ class Tanh(Function):
         self.out = out = xp(a).tanh(a)
         return out
 
+    saves_output = True
+
     def backward(self, g):
         out = self.out
         return g * (1 - out * out)
+
+    def backward_graph(self, g):
+        t = tanh(self.parents[0])
+        return g * (1 - t * t)
 
 
 class Softplus(Function):
@@ -128,6 +184,9 @@ class Softplus(Function):
     def backward(self, g):
         return g * xp(g).where(self.linear, 1, _sigmoid(self.z)).astype(g.dtype, copy=False)
 
+    def backward_graph(self, g):
+        return where(self.linear, g, g * sigmoid(self.parents[0] * self.beta))
+
 
 class Softmax(Function):
     def forward(self, a, axis):
@@ -140,8 +199,14 @@ class Softmax(Function):
         self.out, self.axis = e, axis
         return e
 
+    saves_output = True
+
     def backward(self, g):
         out = self.out
+        return out * (g - (g * out).sum(axis=self.axis, keepdims=True))
+
+    def backward_graph(self, g):
+        out = Softmax.apply(self.parents[0], axis=self.axis)
         return out * (g - (g * out).sum(axis=self.axis, keepdims=True))
 
 
@@ -156,8 +221,14 @@ class LogSoftmax(Function):
         self.out, self.axis = out, axis
         return out
 
+    saves_output = True
+
     def backward(self, g):
         return g - xp(g).exp(self.out) * g.sum(axis=self.axis, keepdims=True)
+
+    def backward_graph(self, g):
+        p = Softmax.apply(self.parents[0], axis=self.axis)
+        return g - p * g.sum(axis=self.axis, keepdims=True)
 
 
 def relu(a) -> Tensor:
@@ -227,6 +298,11 @@ class SELU(Function):
         t = g.dtype.type
         return g * xp(g).where(self.pos, t(_SELU_SCALE), self.neg + t(_SELU_SCALE * _SELU_ALPHA))
 
+    def backward_graph(self, g):
+        pos = self.pos  # at 0 the slope's own derivative is 0, as for ELU
+        neg = exp(where(self.parents[0].data < 0, self.parents[0], 0.0))
+        return where(pos, g * _SELU_SCALE, g * (neg * (_SELU_SCALE * _SELU_ALPHA)))
+
 
 class SiLU(Function):
     """x·σ(x) (also called swish)."""
@@ -238,6 +314,11 @@ class SiLU(Function):
     def backward(self, g):
         s = self.s
         return g * (s * (1 + self.a * (1 - s)))
+
+    def backward_graph(self, g):
+        a = self.parents[0]
+        s = sigmoid(a)
+        return g * (s * (a * (1 - s) + 1))
 
 
 class Softsign(Function):
@@ -251,6 +332,10 @@ class Softsign(Function):
         den = self.den
         return g / (den * den)
 
+    def backward_graph(self, g):
+        den = self.parents[0].abs() + 1
+        return g / (den * den)
+
 
 class HardSigmoid(Function):
     """relu6(x + 3) / 6: 0 below −3, 1 above 3, linear between (PyTorch's and Keras 3's definition)."""
@@ -262,6 +347,9 @@ class HardSigmoid(Function):
 
     def backward(self, g):
         return g * (self.inside * g.dtype.type(1 / 6))
+
+    def backward_graph(self, g):
+        return where(self.inside, g * (1 / 6), 0.0)
 
 
 class HardSwish(Function):
@@ -279,6 +367,12 @@ class HardSwish(Function):
         t = g.dtype.type
         # PyTorch: 0 for x <= -3, 1 for x >= 3 (the one-sided limits at the kinks are not used)
         d = m.where(a <= -3, t(0), m.where(a >= 3, t(1), a / t(3) + t(0.5)))
+        return g * d
+
+    def backward_graph(self, g):
+        a = self.a
+        inner = self.parents[0] / 3 + 0.5
+        d = where(a <= -3, 0.0, where(a >= 3, 1.0, inner))
         return g * d
 
 

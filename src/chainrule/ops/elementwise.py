@@ -14,7 +14,28 @@ from ..tensor import Tensor
 from ._convert import cast, ensure_tensor, floating, not_bool, operands, result_dtype_of
 
 
+def sum_to(g: Tensor, shape: tuple) -> Tensor:
+    """:func:`~chainrule.function.unbroadcast` on Tensors (differentiable): ``g`` summed down to
+    ``shape``. The ``backward_graph`` of every broadcasting op uses it."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _pick(need, *grads):
+    """Keep the gradients whose input requires grad (``needs_input_grad``), None elsewhere."""
+    return tuple(gr() if n else None for n, gr in zip(need, grads))
+
+
 class Add(Function):
+    saved_inputs = ()
+
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a + b
@@ -23,15 +44,25 @@ class Add(Function):
         sa, sb = self.shapes
         return unbroadcast(g, sa), unbroadcast(g, sb)
 
+    def backward_graph(self, g):
+        sa, sb = self.shapes
+        return sum_to(g, sa), sum_to(g, sb)
+
 
 class Sub(Function):
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a - b
 
+    saved_inputs = ()
+
     def backward(self, g):
         sa, sb = self.shapes
         return unbroadcast(g, sa), unbroadcast(-g, sb)
+
+    def backward_graph(self, g):
+        sa, sb = self.shapes
+        return sum_to(g, sa), sum_to(-g, sb)
 
 
 class Mul(Function):
@@ -44,6 +75,12 @@ class Mul(Function):
         ga = unbroadcast(g * b, a.shape) if self.needs_input_grad[0] else None
         gb = unbroadcast(g * a, b.shape) if self.needs_input_grad[1] else None
         return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self.parents
+        return _pick(
+            self.needs_input_grad, lambda: sum_to(g * b, a.shape), lambda: sum_to(g * a, b.shape)
+        )
 
 
 class Div(Function):
@@ -58,12 +95,25 @@ class Div(Function):
         gb = unbroadcast(-gb_ * a / b, b.shape) if self.needs_input_grad[1] else None
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.parents
+        return _pick(
+            self.needs_input_grad,
+            lambda: sum_to(g / b, a.shape),
+            lambda: sum_to(-g * a / (b * b), b.shape),
+        )
+
 
 class Neg(Function):
+    saved_inputs = ()
+
     def forward(self, a):
         return -a
 
     def backward(self, g):
+        return -g
+
+    def backward_graph(self, g):
         return -g
 
 
@@ -83,6 +133,16 @@ class PowScalar(Function):
         if p == 2:
             return g * (2 * a)
         return g * (p * a ** (p - 1))
+
+    def backward_graph(self, g):
+        a, p = self.parents[0], self.p
+        if p == 0:  # a constant zero, with no graph (as PyTorch)
+            return Tensor._wrap(xp(a.data).zeros_like(a.data))
+        if p == 1:
+            return g
+        if p == 2:
+            return g * (a * 2)
+        return g * (a ** (p - 1) * p)
 
 
 class Pow(Function):
@@ -110,14 +170,31 @@ class Pow(Function):
             gb = unbroadcast(g * dlog, b.shape)
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.parents
+        ad, bd = a.data, b.data
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_input_grad[0]:
+                ga = sum_to(g * where(bd == 0, 0.0, b * a ** (b - 1)), a.shape)
+            if self.needs_input_grad[1]:
+                safe = where((ad == 0) & (bd >= 0), 1.0, a)  # log(1) = 0 where the slope is 0
+                gb = sum_to(g * where((ad == 0) & (bd >= 0), 0.0, a**b * log(safe)), b.shape)
+        return ga, gb
+
 
 class Exp(Function):
     def forward(self, a):
         self.out = out = xp(a).exp(a)
         return out
 
+    saves_output = True
+
     def backward(self, g):
         return g * self.out
+
+    def backward_graph(self, g):
+        return g * exp(self.parents[0])
 
 
 class Log(Function):
@@ -128,14 +205,22 @@ class Log(Function):
     def backward(self, g):
         return g / self.a
 
+    def backward_graph(self, g):
+        return g / self.parents[0]
+
 
 class Sqrt(Function):
     def forward(self, a):
         self.out = out = xp(a).sqrt(a)
         return out
 
+    saves_output = True
+
     def backward(self, g):
         return g / (2 * self.out)
+
+    def backward_graph(self, g):
+        return g / (sqrt(self.parents[0]) * 2)
 
 
 class Abs(Function):
@@ -144,6 +229,9 @@ class Abs(Function):
         return xp(a).abs(a)
 
     def backward(self, g):
+        return g * xp(self.a).sign(self.a)
+
+    def backward_graph(self, g):
         return g * xp(self.a).sign(self.a)
 
 
@@ -155,6 +243,9 @@ class Sin(Function):
     def backward(self, g):
         return g * xp(self.a).cos(self.a)
 
+    def backward_graph(self, g):
+        return g * cos(self.parents[0])
+
 
 class Cos(Function):
     def forward(self, a):
@@ -163,6 +254,9 @@ class Cos(Function):
 
     def backward(self, g):
         return -g * xp(self.a).sin(self.a)
+
+    def backward_graph(self, g):
+        return -g * sin(self.parents[0])
 
 
 class Maximum(Function):
@@ -183,6 +277,17 @@ class Maximum(Function):
         ga = unbroadcast(g * share, a.shape) if self.needs_input_grad[0] else None
         gb = unbroadcast(g * (1 - share), b.shape) if self.needs_input_grad[1] else None
         return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self.parents
+        m = xp(a.data)
+        wins = (a.data > b.data) if self.sign > 0 else (a.data < b.data)
+        share = m.where(wins, 1.0, m.where(a.data == b.data, 0.5, 0.0)).astype(g.dtype)
+        return _pick(
+            self.needs_input_grad,
+            lambda: sum_to(g * share, a.shape),
+            lambda: sum_to(g * (1 - share), b.shape),
+        )
 
 
 class Minimum(Maximum):
@@ -207,6 +312,9 @@ class Clip(Function):
 
     def backward(self, g):
         return g * self.mask
+
+    def backward_graph(self, g):
+        return where(self.mask, g, 0.0)
 
 
 class ClampTensor(Function):
@@ -259,6 +367,22 @@ class ClampTensor(Function):
                 grads.append(None)
         return tuple(grads)
 
+    def backward_graph(self, g):
+        # the masks are constants: the same arithmetic as backward, with where on Tensors
+        a, lo, hi = self.a, self.lo, self.hi
+        grads = []
+        keep = (a >= lo) if lo is not None else True
+        if hi is not None:
+            keep = keep & (a <= hi)
+        masks = [keep]
+        if lo is not None:
+            masks.append((a < lo) & (lo < hi) if hi is not None else a < lo)
+        if hi is not None:
+            masks.append((a > hi) | (hi < lo) if lo is not None else a > hi)
+        for p, mask, need in zip(self.parents, masks, self.needs_input_grad):
+            grads.append(sum_to(where(mask, g, 0.0), p.shape) if need else None)
+        return tuple(grads)
+
 
 class Where(Function):
     """``where(cond, a, b)``; ``cond`` is a constant boolean array."""
@@ -284,14 +408,27 @@ class Where(Function):
         )
         return ga, gb
 
+    def backward_graph(self, g):
+        cond = self.cond
+        return _pick(
+            self.needs_input_grad,
+            lambda: sum_to(where(cond, g, 0.0), self.shapes[0]),
+            lambda: sum_to(where(cond, 0.0, g), self.shapes[1]),
+        )
+
 
 class AsType(Function):
     def forward(self, a, dtype):
         self.dtype = a.dtype
         return a.astype(dtype)
 
+    saved_inputs = ()
+
     def backward(self, g):
         return g.astype(self.dtype)
+
+    def backward_graph(self, g):
+        return astype(g, self.dtype)
 
 
 # ------------------------------------------------------------------ functional entry points

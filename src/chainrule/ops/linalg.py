@@ -38,6 +38,30 @@ class MatMul(Function):
             gb = unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape).reshape(b.shape)
         return ga, gb
 
+    def backward_graph(self, g):
+        from .elementwise import sum_to
+
+        a, b = self.parents
+        a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
+        if b.ndim == 1:
+            g = g.unsqueeze(-1)
+        if a.ndim == 1:
+            g = g.unsqueeze(-2)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = sum_to(g @ _swap_last(b2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            gb = sum_to(_swap_last(a2) @ g, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+def _swap_last(t: Tensor) -> Tensor:
+    """``t`` with its last two axes swapped (differentiable)."""
+    axes = list(range(t.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return t.transpose(axes)
+
 
 class Linear(Function):
     """``x @ W + b`` in one node: x (..., in), W (in, out), b (out,) or absent."""
@@ -65,6 +89,20 @@ class Linear(Function):
             gb = g.sum(axis=tuple(range(g.ndim - 1)))
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
+    saved_inputs = (0, 1)  # x and W, never the bias
+
+    def backward_graph(self, g):
+        x, w = self.parents[0], self.parents[1]
+        need = self.needs_input_grad
+        gx = g @ w.T if need[0] else None
+        gw = gb = None
+        if need[1]:
+            n_in, n_out = x.shape[-1], g.shape[-1]
+            gw = x.reshape(-1, n_in).T @ g.reshape(-1, n_out)
+        if self.has_bias and need[2]:
+            gb = g.sum(axis=tuple(range(g.ndim - 1)))
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
 
 class LinearReLU(Linear):
     """``max(x @ W + b, 0)`` in one node: the ReLU runs in place on the product, and backward needs
@@ -76,8 +114,15 @@ class LinearReLU(Linear):
         self.out = out
         return out
 
+    saves_output = True
+
     def backward(self, g):
         return super().backward(xp(g).multiply(g, self.out > 0))
+
+    def backward_graph(self, g):
+        from .elementwise import where
+
+        return super().backward_graph(where(self.out > 0, g, 0.0))
 
 
 def matmul(a, b) -> Tensor:

@@ -65,6 +65,15 @@ class SparseSoftmaxCrossEntropy(Function):
         grad *= m.expand_dims(g, self.axis)
         return grad
 
+    saved_inputs = ()  # labels are a constant; the logits' softmax is recomputed
+
+    def backward_graph(self, g):
+        m = xp(self.p)
+        onehot = m.zeros_like(self.p)
+        m.put_along_axis(onehot, m.expand_dims(self.labels, self.axis), 1, self.axis)
+        p = self.parents[0].softmax(self.axis)
+        return (p - onehot) * g.unsqueeze(self.axis)
+
 
 class SoftmaxCrossEntropy(Function):
     """−Σ t · log softmax(z) along ``axis``: logits and (one-hot or soft) targets of one shape."""
@@ -85,6 +94,16 @@ class SoftmaxCrossEntropy(Function):
             gz *= g
         if self.needs_input_grad[1]:
             gt = -self.logp * g
+        return gz, gt
+
+    def backward_graph(self, g):
+        z, t = self.parents
+        g = g.unsqueeze(self.axis)
+        gz = gt = None
+        if self.needs_input_grad[0]:
+            gz = (z.softmax(self.axis) * t.sum(axis=self.axis, keepdims=True) - t) * g
+        if self.needs_input_grad[1]:
+            gt = -z.log_softmax(self.axis) * g
         return gz, gt
 
 
@@ -113,6 +132,15 @@ class BCEWithLogits(Function):
             sig -= self.t
             sig *= g
             gz = sig
+        if self.needs_input_grad[1]:
+            gt = -z * g
+        return gz, gt
+
+    def backward_graph(self, g):
+        z, t = self.parents
+        gz = gt = None
+        if self.needs_input_grad[0]:
+            gz = (z.sigmoid() - t) * g
         if self.needs_input_grad[1]:
             gt = -z * g
         return gz, gt

@@ -29,10 +29,15 @@ class Normalize(Function):
     """
 
     def forward(self, x, *params, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,
-                has_gamma, has_beta):  # fmt: skip
+                has_gamma, has_beta, eps):  # fmt: skip
         xhat = (x - mean) * inv_std
         self.xhat, self.inv_std, self.stat_axes = xhat, inv_std, stat_axes
-        self.batch_stats = batch_stats
+        self.batch_stats, self.eps, self.mean, self.param_shape = (
+            batch_stats,
+            eps,
+            mean,
+            param_shape,
+        )
         self.param_axes, self.has_gamma, self.has_beta = param_axes, has_gamma, has_beta
         gamma = params[0].reshape(param_shape) if has_gamma else None
         self.gamma = gamma
@@ -65,13 +70,44 @@ class Normalize(Function):
             grads.append(g.sum(axis=self.param_axes) if need[i] else None)
         return tuple(grads)
 
+    def backward_graph(self, g):
+        """The backward above on Tensors, with x̂ and 1/σ rebuilt from x so that their own
+        dependence on x is differentiated too (batch statistics)."""
+        x = self.parents[0]
+        axes = self.stat_axes
+        if self.batch_stats:
+            xc = x - x.mean(axis=axes, keepdims=True)
+            inv_std = ((xc * xc).mean(axis=axes, keepdims=True) + self.eps) ** -0.5
+        else:  # running statistics: constants
+            xc, inv_std = x - self.mean, self.inv_std
+        xhat = xc * inv_std
+        gamma = self.parents[1].reshape(self.param_shape) if self.has_gamma else None
+        need = self.needs_input_grad
+        grads = [None]
+        if need[0]:
+            dxhat = g * gamma if gamma is not None else g
+            if self.batch_stats:
+                dx = dxhat - dxhat.mean(axis=axes, keepdims=True)
+                dx = (dx - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True)) * inv_std
+            else:
+                dx = dxhat * inv_std
+            grads[0] = dx
+        i = 1
+        if self.has_gamma:
+            grads.append((g * xhat).sum(axis=self.param_axes) if need[i] else None)
+            i += 1
+        if self.has_beta:
+            grads.append(g.sum(axis=self.param_axes) if need[i] else None)
+        return tuple(grads)
 
-def _normalize(x, gamma, beta, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes):
+
+def _normalize(x, gamma, beta, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,
+               eps):  # fmt: skip
     params = [p for p in (gamma, beta) if p is not None]
     return Normalize.apply(
         x, *params, mean=mean, inv_std=inv_std, stat_axes=stat_axes, batch_stats=batch_stats,
         param_shape=param_shape, param_axes=param_axes, has_gamma=gamma is not None,
-        has_beta=beta is not None,
+        has_beta=beta is not None, eps=eps,
     )  # fmt: skip
 
 
@@ -134,7 +170,9 @@ def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, 
         var = m.asarray(running_var, dtype=data.dtype).reshape(param_shape)
     with np.errstate(over="ignore", invalid="ignore"):
         inv_std = (1 / m.sqrt(var.astype(m.float64) + eps)).astype(data.dtype)
-    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, training, param_shape, stat_axes)
+    return _normalize(
+        x, gamma, beta, mean, inv_std, stat_axes, training, param_shape, stat_axes, eps
+    )
 
 
 def _wide_moments(data, axes):
@@ -176,4 +214,4 @@ def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | 
     if not m.isfinite(moment).all():
         inv_std = m.where(m.isfinite(moment), inv_std, data.dtype.type("nan"))
     param_axes = tuple(range(x.ndim - k))
-    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes)
+    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes, eps)

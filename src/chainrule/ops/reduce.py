@@ -10,6 +10,7 @@ from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from ._convert import ensure_tensor, float_only, floating
+from .elementwise import where
 
 
 def _norm_axis(axis, ndim: int):
@@ -42,6 +43,13 @@ def _expand(g, in_shape, axes, keepdims):
     return g.reshape(shape)
 
 
+def _expand_t(g: Tensor, in_shape, axes, keepdims) -> Tensor:
+    """:func:`_expand` on a Tensor (differentiable)."""
+    if keepdims or not axes:
+        return g
+    return g.reshape([1 if i in axes else n for i, n in enumerate(in_shape)])
+
+
 def _count(shape, axes) -> int:
     n = 1
     for a in axes:
@@ -56,9 +64,14 @@ class Sum(Function):
             return a.sum(axis=self.axes, keepdims=keepdims, dtype=np.int64)
         return a.sum(axis=self.axes, keepdims=keepdims)
 
+    saved_inputs = ()
+
     def backward(self, g):
         g = _expand(g, self.shape, self.axes, self.keepdims)
         return xp(g).broadcast_to(g, self.shape)
+
+    def backward_graph(self, g):
+        return _expand_t(g, self.shape, self.axes, self.keepdims).broadcast_to(self.shape)
 
 
 class Mean(Function):
@@ -66,9 +79,15 @@ class Mean(Function):
         self.shape, self.axes, self.keepdims = a.shape, _norm_axis(axis, a.ndim), keepdims
         return a.mean(axis=self.axes, keepdims=keepdims)
 
+    saved_inputs = ()
+
     def backward(self, g):
         g = _expand(g, self.shape, self.axes, self.keepdims) / _count(self.shape, self.axes)
         return xp(g).broadcast_to(g, self.shape)
+
+    def backward_graph(self, g):
+        g = _expand_t(g, self.shape, self.axes, self.keepdims) / _count(self.shape, self.axes)
+        return g.broadcast_to(self.shape)
 
 
 class Max(Function):
@@ -96,6 +115,12 @@ class Max(Function):
         mask = (a == self.out).astype(g.dtype)
         mask /= mask.sum(axis=self.axes, keepdims=True)
         return g * mask
+
+    def backward_graph(self, g):
+        a = self.a
+        mask = (a == self.out).astype(g.dtype)
+        mask /= mask.sum(axis=self.axes, keepdims=True)
+        return _expand_t(g, a.shape, self.axes, self.keepdims) * mask
 
 
 class Min(Max):
@@ -141,12 +166,24 @@ class Var(Function):
         scale = 2 / self.denom if self.denom else np.nan
         return (g * scale * self.centered).astype(self.dtype, copy=False)
 
+    def _centered_t(self) -> Tensor:
+        a = self.parents[0]
+        return a - a.mean(axis=self.axes, keepdims=True)
+
+    def backward_graph(self, g):
+        g = _expand_t(g, self.centered.shape, self.axes, self.keepdims)
+        scale = 2 / self.denom if self.denom else np.nan
+        return g * self._centered_t() * scale
+
 
 class Std(Var):
     """√var; its gradient is 0 where the result is 0 (a constant row), as in PyTorch."""
 
+    saves_output = True
+
     def forward(self, a, axis, ddof, keepdims):
         super().forward(a, axis, ddof, keepdims)
+        self._ddof = ddof
         self.out = out = xp(self.var).sqrt(self.var)
         with np.errstate(over="ignore"):
             return out.astype(a.dtype, copy=False)
@@ -160,9 +197,20 @@ class Std(Var):
         scale = 1 / self.denom if self.denom else np.nan
         return (g * self.centered * scale).astype(self.dtype, copy=False)
 
+    def backward_graph(self, g):
+        a = self.parents[0]
+        out = Std.apply(a, axis=self.axes, ddof=self._ddof, keepdims=self.keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gs = where(self.out == 0, 0.0, g / out)
+        g = _expand_t(gs, self.centered.shape, self.axes, self.keepdims)
+        scale = 1 / self.denom if self.denom else np.nan
+        return g * self._centered_t() * scale
+
 
 class LogSumExp(Function):
     """log(sum(exp(a))) computed around the maximum, so ±1e4 inputs stay finite."""
+
+    saves_output = True
 
     def forward(self, a, axis, keepdims):
         m = xp(a)
@@ -176,6 +224,11 @@ class LogSumExp(Function):
     def backward(self, g):
         g = _expand(g, self.a.shape, self.axes, self.keepdims)
         return g * xp(g).exp(self.a - self.out_k)
+
+    def backward_graph(self, g):
+        a = self.parents[0]
+        g = _expand_t(g, a.shape, self.axes, self.keepdims)
+        return g * (a - LogSumExp.apply(a, axis=self.axes, keepdims=True)).exp()
 
 
 def _amax(a, axes):

@@ -26,7 +26,12 @@ class Reshape(Function):
                 f"into {tuple(shape)}"
             ) from None
 
+    saved_inputs = ()
+
     def backward(self, g):
+        return g.reshape(self.shape)
+
+    def backward_graph(self, g):
         return g.reshape(self.shape)
 
 
@@ -41,7 +46,12 @@ class Transpose(Function):
         self.inverse = tuple(np.argsort([ax % a.ndim for ax in axes]))
         return a.transpose(axes)
 
+    saved_inputs = ()
+
     def backward(self, g):
+        return g.transpose(self.inverse)
+
+    def backward_graph(self, g):
         return g.transpose(self.inverse)
 
 
@@ -57,6 +67,13 @@ class BroadcastTo(Function):
         from ..function import unbroadcast
 
         return unbroadcast(g, self.shape)
+
+    saved_inputs = ()
+
+    def backward_graph(self, g):
+        from .elementwise import sum_to
+
+        return sum_to(g, self.shape)
 
 
 def _is_advanced(index) -> bool:
@@ -91,6 +108,13 @@ class GetItem(Function):
         # of the input (n slices cost O(size), not n full-size arrays); repeated indices accumulate
         return Scatter(self.shape, self.index, g, self.advanced)
 
+    saved_inputs = ()
+
+    def backward_graph(self, g):
+        from .index_put import index_add_grad
+
+        return index_add_grad(g, self.shape, self.index)
+
 
 class Concatenate(Function):
     def forward(self, *arrays, axis):
@@ -98,8 +122,15 @@ class Concatenate(Function):
         self.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
         return xp(arrays[0]).concatenate(arrays, axis=axis)
 
+    saved_inputs = ()
+
     def backward(self, g):
         return tuple(xp(g).split(g, self.bounds, axis=self.axis))
+
+    def backward_graph(self, g):
+        lead = (slice(None),) * self.axis
+        cuts = [0, *self.bounds.tolist(), g.shape[self.axis]]
+        return tuple(getitem(g, lead + (slice(lo, hi),)) for lo, hi in itertools.pairwise(cuts))
 
 
 class Stack(Function):
@@ -110,6 +141,12 @@ class Stack(Function):
     def backward(self, g):
         # one transposed copy, then a view per input: O(size) in all, whatever the number of inputs
         return tuple(xp(g).moveaxis(g, self.axis, 0))
+
+    saved_inputs = ()
+
+    def backward_graph(self, g):
+        lead = (slice(None),) * self.axis
+        return tuple(getitem(g, lead + (i,)) for i in range(g.shape[self.axis]))
 
 
 class Pad(Function):
@@ -129,8 +166,13 @@ class Pad(Function):
         self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
         return m.pad(a, widths, mode="constant", constant_values=value)
 
+    saved_inputs = ()
+
     def backward(self, g):
         return g[self.slices]
+
+    def backward_graph(self, g):
+        return getitem(g, self.slices)
 
 
 def _axis(op: str, axis: int, ndim: int) -> int:

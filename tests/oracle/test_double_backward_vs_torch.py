@@ -1,0 +1,109 @@
+"""Second derivatives of every op case against PyTorch (issue 18), in float64.
+
+For each case of the shared table: the first derivatives are taken with ``create_graph=True``
+against a random upstream gradient ``v`` that itself requires grad; a random projection of them is
+then differentiated again with respect to every input and to ``v``. Both libraries do the same, and
+the results must agree to 1e-10. ``test_gradgradcheck`` checks the same second derivatives against
+finite differences of the first ones (``autograd.gradgradcheck``), for one smooth case per op.
+"""
+
+import numpy as np
+import pytest
+import torch
+from op_cases import CASES
+from oracle_harness import make_array
+
+import chainrule as cr
+from chainrule import autograd
+from chainrule.random import get_generator
+
+RTOL, ATOL = 1e-10, 1e-11
+
+
+def _as_list(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def _second_order(lib, fn, arrays, vs, ws):
+    """(first derivatives, second derivatives w.r.t. inputs and v) in one library."""
+    if lib == "cr":
+        mk, grad = (lambda a, rg: cr.Tensor(a.copy(), requires_grad=rg)), autograd.grad
+    else:
+        mk, grad = (lambda a, rg: torch.tensor(a.copy(), requires_grad=rg)), torch.autograd.grad
+    ins = [mk(a, a.dtype.kind == "f") for a in arrays]
+    wrt = [t for t in ins if t.requires_grad]
+    outs = _as_list(fn(*ins))
+    v = [mk(x, True) for x in vs]
+    firsts = grad(outs, wrt, v, create_graph=True, allow_unused=True)
+    ws = [mk(w, False) for w in ws]
+    terms = [(g * w).sum() for g, w in zip(firsts, ws) if g is not None and g.requires_grad]
+    first = [None if g is None else np.asarray(g.detach().numpy()) for g in firsts]
+    if not terms:
+        return first, None
+    s = terms[0]
+    for t in terms[1:]:
+        s = s + t
+    seconds = grad(s, wrt + v, allow_unused=True)
+    return first, [None if g is None else _numpy(g) for g in seconds]
+
+
+def _numpy(g):
+    if isinstance(g, torch.Tensor):  # PyTorch returns a lazy "ZeroTensor" for some zero grads
+        return g.detach().numpy(force=True) if not g._is_zerotensor() else np.zeros(g.shape)
+    return np.asarray(g.detach().numpy())
+
+
+def _same(a, b, what):
+    if a is None and b is None:
+        return
+    if a is None or b is None:  # an unused input: zeros on the other side
+        a = np.zeros_like(b) if a is None else a
+        b = np.zeros_like(a) if b is None else b
+    np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, err_msg=what)
+
+
+# Left out: at base 0 with exponent 2 PyTorch's second derivative of pow is NaN (its formula
+# multiplies 0 by log 0); ours is the true value 2 there (the first derivatives agree).
+SECOND_ORDER = [c for c in CASES if c.id != "pow-zero-base-zero-exp"]
+
+
+@pytest.mark.parametrize("cr_fn, torch_fn, inputs, smooth", SECOND_ORDER)
+def test_second_derivatives_match_torch(cr_fn, torch_fn, inputs, smooth):
+    arrays = [make_array(s, np.float64) for s in inputs]
+    rng = get_generator()
+    with torch.no_grad():
+        shapes = [tuple(o.shape) for o in _as_list(torch_fn(*[torch.tensor(a) for a in arrays]))]
+    vs = [rng.standard_normal(s) for s in shapes]
+    ws = [rng.standard_normal(a.shape) for a in arrays if a.dtype.kind == "f"]
+    f_cr, s_cr = _second_order("cr", cr_fn, arrays, vs, ws)
+    f_th, s_th = _second_order("th", torch_fn, arrays, vs, ws)
+    for i, (a, b) in enumerate(zip(f_cr, f_th)):
+        _same(a, b, f"first derivative {i}")
+    assert (s_cr is None) == (s_th is None), "one library's gradient has no graph"
+    if s_th is not None:
+        for i, (a, b) in enumerate(zip(s_cr, s_th)):
+            _same(a, b, f"second derivative w.r.t. {'input' if i < len(ws) else 'v'} {i}")
+
+
+def _op_name(param_id: str) -> str:
+    head = param_id.split("(")[0].split("-")[0]
+    return head.rstrip("0123456789") or param_id
+
+
+_seen: set = set()
+ONE_PER_OP = []
+for c in CASES:
+    if c.values[3] and _op_name(c.id) not in _seen:
+        _seen.add(_op_name(c.id))
+        ONE_PER_OP.append(c)
+
+
+def test_every_op_has_a_finite_difference_case():
+    assert len(ONE_PER_OP) >= 40
+
+
+@pytest.mark.parametrize("cr_fn, torch_fn, inputs, smooth", ONE_PER_OP)
+def test_gradgradcheck(cr_fn, torch_fn, inputs, smooth):
+    arrays = [make_array(s, np.float64) for s in inputs]
+    ins = [cr.Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)

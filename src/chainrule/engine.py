@@ -54,7 +54,7 @@ def _accumulate(t: Tensor, g, fresh: bool = False, owned: set | None = None) -> 
     own (never a view of a gradient that other tensors, or the caller, also hold), so in-place
     updates of ``.grad`` are safe. ``fresh`` says ``g`` was just allocated for this tensor alone:
     it is stored without a copy. The gradient always takes the tensor's dtype (as in PyTorch)."""
-    dtype = t.data.dtype
+    dtype = t._data.dtype
     if isinstance(t.grad, Tensor):  # left by a create_graph pass: add out of place, as PyTorch
         dense = g.dense(dtype) if type(g) is Scatter else g
         t.grad = t.grad + Tensor._wrap(dense)
@@ -77,7 +77,7 @@ def _accumulate(t: Tensor, g, fresh: bool = False, owned: set | None = None) -> 
     if t.grad is None:
         if fresh and type(g) is np.ndarray and g.flags.owndata and g.dtype == dtype:
             t.grad = g
-        elif isinstance(t.data, np.ndarray):
+        elif isinstance(t._data, np.ndarray):
             t.grad = np.array(g, dtype=dtype)
         else:
             t.grad = g.astype(dtype)  # a CuPy array: always a copy
@@ -88,8 +88,8 @@ def _accumulate(t: Tensor, g, fresh: bool = False, owned: set | None = None) -> 
 
 def _accumulate_graph(t: Tensor, g: Tensor) -> None:
     """``t.grad += g`` for a create_graph pass: ``.grad`` becomes a Tensor carrying g's graph."""
-    if g.data.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
+    if g._data.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
     if t.grad is None:
         t.grad = g
     else:
@@ -98,7 +98,7 @@ def _accumulate_graph(t: Tensor, g: Tensor) -> None:
 
 
 def _initial_grad(root: Tensor, grad, create_graph: bool, where: str = "backward"):
-    data = root.data
+    data = root._data
     if grad is None:
         if data.size != 1:
             raise RuntimeError(
@@ -113,8 +113,8 @@ def _initial_grad(root: Tensor, grad, create_graph: bool, where: str = "backward
                 f"{where}: grad has shape {grad.shape} but the tensor has shape {data.shape}"
             )
         if create_graph:  # a gradient that requires grad is differentiated through, as in PyTorch
-            return grad if grad.data.dtype == data.dtype else grad.astype(data.dtype)
-        grad = grad.data
+            return grad if grad._data.dtype == data.dtype else grad.astype(data.dtype)
+        grad = grad._data
     grad = xp(data).asarray(grad, dtype=data.dtype)
     if grad.shape != data.shape:
         raise ValueError(
@@ -236,7 +236,7 @@ def _execute(roots, grads, retain_graph, create_graph, targets, capture):
             fn.release()
     for leaf, g in waiting.values():  # every contribution has arrived: hooks see the total
         if type(g) is Scatter:
-            g = g.dense(leaf.data.dtype)
+            g = g.dense(leaf._data.dtype)
         if "_hooks" in leaf.__dict__:
             g = _run_hooks(leaf.__dict__["_hooks"], g, create_graph)
         if selective:
@@ -293,7 +293,7 @@ def _run_hooks(hooks, g, create_graph: bool):
         arg = g if create_graph else Tensor._wrap(g)
         out = hook(arg)
         if out is not None:
-            out_data = out.data if isinstance(out, Tensor) else out
+            out_data = out._data if isinstance(out, Tensor) else out
             if tuple(out_data.shape) != tuple(g.shape):
                 raise RuntimeError(
                     f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
@@ -321,6 +321,9 @@ def _output_hooks(fn: Function, g, create_graph: bool):
 def _check_versions(fn: Function) -> None:
     """Raise when a value this node saved for backward was changed in place after the forward
     pass (PyTorch's version-counter check), naming the op that changed it."""
+    for p in fn.parents:
+        if "_rebinds" in p.__dict__:
+            _follow_rebinds(fn, p)
     dirty = fn.__dict__.get("output_modified")
     if dirty is not None:
         op, version = dirty
@@ -340,10 +343,27 @@ def _check_versions(fn: Function) -> None:
         op = next(name for seq, name in marks if seq > fn.seq)
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{p.data.dtype} {tuple(p.shape)}], input {i} of "
+            f"inplace operation: [{p._data.dtype} {tuple(p.shape)}], input {i} of "
             f"{type(fn).__name__}, was modified by {op}; it is at version {len(marks)}; expected "
             f"version {expected} instead."
         )
+
+
+def _follow_rebinds(fn: Function, p: Tensor) -> None:
+    """``p.data`` was swapped after ``fn`` was made: wherever ``fn`` saved the array ``p`` had
+    then, put the current one (PyTorch's saved variables follow the tensor, not its storage)."""
+    for seq, ref in p.__dict__["_rebinds"]:
+        if seq > fn.seq:
+            seen = ref()
+            break
+    else:
+        return
+    if seen is None or seen is p._data:
+        return
+    state = fn.__dict__
+    for key, value in list(state.items()):
+        if value is seen:
+            state[key] = p._data
 
 
 # ---------------------------------------------------------------- backward callbacks

@@ -135,14 +135,14 @@ class Function:
         try:  # one- and two-input ops (most of them) skip building lists
             if len(inputs) == 2:
                 a, b = inputs
-                out = fn.forward(a.data, b.data, **params)
+                out = fn.forward(a._data, b._data, **params)
                 needs = [a.requires_grad, b.requires_grad]
             elif len(inputs) == 1:
                 a = inputs[0]
-                out = fn.forward(a.data, **params)
+                out = fn.forward(a._data, **params)
                 needs = [a.requires_grad]
             else:
-                out = fn.forward(*[t.data for t in inputs], **params)
+                out = fn.forward(*[t._data for t in inputs], **params)
                 needs = [t.requires_grad for t in inputs]
         except (ValueError, IndexError) as err:
             raise _named_error(cls, inputs, err) from None
@@ -215,7 +215,9 @@ class Scatter:
 
 # Bound at the bottom, after everything tensor.py needs from here exists: importing this module or
 # chainrule.tensor first then works either way round.
+# the backward pass lives in engine.py; its callback queue is re-exported for tests and tools
 from .engine import (
+    _queued_callbacks,  # noqa: F401
     cancel_backward_callback,
     queue_backward_callback,
     run_backward,

@@ -11,6 +11,8 @@ adds to it afterwards), so optimisers may update it in place.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .backend import DEFAULT_FLOAT, to_numpy
@@ -42,7 +44,7 @@ class Tensor:
     floating-point tensors can require grad.
     """
 
-    __slots__ = ("__dict__", "__weakref__", "_fn", "data", "grad", "requires_grad")
+    __slots__ = ("__dict__", "__weakref__", "_data", "_fn", "grad", "requires_grad")
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor)
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -52,7 +54,7 @@ class Tensor:
                 f"Tensor: only floating-point tensors can require grad; got dtype {arr.dtype}. "
                 "Convert first, e.g. Tensor(data, dtype='float32', requires_grad=True)."
             )
-        self.data = arr
+        self._data = arr
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._fn = None
@@ -61,7 +63,7 @@ class Tensor:
     def _wrap(data, requires_grad: bool = False, fn=None) -> Tensor:
         """Fast constructor for op results: no conversion, no checks."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = requires_grad
         t._fn = fn
@@ -69,20 +71,36 @@ class Tensor:
 
     # ----------------------------------------------------------------- properties
     @property
+    def data(self):
+        """The array. Assigning another one (``x.data = new``) swaps it outside autograd, as in
+        PyTorch: the version counter does not change, and a backward pass through nodes that saved
+        this tensor earlier uses the new values. (The engine itself reads ``_data``.)"""
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        if isinstance(value, Tensor):
+            value = value._data
+        old = getattr(self, "_data", None)
+        if old is not None and old is not value:
+            _record_rebind(self, old)
+        self._data = value
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def T(self) -> Tensor:
@@ -93,16 +111,16 @@ class Tensor:
         return self._fn is None
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(to_numpy(self.data), separator=", ", precision=4, threshold=20)
+        body = np.array2string(to_numpy(self._data), separator=", ", precision=4, threshold=20)
         extra = ", requires_grad=True" if self.requires_grad else ""
         if self._fn is not None:
             extra += f", fn={type(self._fn).__name__}"
-        return f"Tensor({body}, dtype={self.data.dtype}{extra})"
+        return f"Tensor({body}, dtype={self._data.dtype}{extra})"
 
     __hash__ = object.__hash__
 
@@ -172,7 +190,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, and the version counter: an in-place
         change of either is seen by backward passes that saved the other)."""
-        t = Tensor._wrap(self.data, False, None)
+        t = Tensor._wrap(self._data, False, None)
         t.__dict__["_versions"] = self.__dict__.setdefault("_versions", [])
         return t
 
@@ -182,20 +200,20 @@ class Tensor:
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (a copy only when it lives on a GPU)."""
-        return to_numpy(self.data)
+        return to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        arr = to_numpy(self.data)
+        arr = to_numpy(self._data)
         return arr if dtype is None else arr.astype(dtype)
 
     def item(self):
         """The single value of a one-element tensor, as a Python number."""
-        if self.data.size != 1:
-            raise ValueError(f"item(): tensor has {self.data.size} elements, expected 1")
-        return self.data.item()
+        if self._data.size != 1:
+            raise ValueError(f"item(): tensor has {self._data.size} elements, expected 1")
+        return self._data.item()
 
     def tolist(self):
-        return to_numpy(self.data).tolist()
+        return to_numpy(self._data).tolist()
 
     def astype(self, dtype) -> Tensor:
         return _ops.astype(self, dtype)
@@ -258,7 +276,7 @@ class Tensor:
     # comparisons give boolean tensors outside the graph
     def _compare(self, other, op):
         other = other.data if isinstance(other, Tensor) else other
-        return Tensor._wrap(np.asarray(op(self.data, other)))
+        return Tensor._wrap(np.asarray(op(self._data, other)))
 
     def __lt__(self, other):
         return self._compare(other, np.less)
@@ -279,11 +297,11 @@ class Tensor:
         return self._compare(other, np.not_equal)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     # ----------------------------------------------------------------- math methods
     def exp(self):
@@ -386,10 +404,10 @@ class Tensor:
         return _ops.std(self, axis, ddof, keepdims)
 
     def argmax(self, axis=None):
-        return Tensor._wrap(np.asarray(self.data.argmax(axis=axis)))
+        return Tensor._wrap(np.asarray(self._data.argmax(axis=axis)))
 
     def argmin(self, axis=None):
-        return Tensor._wrap(np.asarray(self.data.argmin(axis=axis)))
+        return Tensor._wrap(np.asarray(self._data.argmin(axis=axis)))
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape):
@@ -452,9 +470,9 @@ class Tensor:
             )
         graph = recording and self._fn is not None
         src = (
-            Tensor._wrap(self.data, self.requires_grad, self._fn)
+            Tensor._wrap(self._data, self.requires_grad, self._fn)
             if graph
-            else Tensor._wrap(self.data)
+            else Tensor._wrap(self._data)
         )
         res = compute(src)
         if res.shape != self.shape:
@@ -462,7 +480,7 @@ class Tensor:
                 f"{name}: output with shape {self.shape} doesn't match the broadcast shape "
                 f"{res.shape}"
             )
-        dtype = self.data.dtype
+        dtype = self._data.dtype
         if res.data.dtype != dtype:
             if not np.can_cast(res.data.dtype, dtype, "same_kind"):
                 raise RuntimeError(
@@ -478,11 +496,11 @@ class Tensor:
             old = self._fn
             if old is not None and type(old).saves_output:
                 old.output_modified = (name, len(versions))
-            self.data, self._fn, self.requires_grad = res.data, res._fn, True
-        elif self.data.flags.writeable and self.data.shape == res.data.shape:
-            self.data[...] = res.data
+            self._data, self._fn, self.requires_grad = res.data, res._fn, True
+        elif self._data.flags.writeable and self._data.shape == res.data.shape:
+            self._data[...] = res.data
         else:  # a read-only array (e.g. a broadcast view): the tensor takes the new array
-            self.data = res.data
+            self._data = res.data
         return self
 
     @staticmethod
@@ -549,7 +567,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf (PyTorch: a non-leaf can't stop requiring grad)."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise ValueError(
                 f"Tensor: only floating-point tensors can require grad; got {self.dtype}"
             )
@@ -574,6 +592,24 @@ class Tensor:
 from . import ops as _ops
 from .engine import run_backward
 from .ops.index_put import index_put as _index_put
+
+
+def _record_rebind(t: Tensor, old) -> None:
+    """Note that ``t.data`` was swapped: nodes made before now that saved the old array are
+    pointed at the new one when backward reaches them (see ``engine._check_versions``). Only weak
+    references are kept: an old array no node holds any more is dropped."""
+    from .engine import _Mutation
+    from .function import _sequence
+
+    try:
+        ref = weakref.ref(old)
+    except TypeError:  # not weak-referenceable (not an array): nothing can have saved it
+        return
+    mark = next(_sequence)
+    _Mutation.last = mark
+    rebinds = [r for r in t.__dict__.get("_rebinds", ()) if r[1]() is not None]
+    rebinds.append((mark, ref))
+    t.__dict__["_rebinds"] = rebinds
 
 
 def _autograd_inputs(inputs, where: str) -> list:

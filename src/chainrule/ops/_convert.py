@@ -34,7 +34,7 @@ def ensure_tensor(value, like: Tensor | None = None) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if like is not None and isinstance(value, (int, float, bool, np.number, np.bool_)):
-        dtype = like.data.dtype
+        dtype = like._data.dtype
         kind = dtype.kind
         if kind in "fc":
             return Tensor._wrap(np.asarray(value, dtype=dtype))
@@ -51,22 +51,22 @@ def ensure_tensor(value, like: Tensor | None = None) -> Tensor:
 
 def cast(t: Tensor, dtype) -> Tensor:
     """``t`` in ``dtype``; differentiable (the gradient returns in t's dtype) when t requires grad."""
-    if t.data.dtype == dtype:
+    if t._data.dtype == dtype:
         return t
     if t.requires_grad and np.dtype(dtype).kind in "fc":
         from .elementwise import AsType  # imported here: elementwise imports this module
 
         return AsType.apply(t, dtype=np.dtype(dtype))
-    return Tensor._wrap(t.data.astype(dtype))
+    return Tensor._wrap(t._data.astype(dtype))
 
 
 def result_dtype(a: Tensor, b: Tensor):
     """The dtype PyTorch gives a binary op on tensors ``a`` and ``b`` (see the module notes)."""
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._data.dtype, b._data.dtype
     if da == db:
         return da
     ca, cb = _CATEGORY.get(da.kind, 4), _CATEGORY.get(db.kind, 4)
-    za, zb = a.data.ndim == 0, b.data.ndim == 0
+    za, zb = a._data.ndim == 0, b._data.ndim == 0
     if za != zb:  # a 0-d operand wins only with a higher category than the dimensioned one
         if za:
             return da if ca > cb else db
@@ -88,8 +88,8 @@ def _group_dtype(dtypes: list):
 
 def result_dtype_of(*tensors: Tensor):
     """:func:`result_dtype` for any number of tensors (PyTorch's tiers: dimensioned, then 0-d)."""
-    dims = [t.data.dtype for t in tensors if t.data.ndim]
-    zeros = [t.data.dtype for t in tensors if not t.data.ndim]
+    dims = [t._data.dtype for t in tensors if t._data.ndim]
+    zeros = [t._data.dtype for t in tensors if not t._data.ndim]
     if not dims or not zeros:
         return _group_dtype(dims or zeros)
     d, z = _group_dtype(dims), _group_dtype(zeros)
@@ -109,7 +109,7 @@ def operands(a, b) -> tuple[Tensor, Tensor]:
     else:
         b = ensure_tensor(b)
         a = ensure_tensor(a, b)
-    if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+    if a._data.dtype is not b._data.dtype and a._data.dtype != b._data.dtype:
         return _promote(a, b)
     return a, b
 
@@ -123,7 +123,7 @@ def scalar_param(value, op: str, name: str):
                 f"{op}: {name} must be a number; a tensor that requires grad would get no "
                 "gradient through it"
             )
-        value = value.data
+        value = value._data
     if isinstance(value, np.ndarray):
         if value.size != 1:
             raise TypeError(f"{op}: {name} must be a number, got an array of shape {value.shape}")
@@ -135,21 +135,21 @@ def floating(a, op: str) -> Tensor:
     """``a`` for an op that computes in floating point (exp, sigmoid, …): an integer or bool tensor
     is converted to the default float (float32), as PyTorch does."""
     a = ensure_tensor(a)
-    if a.data.dtype.kind in "fc":
+    if a._data.dtype.kind in "fc":
         return a
-    if a.data.dtype.kind in "biu":
-        return Tensor._wrap(a.data.astype(DEFAULT_FLOAT))
-    raise TypeError(f"{op}: expected a numeric tensor, got dtype {a.data.dtype}")
+    if a._data.dtype.kind in "biu":
+        return Tensor._wrap(a._data.astype(DEFAULT_FLOAT))
+    raise TypeError(f"{op}: expected a numeric tensor, got dtype {a._data.dtype}")
 
 
 def float_only(a, op: str) -> Tensor:
     """``a`` for an op that PyTorch defines only on floating-point tensors (elu, softmax, mean, …):
     a TypeError naming the op for any other dtype, never a silently wrong integer result."""
     a = ensure_tensor(a)
-    if a.data.dtype.kind in "fc":
+    if a._data.dtype.kind in "fc":
         return a
     raise TypeError(
-        f"{op}: expected a floating-point tensor, got dtype {a.data.dtype}; convert it first, "
+        f"{op}: expected a floating-point tensor, got dtype {a._data.dtype}; convert it first, "
         "e.g. x.float()"
     )
 
@@ -157,6 +157,6 @@ def float_only(a, op: str) -> Tensor:
 def not_bool(a, op: str) -> Tensor:
     """``a`` for an op defined on numbers but not on bool (relu, abs, neg), as in PyTorch."""
     a = ensure_tensor(a)
-    if a.data.dtype.kind == "b":
+    if a._data.dtype.kind == "b":
         raise TypeError(f"{op}: not defined for bool tensors; convert first, e.g. x.float()")
     return a

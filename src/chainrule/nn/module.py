@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from . import hooks as _hooks
 from .parameter import Parameter
 
 
@@ -45,7 +46,10 @@ class Module:
         if not self.built:
             self.build(tuple(first.shape) if hasattr(first, "shape") else None)
             self.built = True
-        out = self.forward(*args, **kwargs)
+        if self.__dict__ and _hooks.has_hooks(self):  # module hooks (issue 18)
+            out = _hooks.call_with_hooks(self, args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         if hasattr(first, "shape"):
             self.input_shape = tuple(first.shape)
         if hasattr(out, "shape"):
@@ -70,6 +74,23 @@ class Module:
         finally:
             self.train(was_training)
         return (input_shape[0],) + tuple(out.shape[1:])
+
+    # ------------------------------------------------------------ hooks (issue 18; see nn/hooks.py)
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """``hook(module, args)`` (or ``(module, args, kwargs)``) before each forward; it may
+        return replacement args. Returns a handle with ``remove()``."""
+        return _hooks.add_hook(self, "_forward_pre_hooks", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """``hook(module, args, output)`` (or ``(module, args, kwargs, output)``) after each
+        forward; it may return a replacement output. Returns a handle with ``remove()``."""
+        return _hooks.add_hook(self, "_forward_hooks", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_input, grad_output)`` once the gradients with respect to the
+        positional inputs are computed; it may return replacement ``grad_input``. Returns a handle
+        with ``remove()``."""
+        return _hooks.add_hook(self, "_backward_hooks", hook, prepend)
 
     # ------------------------------------------------------------ regularisation
     def regularization_loss(self):

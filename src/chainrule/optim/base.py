@@ -307,6 +307,8 @@ class Optimizer(SerializationMixin):
                 grad = p.grad
                 if grad is None or not p.requires_grad:
                     continue
+                if type(grad) is Tensor:  # left by backward(create_graph=True): use its values
+                    grad = grad.data
                 param = p.data
                 state = self._state[i]
                 if state is None:

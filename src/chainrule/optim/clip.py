@@ -23,7 +23,10 @@ def _with_grads(params: Iterable[Tensor] | Tensor, op: str) -> list[Tensor]:
 
 def global_grad_norm(params: Iterable[Tensor], norm_type: float = 2.0) -> float:
     """The norm of all gradients together, as if concatenated (Python float)."""
-    grads = [p.grad for p in params if p.grad is not None]
+    # a gradient left by backward(create_graph=True) is a Tensor: its values are what count here
+    grads = [
+        p.grad.data if isinstance(p.grad, Tensor) else p.grad for p in params if p.grad is not None
+    ]
     if not grads:
         return 0.0
     if norm_type == math.inf:
@@ -64,4 +67,5 @@ def clip_grad_value(params: Iterable[Tensor] | Tensor, clip_value: float) -> Non
     if not clip_value >= 0 or not math.isfinite(clip_value):
         raise ValueError(f"clip_grad_value: clip_value must be finite and >= 0, got {clip_value}")
     for p in _with_grads(params, "clip_grad_value"):
-        p.grad = xp(p.grad).clip(p.grad, -clip_value, clip_value)
+        g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+        p.grad = xp(g).clip(g, -clip_value, clip_value)

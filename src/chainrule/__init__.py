@@ -2,6 +2,7 @@
 
 from . import (
     activations,
+    autograd,
     callbacks,
     constraints,
     data,
@@ -40,7 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Function", "GradcheckError", "Input", "Model", "Perceptron", "Sequential", "Tensor",
-    "activations", "arange", "callbacks", "constraints", "data", "datasets", "enable_grad", "eye", "full", "functional",
+    "activations", "arange", "autograd", "callbacks", "constraints", "data", "datasets", "enable_grad", "eye", "full", "functional",
     "get_generator", "gpu_available", "gradcheck", "initializers", "is_grad_enabled", "layers",
     "load_model", "losses", "manual_seed", "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "regularizers", "save_model",
     "tensor", "xp", "zeros", "zeros_like",

@@ -333,20 +333,25 @@ def _check_versions(fn: Function) -> None:
             f"version {version}; expected version 0 instead."
         )
     saved = fn.saved_inputs
+    parents = None
     for i, p in enumerate(fn.parents):
-        if saved is not None and i not in saved:
-            continue
         marks = p.__dict__.get("_versions")
         if not marks or marks[-1][0] < fn.seq:
             continue
-        expected = sum(1 for seq, _ in marks if seq < fn.seq)
-        op = next(name for seq, name in marks if seq > fn.seq)
-        raise RuntimeError(
-            "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{p._data.dtype} {tuple(p.shape)}], input {i} of "
-            f"{type(fn).__name__}, was modified by {op}; it is at version {len(marks)}; expected "
-            f"version {expected} instead."
-        )
+        later = [m for m in marks if m[0] > fn.seq]
+        if saved is None or i in saved:
+            expected = len(marks) - len(later)
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{p._data.dtype} {tuple(p.shape)}], input {i} of "
+                f"{type(fn).__name__}, was modified by {later[0][1]}; it is at version "
+                f"{len(marks)}; expected version {expected} instead."
+            )
+        if later[0][2] is not None:  # p took a new history since: this node used the old one
+            parents = list(fn.parents) if parents is None else parents
+            parents[i] = later[0][2]
+    if parents is not None:
+        fn.parents = tuple(parents)
 
 
 def _follow_rebinds(fn: Function, p: Tensor) -> None:

@@ -469,11 +469,8 @@ class Tensor:
                 "operation (change it under no_grad(), or work on a copy)."
             )
         graph = recording and self._fn is not None
-        src = (
-            Tensor._wrap(self._data, self.requires_grad, self._fn)
-            if graph
-            else Tensor._wrap(self._data)
-        )
+        # the value before the change, standing in for it in the graph
+        src = Tensor._wrap(self._data, True, self._fn) if graph else Tensor._wrap(self._data)
         res = compute(src)
         if res.shape != self.shape:
             raise RuntimeError(
@@ -481,26 +478,29 @@ class Tensor:
                 f"{res.shape}"
             )
         dtype = self._data.dtype
-        if res.data.dtype != dtype:
-            if not np.can_cast(res.data.dtype, dtype, "same_kind"):
+        if res._data.dtype != dtype:
+            if not np.can_cast(res._data.dtype, dtype, "same_kind"):
                 raise RuntimeError(
-                    f"{name}: result type {res.data.dtype} can't be cast to the desired output "
+                    f"{name}: result type {res._data.dtype} can't be cast to the desired output "
                     f"type {dtype}"
                 )
             res = res.astype(dtype)
         mark = next(_sequence)
         _Mutation.last = mark
         versions = self.__dict__.setdefault("_versions", [])
-        versions.append((mark, name))
         if res.requires_grad:  # the tensor joins (or stays in) the graph with a new history
+            # nodes made before now keep the old history: the engine sends them to ``src``
+            versions.append((mark, name, src))
             old = self._fn
             if old is not None and type(old).saves_output:
                 old.output_modified = (name, len(versions))
-            self._data, self._fn, self.requires_grad = res.data, res._fn, True
-        elif self._data.flags.writeable and self._data.shape == res.data.shape:
-            self._data[...] = res.data
+            self._data, self._fn, self.requires_grad = res._data, res._fn, True
+            return self
+        versions.append((mark, name, None))
+        if self._data.flags.writeable and self._data.shape == res._data.shape:
+            self._data[...] = res._data
         else:  # a read-only array (e.g. a broadcast view): the tensor takes the new array
-            self._data = res.data
+            self._data = res._data
         return self
 
     @staticmethod

@@ -90,4 +90,35 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
 
     all_items = items + grad_outputs
     all_wrt = wrt + [n + k for k, v in enumerate(grad_outputs) if v.requires_grad]
+    if not _same_first_derivatives(func, items, wrt, grad_outputs, first_derivatives, atol, rtol,
+                                   raise_exception):  # fmt: skip
+        return False
     return _check(first_derivatives, all_items, all_wrt, eps, atol, rtol, raise_exception)
+
+
+def _same_first_derivatives(func, items, wrt, vs, first_derivatives, atol, rtol, raise_exception):
+    """chainrule writes each op's derivative twice (``backward`` on arrays, ``backward_graph`` on
+    Tensors): the first derivatives must agree between a plain pass and a create_graph pass."""
+    xs = [Tensor(np.asarray(t.data, np.float64), requires_grad=True) if i in wrt else t
+          for i, t in enumerate(items)]  # fmt: skip
+    with enable_grad():
+        out = func(*xs)
+        out = list(out) if isinstance(out, (tuple, list)) else [out]
+        pairs = [(o, v) for o, v in zip(out, vs) if o.requires_grad]
+        ins = [xs[i] for i in wrt]
+        if not pairs:
+            return True
+        plain = grad([o for o, _ in pairs], ins, [v.detach() for _, v in pairs],
+                     allow_unused=True, materialize_grads=True)  # fmt: skip
+    graph = first_derivatives(*xs, *vs)
+    for k, (a, b) in enumerate(zip(plain, graph)):
+        if not np.allclose(a.data, b.data, atol=atol, rtol=rtol, equal_nan=True):
+            if raise_exception:
+                raise GradcheckError(
+                    f"gradgradcheck: the first derivative with respect to input {wrt[k]} differs "
+                    "between a plain backward and a create_graph backward (an op's backward and "
+                    "backward_graph disagree): max difference "
+                    f"{np.nanmax(np.abs(a.data - b.data)):.3g}"
+                )
+            return False
+    return True

@@ -14,6 +14,7 @@ from . import (
     nn,
     optim,
     regularizers,
+    saving,
 )
 from .backend import gpu_available, xp
 from .creation import (
@@ -42,6 +43,6 @@ __all__ = [
     "Function", "GradcheckError", "Input", "Model", "Perceptron", "Sequential", "Tensor",
     "activations", "arange", "callbacks", "constraints", "data", "datasets", "enable_grad", "eye", "full", "functional",
     "get_generator", "gpu_available", "gradcheck", "initializers", "is_grad_enabled", "layers",
-    "load_model", "losses", "manual_seed", "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "regularizers", "save_model",
+    "load_model", "losses", "manual_seed", "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "regularizers", "save_model", "saving",
     "tensor", "xp", "zeros", "zeros_like",
 ]  # fmt: skip

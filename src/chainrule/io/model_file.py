@@ -99,9 +99,9 @@ def save_model(model, path: str | os.PathLike, include_optimizer: bool = False) 
 # ----------------------------------------------------------------------------- loading
 def _registries() -> dict[str, type]:
     """Class name → class for everything that may appear in a layer position."""
-    from ..layers import LAYERS
+    from ..saving import known_layer_classes
 
-    known = dict(LAYERS)
+    known = known_layer_classes()  # built-in layers + custom_objects / registered classes
     try:
         from .. import training
     except ImportError:  # pragma: no cover - training is part of the package

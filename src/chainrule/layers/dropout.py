@@ -28,8 +28,15 @@ class Dropout(Layer):
 
     default_name = "dropout"
 
-    def __init__(self, rate: float, noise_shape=None, name: str | None = None, dtype="float32"):
-        super().__init__(name=name, dtype=dtype)
+    def __init__(
+        self,
+        rate: float,
+        noise_shape=None,
+        name: str | None = None,
+        dtype="float32",
+        **kwargs,
+    ):
+        super().__init__(name=name, dtype=dtype, **kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ValueError(f"{self.describe()}: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)

@@ -42,8 +42,9 @@ class BatchNormalization(Layer):
         num_features: int | None = None,
         name: str | None = None,
         dtype="float32",
+        **kwargs,
     ):
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(name=name, dtype=dtype, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"{self.describe()}: momentum must be in [0, 1], got {momentum}")
         if not epsilon > 0:
@@ -140,8 +141,9 @@ class LayerNormalization(Layer):
         gamma_initializer="ones",
         name: str | None = None,
         dtype="float32",
+        **kwargs,
     ):
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(name=name, dtype=dtype, **kwargs)
         if not epsilon > 0:
             raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
         self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)

@@ -31,8 +31,14 @@ class Reshape(Layer):
     default_name = "reshape"
     autocast = False
 
-    def __init__(self, target_shape, name: str | None = None, dtype="float32"):
-        super().__init__(name=name, dtype=dtype)
+    def __init__(
+        self,
+        target_shape,
+        name: str | None = None,
+        dtype="float32",
+        **kwargs,
+    ):
+        super().__init__(name=name, dtype=dtype, **kwargs)
         target = tuple(int(n) for n in target_shape)
         if sum(n == -1 for n in target) > 1 or any(n < -1 or n == 0 for n in target):
             raise ValueError(

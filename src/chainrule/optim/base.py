@@ -280,6 +280,45 @@ class Optimizer(SerializationMixin):
                 out += tmp
         return out
 
+    def apply(self, grads, trainable_variables=None) -> None:
+        """Keras 3's ``optimizer.apply(grads, trainable_variables)``: one update of
+        ``trainable_variables`` (the optimiser's own parameters when None) by ``grads`` (arrays or
+        Tensors, None to skip a variable), building the optimiser on first use."""
+        grads = list(grads)
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(f"{type(self).__name__}.apply: no trainable_variables given")
+            variables = list(self._params)
+        else:
+            variables = list(trainable_variables)
+            if not self.built:
+                self.build(variables)
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"{type(self).__name__}.apply: {len(grads)} gradients for {len(variables)} "
+                "variables"
+            )
+        known = {id(p) for p in self._params}
+        if any(id(v) not in known for v in variables):
+            raise ValueError(
+                f"{type(self).__name__}.apply: a variable is not among the parameters this "
+                "optimizer was built with"
+            )
+        given = {id(v): (g.data if isinstance(g, Tensor) else g) for v, g in zip(variables, grads)}
+        saved = [p.grad for p in self._params]
+        for p in self._params:
+            p.grad = given.get(id(p))
+        try:
+            self.step()
+        finally:
+            for p, g in zip(self._params, saved):
+                p.grad = g
+
+    def apply_gradients(self, grads_and_vars) -> None:
+        """Keras's ``apply_gradients([(grad, variable), ...])``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient, in place; returns ``closure()`` if given."""
         if not self.param_groups:

@@ -22,13 +22,14 @@ import numpy as np
 
 from .. import optim
 from ..layers.base import unique_name
+from ..layers.keras_api import KerasLayerAPI
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import functional as fx
 from .compile_utils import CompiledLoss, describe, resolve_metrics
 
 
-class Model(Module):
+class Model(KerasLayerAPI, Module):
     """A trainable network. ``Model(inputs, outputs, name=None)`` builds a functional graph;
     ``Model()`` in a subclass's ``__init__`` starts a subclassed model (override ``call``).
 
@@ -38,8 +39,12 @@ class Model(Module):
     ``on_train_begin`` to resume mid-epoch).
     """
 
-    def __init__(self, inputs=None, outputs=None, name: str | None = None):
-        super().__init__(name=name)
+    def __init__(self, inputs=None, outputs=None, name: str | None = None,
+                 trainable: bool = True, **kwargs):  # fmt: skip
+        if kwargs:
+            raise TypeError(f"Model: unexpected keyword argument(s) {sorted(kwargs)}")
+        super().__init__(name=name)  # for Sequential this also runs the layer stack's __init__
+        self._trainable = bool(trainable)
         if self.name is None:  # Keras-style automatic names: model, model_1, net, ...
             snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in type(self).__name__)
             self.name = unique_name(snake.lstrip("_"))
@@ -59,6 +64,11 @@ class Model(Module):
         if inputs is None or outputs is None:
             raise ValueError("Model: give both inputs and outputs (functional API), or neither")
         self._init_graph(inputs, outputs)
+
+    def __getattr__(self, name: str):
+        if name == "layers":  # a subclassed model: its direct sub-layers, in definition order
+            return [v for _, v in self._children() if isinstance(v, Module)]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # ------------------------------------------------------------------ structure
     def _init_graph(self, inputs, outputs) -> None:
@@ -160,17 +170,32 @@ class Model(Module):
         return f"{type(self).__name__} '{self.name}'" if self.name else type(self).__name__
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None) -> None:
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly: bool = False, steps_per_execution: int = 1,
+                jit_compile="auto", auto_scale_loss: bool = True) -> None:  # fmt: skip
         """Choose the optimiser, loss(es), metrics and loss weights (strings or objects).
 
-        ``loss``/``metrics``/``loss_weights`` may be one value, a list in output order, or a dict
-        by output name. Unknown names raise ValueError here, not at fit time.
+        Keras 3's signature and argument order. ``loss``/``metrics``/``loss_weights`` may be one
+        value, a list in output order, or a dict by output name. Unknown names raise ValueError
+        here, not at fit time. ``loss=None`` is allowed for a model whose own ``train_step``
+        computes the loss. ``run_eagerly``/``jit_compile``/``steps_per_execution`` are accepted
+        and change nothing (chainrule always runs eagerly); ``weighted_metrics`` is not supported.
         """
-        if loss is None:
-            raise ValueError(f"{self._label()}.compile: a loss is required (e.g. loss='mse')")
-        opt = optim.get(optimizer)
+        if weighted_metrics is not None:
+            raise ValueError(f"{self._label()}.compile: weighted_metrics is not supported")
+        weights = loss_weights.values() if isinstance(loss_weights, dict) else (
+            loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights])  # fmt: skip
+        if any(w is not None and not isinstance(w, (int, float)) for w in weights):
+            raise TypeError(
+                f"{self._label()}.compile: loss_weights must be numbers, got {loss_weights!r} "
+                "(Keras's order is compile(optimizer, loss, loss_weights, metrics): pass "
+                "metrics=[...] by keyword)"
+            )
+        opt = _get_optimizer(optimizer)
         compiled = None
-        if self._graph is not None:  # outputs are known: resolve (and check) everything now
+        if loss is None:
+            metric_objs = None
+        elif self._graph is not None:  # outputs are known: resolve (and check) everything now
             compiled = CompiledLoss(loss, loss_weights, self.output_names)
             metric_objs = resolve_metrics(metrics, self.output_names, compiled.losses)
         else:  # Sequential / subclassed: outputs are known after the first forward; check names
@@ -182,6 +207,7 @@ class Model(Module):
         self._compile_args = (loss, metrics, loss_weights)
         self._compiled_loss = compiled
         self._metrics = metric_objs
+        self._loss_tracker = None
         self.compile_config = {
             "optimizer": optimizer if isinstance(optimizer, str) else describe(opt),
             "loss": describe(loss),
@@ -192,11 +218,14 @@ class Model(Module):
 
     def _bind_outputs(self, n_outputs: int) -> None:
         """Resolve losses and metrics once the number of outputs is known."""
-        if self._compiled_loss is not None:
+        if self._metrics is not None and (self._compiled_loss is not None or self.loss is None):
             return
         if self._graph is None and n_outputs > 1 and self.output_names == ["output"]:
             self.output_names = [f"output_{i}" for i in range(n_outputs)]
         loss, metrics, loss_weights = self._compile_args
+        if loss is None:
+            self._metrics = resolve_metrics(metrics, self.output_names, [None] * n_outputs)
+            return
         self._compiled_loss = CompiledLoss(loss, loss_weights, self.output_names)
         self._metrics = resolve_metrics(metrics, self.output_names, self._compiled_loss.losses)
 
@@ -212,34 +241,49 @@ class Model(Module):
         ]
 
     # ------------------------------------------------------------------ loops (see trainer.py)
-    def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose: int = 1,
+    def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose="auto",
             callbacks=None, validation_split: float = 0.0, validation_data=None,
             shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
-            initial_epoch: int = 0):  # fmt: skip
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1):  # fmt: skip
         """Train for ``epochs`` epochs; returns a History (``.history[name]`` per-epoch lists).
 
         ``x``: an array (N, ...), a list/dict of arrays (several inputs) or a DataLoader yielding
-        ``(x, y)`` or ``(x, y, sample_weight)``. ``batch_size=None`` is full-batch gradient descent.
+        ``(x, y)`` or ``(x, y, sample_weight)``. ``batch_size=None`` is full-batch gradient descent
+        (Keras reads None as 32). ``verbose="auto"`` is 1. ``steps_per_epoch`` caps the batches per
+        epoch; ``validation_freq`` validates every that many epochs. A subclass that overrides
+        ``train_step(self, data)`` gets each batch as Tensors (see docs/migrating.md).
         """
         from .trainer import fit
 
-        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+        if validation_steps is not None:
+            raise ValueError(f"{self._label()}.fit: validation_steps is not supported")
+        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=_verbose(verbose),
                    callbacks=callbacks, validation_split=validation_split,
                    validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-                   sample_weight=sample_weight, initial_epoch=initial_epoch)  # fmt: skip
+                   sample_weight=sample_weight, initial_epoch=initial_epoch,
+                   steps_per_epoch=steps_per_epoch,
+                   validation_batch_size=validation_batch_size,
+                   validation_freq=validation_freq)  # fmt: skip
 
-    def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose: int = 0,
-                 sample_weight=None, callbacks=None, return_dict: bool = False):  # fmt: skip
+    def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose="auto",
+                 sample_weight=None, steps=None, callbacks=None, return_dict: bool = False,
+                 **kwargs):  # fmt: skip
         """Loss and metrics over ``(x, y)``: a float, ``[loss, *metrics]``, or a dict."""
         from .trainer import evaluate
 
-        return evaluate(self, x, y, batch_size=batch_size, verbose=verbose,
+        if steps is not None or kwargs:
+            raise ValueError(f"{self._label()}.evaluate: steps= and other arguments unsupported")
+        return evaluate(self, x, y, batch_size=batch_size, verbose=_verbose(verbose, quiet=True),
                         sample_weight=sample_weight, callbacks=callbacks, return_dict=return_dict)  # fmt: skip
 
-    def predict(self, x, batch_size: int | None = 32, callbacks=None):
+    def predict(self, x, batch_size: int | None = 32, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x``, computed in batches without a graph: an array (list for several)."""
         from .trainer import predict
 
+        if steps is not None:
+            raise ValueError(f"{self._label()}.predict: steps= is not supported")
         return predict(self, x, batch_size=batch_size, callbacks=callbacks)
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
@@ -255,35 +299,59 @@ class Model(Module):
         return test_on_batch(self, x, y, sample_weight, return_dict)
 
     # ------------------------------------------------------------------ weights and config
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every parameter and buffer array, in state_dict order."""
-        return [np.array(v, copy=True) for v in self.state_dict().values()]
-
-    def set_weights(self, weights: list) -> None:
-        keys = list(self.state_dict())
-        if len(weights) != len(keys):
-            raise ValueError(
-                f"{self._label()}.set_weights: got {len(weights)} arrays, expected {len(keys)}"
-            )
-        self.load_state_dict(dict(zip(keys, weights)))
-
-    def save_weights(self, path: str | os.PathLike) -> None:
-        """Write the weights as ``.npz``, atomically (temporary file, fsync, rename)."""
+    def save_weights(self, filepath: str | os.PathLike, overwrite: bool = True,
+                     max_shard_size=None) -> None:  # fmt: skip
+        """Write the weights (every parameter and buffer, by name) atomically. Any file name is
+        accepted, Keras's ``*.weights.h5`` included; the content is always an ``.npz`` archive
+        (no pickle), read back by :meth:`load_weights`."""
         from ..callbacks.model_checkpoint import save_weights_npz
 
-        save_weights_npz(self, path)
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{self._label()}.save_weights: {filepath} exists")
+        save_weights_npz(self, filepath)
 
-    def load_weights(self, path: str | os.PathLike) -> None:
-        """Load weights written by :meth:`save_weights` (shape-checked; nothing changes on error)."""
+    def load_weights(self, filepath: str | os.PathLike, skip_mismatch: bool = False,
+                     **kwargs) -> None:  # fmt: skip
+        """Load weights written by :meth:`save_weights` (shape-checked; nothing changes on error).
+        ``filepath`` may also be a whole saved model (``model.save``): its weights are used."""
+        import zipfile
+
+        path = os.fspath(filepath)
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+            if "model.safetensors" in names:
+                from ..io.container import decode_tensors, read_archive
+
+                members = read_archive(
+                    path, ("model.safetensors",), required=("model.safetensors",)
+                )
+                state = decode_tensors(members["model.safetensors"], f"{path}: model.safetensors")
+                self._load_state(state, skip_mismatch)
+                return
         with np.load(path, allow_pickle=False) as data:
-            self.load_state_dict({k: data[k] for k in data.files})
+            self._load_state({k: data[k] for k in data.files}, skip_mismatch)
 
-    def save(self, path: str | os.PathLike, include_optimizer: bool = False) -> None:
-        """Write architecture, weights and (optionally) optimizer state to one zip file, atomically;
-        ``chainrule.load_model(path)`` rebuilds the model (docs/model-format.md)."""
-        from ..io.model_file import save_model
+    def _load_state(self, state: dict, skip_mismatch: bool) -> None:
+        if skip_mismatch:
+            mine = self.state_dict()
+            state = {
+                k: v for k, v in state.items()
+                if k in mine and tuple(np.shape(v)) == tuple(mine[k].shape)
+            }  # fmt: skip
+            self.load_state_dict(state, strict=False)
+        else:
+            self.load_state_dict(state)
 
-        save_model(self, path, include_optimizer=include_optimizer)
+    def save(self, filepath: str | os.PathLike, overwrite: bool = True, zipped=None,
+             include_optimizer: bool = False, **kwargs) -> None:  # fmt: skip
+        """Write architecture, weights (and optionally optimizer state) to one zip file,
+        atomically; ``chainrule.models.load_model(path)`` rebuilds the model
+        (docs/model-format.md). ``"model.keras"`` and ``"model.zip"`` are both fine."""
+        from ..saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   **kwargs)  # fmt: skip
 
     def get_config(self) -> dict[str, Any]:
         """Functional models: layers and graph connections as JSON (see :mod:`.graph_config`)."""
@@ -303,11 +371,101 @@ class Model(Module):
 
         return graph_from_config(config, cls)
 
-    def summary(self, print_fn=print) -> str:
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as a JSON string (``{"class_name", "config"}``)."""
+        import json
+
+        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()},
+                          **kwargs)  # fmt: skip
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None) -> str:  # fmt: skip
         """Print (and return) each layer's output shape and parameter count, and the totals."""
         from .summary import summary
 
-        return summary(self, print_fn)
+        return summary(self, print_fn or print)
+
+    def get_layer(self, name: str | None = None, index: int | None = None):
+        """A layer by ``name`` or by ``index`` in :attr:`layers`."""
+        layers = list(self.layers)
+        if index is not None:
+            if name is not None:
+                raise ValueError(f"{self._label()}.get_layer: give name or index, not both")
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"{self._label()}.get_layer: index {index} out of range ({len(layers)} layers)"
+                )
+            return layers[index]
+        for layer in layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        raise ValueError(
+            f"{self._label()}: no layer named {name!r}; layers: "
+            f"{[getattr(m, 'name', None) for m in layers]}"
+        )
+
+    # ------------------------------------------------------------------ custom training steps
+    @property
+    def metrics(self) -> list:
+        """Keras 3's ``model.metrics``: ``[loss tracker (Mean "loss"), compile metrics]`` once
+        compiled; a subclass may override it with its own list of metrics."""
+        if not self.compiled:
+            return []
+        from .custom_step import compile_metrics_of, loss_tracker_of
+
+        return [loss_tracker_of(self), compile_metrics_of(self)]
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of ``y_pred`` against ``y`` plus the layers' regularisation terms,
+        as a 0-d Tensor (call ``.backward()`` on it)."""
+        from .custom_step import compute_loss
+
+        return compute_loss(self, y, y_pred, sample_weight)
+
+    def train_step(self, data):
+        """One training step on ``data`` (``(x, y)`` or ``(x, y, sample_weight)`` of Tensors):
+        forward, :meth:`compute_loss`, backward, ``optimizer.apply``, metrics; returns the logs.
+        Override it to customise ``fit`` (the torch-backend pattern of the Keras guide)."""
+        from .custom_step import default_train_step
+
+        return default_train_step(self, data)
+
+    def test_step(self, data):
+        """One evaluation step: forward, loss, metrics; returns the logs."""
+        from .custom_step import default_test_step
+
+        return default_test_step(self, data)
+
+    def get_metrics_result(self) -> dict:
+        """Current results of :attr:`metrics` as one flat dict of floats."""
+        from .custom_step import flatten_logs
+
+        return flatten_logs({m.name: m.result() for m in self.metrics})
+
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+
+def _verbose(verbose, quiet: bool = False) -> int:
+    """Keras's ``verbose="auto"``: 1 (a progress bar) for fit, 0 where ``quiet``."""
+    if verbose == "auto":
+        return 0 if quiet else 1
+    return int(verbose)
+
+
+def _get_optimizer(identifier):
+    """An optimizer object from a name, a config or an object. Names and configs go through
+    ``chainrule.optimizers.get`` (Keras defaults) when that package exists, else ``optim.get``."""
+    try:
+        from .. import optimizers
+    except ImportError:
+        return optim.get(identifier)
+    return optimizers.get(identifier)
 
 
 def _listify(x) -> list:

@@ -99,15 +99,16 @@ def known_layer_classes() -> dict[str, type]:
 
 
 def save_model(model, filepath: str | os.PathLike, overwrite: bool = True, zipped=None,
-               include_optimizer: bool = False, **kwargs) -> None:  # fmt: skip
-    """``model.save(filepath)``: architecture + weights (+ optimizer state) in one zip file."""
+               include_optimizer: bool = False, **kwargs):  # fmt: skip
+    """``model.save(filepath)``: architecture + weights (+ optimizer state) in one zip file;
+    returns the path written."""
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save_model: {filepath} exists and overwrite=False")
     if kwargs:
         raise TypeError(f"save_model: unexpected keyword argument(s) {sorted(kwargs)}")
     from .io.model_file import save_model as _save
 
-    _save(model, filepath, include_optimizer=include_optimizer)
+    return _save(model, filepath, include_optimizer=include_optimizer)
 
 
 def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None,

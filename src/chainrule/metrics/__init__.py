@@ -20,6 +20,8 @@ from .classification import AUC, F1Score, Precision, Recall, confusion_matrix
 from .regression import (
     MeanAbsoluteError,
     MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
     mean_absolute_error,
     mean_squared_error,
 )
@@ -43,7 +45,8 @@ _REGISTRY = {
 _CLASSES = {
     cls.__name__: cls
     for cls in (Accuracy, AUC, BinaryAccuracy, CategoricalAccuracy, F1Score, MeanAbsoluteError,
-                MeanSquaredError, Precision, Recall, SparseCategoricalAccuracy,
+                MeanSquaredError, Precision, R2Score, Recall, RootMeanSquaredError,
+                SparseCategoricalAccuracy,
                 SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)
 }  # fmt: skip
 
@@ -109,6 +112,8 @@ def get(identifier, loss=None) -> Metric:
             return accuracy_for_loss(loss, name=identifier)
         if key in _REGISTRY:
             return _REGISTRY[key](name=identifier)
+        if identifier in _CLASSES:  # a class name, as Keras accepts ("RootMeanSquaredError")
+            return _CLASSES[identifier]()
         raise ValueError(
             f"Unknown metric {identifier!r}; known: {sorted(['accuracy', 'acc', *_REGISTRY])}"
         )
@@ -123,7 +128,7 @@ def get(identifier, loss=None) -> Metric:
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "F1Score", "Mean",
-    "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision", "Recall",
+    "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision", "R2Score", "Recall", "RootMeanSquaredError",
     "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy",
     "accuracy_for_loss", "binary_accuracy", "categorical_accuracy", "confusion_matrix", "get",
     "mean_absolute_error", "mean_squared_error", "sparse_categorical_accuracy",

@@ -42,6 +42,8 @@ from .loss import (
     sparse_softmax_cross_entropy,
 )
 from .normalization import batch_norm, layer_norm
+from .numpy_api import *
+from .numpy_api import __all__ as _keras_names
 from .reduce import logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
@@ -119,3 +121,4 @@ __all__ = [
     "var",
     "where",
 ]  # fmt: skip
+__all__ += [n for n in _keras_names if n not in __all__]

@@ -21,7 +21,7 @@ from .reduce import sum as _sum
 from .shape import getitem, reshape, unsqueeze
 
 __all__ = [
-    "all", "any", "argmax", "argmin", "argsort", "cast", "ceil", "convert_to_numpy",
+    "all", "any", "arange", "argmax", "argmin", "argsort", "cast", "ceil", "convert_to_numpy",
     "convert_to_tensor", "cumsum", "divide", "dot", "equal", "expand_dims", "expm1", "eye",
     "floor", "full", "full_like", "greater", "greater_equal", "less", "less_equal", "linspace",
     "log1p", "multiply", "negative", "norm", "not_equal", "one_hot", "ones", "ones_like",
@@ -97,6 +97,16 @@ def ones_like(x, dtype=None) -> Tensor:
 
 def full_like(x, fill_value, dtype=None) -> Tensor:
     return _const(np.full_like(_arr(x), fill_value, dtype=dtype))
+
+
+def arange(start, stop=None, step=None, dtype=None) -> Tensor:
+    """Evenly spaced values in [start, stop); integers stay int, floats become float32."""
+    out = np.arange(start, stop, 1 if step is None else step)
+    if dtype is not None:
+        out = out.astype(dtype)
+    elif out.dtype.kind == "f":
+        out = out.astype(np.float32)
+    return _const(out)
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Tensor:

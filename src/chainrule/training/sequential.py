@@ -20,12 +20,21 @@ from .model import Model
 class Sequential(Model, _Stack):
     """``Sequential([Dense(512, activation="relu"), Dropout(0.2), Dense(10)])``."""
 
-    def __init__(self, layers=None, name: str | None = None, dtype="float32"):
+    def __init__(self, layers=None, trainable: bool = True, name: str | None = None,
+                 dtype="float32"):  # fmt: skip
+        from ..layers.input_layer import InputLayer
+
         layers = list(layers or [])
         self._declared_input: SymbolicTensor | None = None
+        if layers and isinstance(layers[0], InputLayer):
+            layers[0] = layers[0].output
         if layers and isinstance(layers[0], SymbolicTensor):
             self._declared_input = layers.pop(0)
-        Model.__init__(self, name=name)  # runs layers.sequential.Sequential.__init__ via the MRO
+        elif layers and getattr(layers[0], "_input_shape_arg", None) is not None:
+            from .functional import Input  # Dense(64, input_shape=(784,)) as the first layer
+
+            self._declared_input = Input(shape=layers[0]._input_shape_arg)
+        Model.__init__(self, name=name, trainable=trainable)  # runs the stack's __init__ too
         self.dtype = np.dtype(dtype)
         for layer in layers:
             self.add(layer)

@@ -1,3 +1,4 @@
+# ruff: noqa: C408 - dict(name=default) reads like the signatures it mirrors
 """The Keras door's argument names and defaults against Keras 3 (keras==3.15.1).
 
 KERAS_DEFAULTS is written from Keras's documented signatures (keras.io API reference, checked

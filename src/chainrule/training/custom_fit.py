@@ -175,6 +175,8 @@ def fit_custom(model, x, y, *, batch_size, epochs, verbose, callbacks, validatio
             if model.stop_training:
                 break
         epoch_logs = dict(logs)
+        if loader and callable(getattr(x, "on_epoch_end", None)):
+            x.on_epoch_end()  # keras.utils.PyDataset's hook
         if val is not None and (epoch + 1) % validation_freq == 0:
             vlogs = _run_eval(model, val, int(validation_batch_size or size or 32), cb)
             epoch_logs.update({f"val_{k}": v for k, v in vlogs.items()})

@@ -143,6 +143,8 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
             if model.stop_training:
                 break
         epoch_logs = step.logs()
+        if loader and callable(getattr(x, "on_epoch_end", None)):
+            x.on_epoch_end()  # keras.utils.PyDataset's hook
         if val is not None and (epoch + 1) % validation_freq == 0:
             val_logs = _evaluate_prepared(step, val, validation_batch_size or batch_size or 32, cb)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})

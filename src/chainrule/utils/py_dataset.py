@@ -2,7 +2,7 @@
 
 Subclass it with ``__len__`` (the number of batches) and ``__getitem__(i)`` returning batch ``i``
 as ``(x, y)`` or ``(x, y, sample_weight)``; ``fit`` iterates it once per epoch (in order) and calls
-``on_epoch_end()`` after each pass. ``workers``/``use_multiprocessing``/``max_queue_size`` are
+``on_epoch_end()`` at the end of each epoch. ``workers``/``use_multiprocessing``/``max_queue_size`` are
 accepted and ignored: batches are produced in the calling thread.
 """
 
@@ -34,7 +34,6 @@ class PyDataset:
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
-        self.on_epoch_end()
 
 
 Sequence = PyDataset

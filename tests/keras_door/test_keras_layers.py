@@ -230,3 +230,29 @@ def test_optimizer_apply():
     np.testing.assert_allclose(w.numpy(), 1 - 0.01 * 2)
     with pytest.raises(ValueError, match="1 gradients for 2 variables"):
         opt.apply([np.ones(3)], [w, w])
+
+
+def test_backup_and_restore_takes_a_directory(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 3)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("interrupted")
+
+    def fresh():
+        keras.utils.set_random_seed(0)
+        m = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(1)])
+        m.compile(optimizer="sgd", loss="mse")
+        return m
+
+    backup = keras.callbacks.BackupAndRestore(tmp_path / "backup")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        fresh().fit(x, y, epochs=4, callbacks=[backup, Stop()], verbose=0)
+    assert (tmp_path / "backup" / "latest.checkpoint.zip").exists()
+    again = keras.callbacks.BackupAndRestore(tmp_path / "backup")
+    fresh().fit(x, y, epochs=4, callbacks=[again], verbose=0)
+    assert again.restored_from is not None  # resumed from the backup
+    assert not (tmp_path / "backup" / "latest.checkpoint.zip").exists()  # delete_checkpoint

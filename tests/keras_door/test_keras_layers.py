@@ -256,3 +256,43 @@ def test_backup_and_restore_takes_a_directory(tmp_path):
     fresh().fit(x, y, epochs=4, callbacks=[again], verbose=0)
     assert again.restored_from is not None  # resumed from the backup
     assert not (tmp_path / "backup" / "latest.checkpoint.zip").exists()  # delete_checkpoint
+
+
+def test_training_argument_sets_the_mode_for_one_call():
+    x = np.ones((4, 200), np.float32)
+    drop = layers.Dropout(0.5)
+    drop.eval()
+    assert (drop(x, training=True).numpy() == 0).any() and not drop.training
+    drop.train()
+    np.testing.assert_array_equal(drop(x, training=False).numpy(), x)
+    model = keras.Sequential([keras.Input(shape=(200,)), layers.Dropout(0.5)])
+    model.train()
+    np.testing.assert_array_equal(model(x, training=False).numpy(), x)
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.drop = layers.Dropout(0.5)
+            self.calls = 0
+
+        def call(self, inputs):  # no training argument: the mode comes from the outer call
+            self.calls += 1
+            return self.drop(inputs)
+
+    net = Net()
+    net.eval()
+    assert (net(x, training=True).numpy() == 0).any() and net.calls == 1  # no extra build pass
+    net.build((None, 200))
+    assert net.calls == 2 and net.built
+
+
+def test_sequential_add_with_input():
+    model = keras.Sequential(name="stack")
+    model.add(keras.Input(shape=(4,)))
+    model.add(layers.Dense(3))
+    assert model.layers[0].kernel.shape == (4, 3)
+    model2 = keras.Sequential()
+    model2.add(layers.Dense(2, input_shape=(6,)))
+    assert model2.layers[0].kernel.shape == (6, 2)
+    with pytest.raises(ValueError, match="first entry"):
+        model.add(keras.Input(shape=(3,)))

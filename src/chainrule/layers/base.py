@@ -177,7 +177,27 @@ class Layer(KerasLayerAPI, Module):
             self.built = True
             if not self._trainable:
                 self.trainable = False  # freeze the weights build just made
+        training = kwargs.get("training")
+        if (
+            training is not None
+            and not _takes_training(type(self).forward)
+            and not (type(self).forward is Layer.forward and _takes_training(type(self).call))
+        ):  # a built-in layer: `training=` sets its mode for this call, as in Keras
+            del kwargs["training"]
+            if bool(training) != self.training:
+                was = self.training
+                self.train(bool(training))
+                try:
+                    out = self.forward(inputs, *args, **kwargs)
+                finally:
+                    self.train(was)
+                return self._record_shapes(inputs, out)
+        elif "training" in kwargs and training is None:
+            del kwargs["training"]  # training=None: the layer's current mode
         out = self.forward(inputs, *args, **kwargs)
+        return self._record_shapes(inputs, out)
+
+    def _record_shapes(self, inputs, out):
         self.input_shape = shape_of(inputs)
         if hasattr(out, "shape"):
             self.output_shape = tuple(out.shape)

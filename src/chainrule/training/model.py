@@ -144,11 +144,45 @@ class Model(KerasLayerAPI, Module):
         return results if self._multi_out else results[0]
 
     def forward(self, x, training: bool | None = None):
+        """``training`` given and different from the current mode switches every layer to it for
+        this call (Keras propagates it to the layers inside)."""
         if training is None:
             training = self.training
+        elif bool(training) != self.training:
+            was = self.training
+            self.train(bool(training))
+            try:
+                return self.forward(x, training=bool(training))
+            finally:
+                self.train(was)
         if self._call_takes_training():
             return self.call(x, training=training)
         return self.call(x)
+
+    def __call__(self, *args, **kwargs):
+        if not self.built:  # a subclassed model's first call builds its layers: no extra pass
+            self.built = True
+        return super().__call__(*args, **kwargs)
+
+    def build(self, input_shape=None) -> None:
+        """Create every weight by running the model once on zeros of ``input_shape`` (batch axis
+        first, may be None), as ``keras.Model.build`` does for subclassed models."""
+        if input_shape is None or self.__dict__.get("_building"):
+            return
+        from ..function import no_grad
+
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        zeros = [Tensor(np.zeros((1, *tuple(s)[1:]), dtype=np.float32)) for s in shapes]
+        self._building = True
+        was = self.training
+        self.eval()
+        try:
+            with no_grad():
+                self.forward(zeros if isinstance(input_shape, list) else zeros[0])
+        finally:
+            self._building = False
+            self.train(was)
+        self.built = True
 
     def _call_takes_training(self) -> bool:
         cached = self.__dict__.get("_takes_training")

@@ -63,6 +63,11 @@ CASES = {
         for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
     },
     "Dot": (lambda: _merge_model("Dot", axes=1, normalize=True), (4, 6)),
+    "Normalization": (
+        lambda: L.Sequential([L.Normalization(mean=[1.0] * 6, variance=[4.0] * 6), L.Dense(2)]),
+        (4, 6),
+    ),  # fmt: skip
+    "Rescaling": (lambda: L.Sequential([L.Rescaling(1 / 255, offset=-0.5), L.Dense(2)]), (4, 6)),
 }
 ALIASES = {"Linear", "BatchNormalization", "LayerNormalization"}
 

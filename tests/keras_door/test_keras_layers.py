@@ -296,3 +296,19 @@ def test_sequential_add_with_input():
     assert model2.layers[0].kernel.shape == (6, 2)
     with pytest.raises(ValueError, match="first entry"):
         model.add(keras.Input(shape=(3,)))
+
+
+def test_normalization_adapt_and_rescaling(tmp_path):
+    data = np.array([[1.0, 2.0], [3.0, 6.0]], np.float32)
+    norm = layers.Normalization()
+    norm.adapt(data)
+    np.testing.assert_allclose(norm(data[:1]).numpy(), [[-1.0, -1.0]])  # Keras 3.15.1 gives this
+    inv = layers.Normalization(mean=norm.mean, variance=norm.variance, invert=True)
+    np.testing.assert_allclose(inv(norm(data)).numpy(), data, rtol=1e-6)
+    np.testing.assert_allclose(layers.Rescaling(0.5, offset=1.0)(data).numpy(), data * 0.5 + 1)
+    model = keras.Sequential([keras.Input(shape=(2,)), norm, layers.Dense(1)])
+    model.save(tmp_path / "n.keras")
+    back = keras.models.load_model(tmp_path / "n.keras")
+    np.testing.assert_array_equal(back.predict(data), model.predict(data))
+    with pytest.raises(ValueError, match="mean has 3 values for 2 features"):
+        layers.Normalization(mean=[0, 0, 0], variance=[1, 1, 1])(data)

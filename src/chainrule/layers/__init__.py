@@ -31,6 +31,7 @@ from .merging import (
 )
 from .noise import GaussianNoise
 from .normalization import BatchNormalization, LayerNormalization
+from .preprocessing import Normalization, Rescaling
 from .reshape import Flatten, Reshape
 from .residual import Residual
 from .sequential import Sequential  # a plain layer stack; keras.Sequential is the Model
@@ -38,7 +39,7 @@ from .sequential import Sequential  # a plain layer stack; keras.Sequential is t
 __all__ = [
     "ELU", "LAYERS", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense",
     "Dot", "Dropout", "Flatten", "GaussianNoise", "Identity", "Input", "InputLayer", "Lambda",
-    "Layer", "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "ReLU",
+    "Layer", "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "Normalization", "ReLU", "Rescaling",
     "Reshape", "Residual", "Sequential", "Softmax", "Subtract", "add", "average", "concatenate",
     "deserialize", "dot", "get", "maximum", "minimum", "multiply", "register", "reset_names",
     "serialize", "subtract", "unique_name",

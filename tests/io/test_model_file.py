@@ -66,7 +66,7 @@ CASES = {
     "Normalization": (
         lambda: L.Sequential([L.Normalization(mean=[1.0] * 6, variance=[4.0] * 6), L.Dense(2)]),
         (4, 6),
-    ),  # fmt: skip
+    ),
     "Rescaling": (lambda: L.Sequential([L.Rescaling(1 / 255, offset=-0.5), L.Dense(2)]), (4, 6)),
 }
 ALIASES = {"Linear", "BatchNormalization", "LayerNormalization"}

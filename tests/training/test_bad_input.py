@@ -193,7 +193,7 @@ def test_sample_weight_per_timestep():
     chainrule.manual_seed(0)
     x = np.random.default_rng(0).standard_normal((16, 5, 4)).astype(np.float32)
     y = np.random.default_rng(1).integers(0, 3, (16, 5))
-    model = chainrule.Sequential([chainrule.nn.Dense(3)])
+    model = chainrule.Sequential([chainrule.layers.Dense(3)])
     model.compile("sgd", "sparse_categorical_crossentropy")
     model.fit(x, y, sample_weight=np.ones((16, 5)), verbose=0)
     model.fit(x, y, sample_weight=np.ones(16), verbose=0)

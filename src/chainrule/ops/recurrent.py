@@ -127,9 +127,7 @@ class _Recurrent(Function):
         if need[k + 2]:
             dw = self.h0.T @ dhid[0]
             if T > 1:
-                dw += self.hs[: T - 1].reshape((T - 1) * N, H).T @ dhid[1:].reshape(
-                    (T - 1) * N, -1
-                )
+                dw += self.hs[: T - 1].reshape((T - 1) * N, H).T @ dhid[1:].reshape((T - 1) * N, -1)
             grads[k + 2] = dw
         self.bias_grads(grads, k + 3, dproj, dhid, m)
         return tuple(grads)
@@ -406,9 +404,7 @@ def _check(op: str, gates: int, x, w_ih, w_hh, b_ih, b_hh, states, mask):
         raise TypeError(f"{op}: x must be floating point, got dtype {x.dtype}")
     w_ih, w_hh = ensure_tensor(w_ih), ensure_tensor(w_hh)
     if w_hh.ndim != 2 or w_hh.shape[1] != gates * w_hh.shape[0]:
-        raise ValueError(
-            f"{op}: w_hh must have shape (H, {gates}·H), got {w_hh.shape}"
-        )
+        raise ValueError(f"{op}: w_hh must have shape (H, {gates}·H), got {w_hh.shape}")
     H = w_hh.shape[0]
     if w_ih.shape != (I, gates * H):
         raise ValueError(
@@ -432,8 +428,7 @@ def _check(op: str, gates: int, x, w_ih, w_hh, b_ih, b_hh, states, mask):
             s = ensure_tensor(s)
             if s.shape != (N, H):
                 raise ValueError(
-                    f"{op}: {name} must have shape (N, H) = {(N, H)} for x {x.shape}, "
-                    f"got {s.shape}"
+                    f"{op}: {name} must have shape (N, H) = {(N, H)} for x {x.shape}, got {s.shape}"
                 )
             named[name] = s
         out_states.append(s)

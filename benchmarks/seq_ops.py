@@ -54,7 +54,8 @@ def _data(seed: int = 0) -> dict:
 
 
 def chainrule_step(case: str):
-    """A closure running one forward + backward of ``case`` in chainrule."""
+    """A closure running one forward + backward of ``case`` in chainrule; it returns one gradient
+    (the same one as :func:`torch_step`'s, so a test can check both do the same work)."""
     import chainrule as cr
     from chainrule import ops
 
@@ -66,6 +67,7 @@ def chainrule_step(case: str):
             for t in (q, k, v):
                 t.grad = None
             ops.scaled_dot_product_attention(q, k, v, is_causal=True).backward(d["up_att"])
+            return q.grad
 
         return step
     p = {n: cr.Tensor(d[n], requires_grad=True) for n in ("table", "w_ih", "w_hh", "b_ih", "b_hh")}
@@ -79,11 +81,12 @@ def chainrule_step(case: str):
         if case == "lstm":
             y = ops.lstm(x, p["w_ih"].T, p["w_hh"].T, p["b_ih"], p["b_hh"])[0]
             y.backward(d["up"])
-            return
+            return p["w_hh"].grad
         e = ops.embedding(d["tokens"], p["table"])
         y = ops.lstm(e, p["w_ih"].T, p["w_hh"].T, p["b_ih"], p["b_hh"])[0]
         logits = ops.linear(y.reshape((SEQ * BATCH, HID)), p["w_out"], p["b_out"])
         ops.sparse_softmax_cross_entropy(logits, d["targets"].reshape(-1)).mean().backward()
+        return p["table"].grad
 
     return step
 
@@ -102,6 +105,7 @@ def torch_step(case: str):
             for t in (q, k, v):
                 t.grad = None
             F.scaled_dot_product_attention(q, k, v, is_causal=True).backward(up)
+            return q.grad
 
         return step
     emb = torch.nn.Embedding(VOCAB, EMB)
@@ -125,9 +129,10 @@ def torch_step(case: str):
             t.grad = None
         if case == "lstm":
             lstm(x)[0].backward(up)
-            return
+            return lstm.weight_hh_l0.grad
         y = lstm(emb(tokens))[0]
         F.cross_entropy(head(y.reshape(SEQ * BATCH, HID)), targets).backward()
+        return emb.weight.grad
 
     return step
 

@@ -209,3 +209,56 @@ def test_keras_layouts_map_onto_the_op():
         0
     ]
     np.testing.assert_allclose(y.data, ty, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_irregular_mask_matches_a_torch_cell_loop(kind):
+    """Masks with holes and left padding: each step is PyTorch's cell, and a masked step keeps the
+    previous state (torch.where over the batch), which is Keras's masking."""
+    T, N, I, H = 6, 3, 2, 4
+    mask = np.array([[0, 0, 1, 1, 1, 1], [1, 0, 1, 0, 0, 1], [1, 1, 1, 1, 1, 0]], dtype=bool)
+    torch.manual_seed(0)
+    if kind == "lstm":
+        cell = torch.nn.LSTMCell(I, H)
+    elif kind == "gru":
+        cell = torch.nn.GRUCell(I, H)
+    else:
+        cell = torch.nn.RNNCell(I, H, nonlinearity=kind[4:])
+    cell = cell.double()
+    rng = np.random.default_rng(5)
+    x_np = rng.standard_normal((T, N, I))
+    h0_np, c0_np = rng.standard_normal((2, N, H))
+    tx, th, tc = (torch.tensor(a, requires_grad=True) for a in (x_np, h0_np, c0_np))
+    h, c, outs = th, tc, []
+    for t in range(T):
+        m = torch.from_numpy(mask[:, t, None])
+        if kind == "lstm":
+            hn, cn = cell(tx[t], (h, c))
+            c = torch.where(m, cn, c)
+        else:
+            hn = cell(tx[t], h)
+        h = torch.where(m, hn, h)
+        outs.append(h)
+    ty = torch.stack(outs)
+    t_outs = [ty, h] + ([c] if kind == "lstm" else [])
+
+    p = {
+        name + "_l0": cr.Tensor(prm.detach().numpy().copy(), requires_grad=True)
+        for name, prm in cell.named_parameters()
+    }
+    x, h0, c0 = (cr.Tensor(a, requires_grad=True) for a in (x_np, h0_np, c0_np))
+    outs = run_op(kind, x, p, h0, c0 if kind == "lstm" else None, mask=mask)
+    for k, (o, t) in enumerate(zip(outs, t_outs)):
+        close(o, t, np.float64, f"output {k}")
+    ups = [rng.standard_normal(o.shape) for o in outs]
+    loss = outs[0].sum() * 0
+    for o, u in zip(outs, ups):
+        loss = loss + (o * u).sum()
+    loss.backward()
+    torch.autograd.backward(t_outs, [torch.from_numpy(u) for u in ups])
+    close(x.grad, tx.grad, np.float64, "grad x")
+    close(h0.grad, th.grad, np.float64, "grad h0")
+    if kind == "lstm":
+        close(c0.grad, tc.grad, np.float64, "grad c0")
+    for name, prm in cell.named_parameters():
+        close(p[name + "_l0"].grad, prm.grad, np.float64, f"grad {name}")

@@ -7,7 +7,7 @@ import chainrule as cr
 from chainrule.ops import embedding, gru, lstm, rnn, scaled_dot_product_attention
 
 T, N, I, H = 4, 3, 2, 3
-MASK = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]], dtype=bool)
+MASK = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [0, 1, 0, 1]], dtype=bool)  # with holes
 
 
 def shapes(gates):

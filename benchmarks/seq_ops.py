@@ -182,10 +182,87 @@ def compare(cases, repeats: int, iters: int, threads: int) -> list[dict]:
     return rows
 
 
+def _phase_times(case: str, iters: int) -> dict:
+    """Milliseconds per step spent in each phase of the LSTM node (methods wrapped with timers)."""
+    from chainrule.ops import recurrent_kernels as rk
+
+    spent = {}
+
+    def timed(cls, name, label):
+        inner = getattr(cls, name)
+
+        def wrapper(self, *a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return inner(self, *a, **kw)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+
+        return inner, wrapper
+
+    patches = [
+        (rk.RecurrentSequence, "forward", "lstm forward (all)"),
+        (rk.LSTMSequence, "run_forward", "lstm forward time loop"),
+        (rk.RecurrentSequence, "backward", "lstm backward (all)"),
+        (rk.LSTMSequence, "run_backward", "lstm backward time loop"),
+    ]
+    saved = []
+    for cls, name, label in patches:
+        inner, wrapper = timed(cls, name, label)
+        saved.append((cls, name, inner))
+        setattr(cls, name, wrapper)
+    try:
+        step = chainrule_step(case)
+        step()
+        spent.clear()
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            step()
+        spent["whole step"] = time.perf_counter() - t0
+    finally:
+        for cls, name, inner in saved:
+            setattr(cls, name, inner)
+    return {k: 1e3 * v / iters for k, v in spent.items()}
+
+
+def _matmul_floor(iters: int) -> dict:
+    """Milliseconds per step of the LSTM's matrix products alone, in NumPy, at the same sizes."""
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((BATCH, HID)).astype(np.float32)
+    u = rng.standard_normal((HID, 4 * HID)).astype(np.float32)
+    x = rng.standard_normal((SEQ * BATCH, EMB)).astype(np.float32)
+    w = rng.standard_normal((EMB, 4 * HID)).astype(np.float32)
+    dz = rng.standard_normal((SEQ * BATCH, 4 * HID)).astype(np.float32)
+    hs = rng.standard_normal((SEQ * BATCH, HID)).astype(np.float32)
+    buf, dh = np.empty((BATCH, 4 * HID), np.float32), np.empty((BATCH, HID), np.float32)
+    parts = {
+        "floor: input projection x @ w_ih": lambda: x @ w,
+        "floor: 64 step products h @ w_hh": lambda: [np.matmul(h, u, out=buf) for _ in range(SEQ)],
+        "floor: 64 step products dz @ w_hhᵀ": lambda: [
+            np.matmul(buf, u.T, out=dh) for _ in range(SEQ)
+        ],
+        "floor: weight grads hᵀdz, xᵀdz, dx": lambda: (hs.T @ dz, x.T @ dz, dz @ w.T),
+    }
+    out = {}
+    for name, f in parts.items():
+        f()
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            f()
+        out[name] = 1e3 * (time.perf_counter() - t0) / iters
+    return out
+
+
 def profile(case: str, iters: int) -> None:
+    """Where chainrule's time goes: the phases of the LSTM node, the same matrix products alone,
+    and cProfile's top entries (NumPy's ufuncs are not visible to cProfile; the phases are)."""
     import cProfile
     import pstats
 
+    if case != "attention":
+        rows = {**_phase_times(case, iters), **_matmul_floor(iters)}
+        for name, ms in rows.items():
+            print(f"{name:40s} {ms:8.2f} ms/step")
     step = chainrule_step(case)
     step()
     prof = cProfile.Profile()
@@ -193,7 +270,7 @@ def profile(case: str, iters: int) -> None:
     for _ in range(iters):
         step()
     prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+    pstats.Stats(prof).sort_stats("tottime").print_stats(12)
 
 
 def main(argv=None) -> None:

@@ -110,3 +110,38 @@ def test_recurrent_errors_name_the_op_and_shapes():
         gru(x, cr.randn(I, 3 * H), cr.randn(H, 3 * H), gate_order="irn")
     with pytest.raises(ValueError, match="no time steps"):
         lstm(cr.randn(0, N, I), wi, wh)
+
+
+@pytest.mark.parametrize("name", ["rnn_tanh", "lstm", "gru", "gru_keras_order"])
+def test_projected_input_equals_the_full_op(name):
+    """w_ih=None with x = embedding(tokens, table @ w_ih): the same outputs and the same gradients
+    for the table, w_ih, w_hh and the biases as embedding followed by the full op."""
+    gates, op = OPS[name]
+    tokens = np.array([[0, 3, 3], [2, 1, 0], [4, 4, 4], [1, 0, 2]])  # (T, N)
+    table, wi, wh, bi, bh = arrays([(5, I), (I, gates * H), (H, gates * H), (gates * H,),
+                                    (gates * H,)])  # fmt: skip
+    extra = [None] if name == "lstm" else []  # c0
+    results = []
+    for projected in (False, True):
+        ts = [cr.Tensor(a, requires_grad=True) for a in (table, wi, wh, bi, bh)]
+        if projected:
+            x, w = embedding(tokens, ts[0] @ ts[1]), None
+        else:
+            x, w = embedding(tokens, ts[0]), ts[1]
+        outs = op(x, w, ts[2], ts[3], ts[4], None, *extra, mask=MASK)
+        loss = outs[0].sum() * 0
+        for k, o in enumerate(outs):
+            loss = loss + (o * (k + 1.5)).sum() + (o * o).sum()
+        loss.backward()
+        results.append(([o.data for o in outs], [t.grad for t in ts]))
+    for a, b in zip(results[0][0] + results[0][1], results[1][0] + results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12)
+
+
+def test_gradcheck_projected_input():
+    x, wh, b = arrays([(T, N, 4 * H), (H, 4 * H), (4 * H,)])
+    assert cr.gradcheck(lambda x, wh, b: lstm(x, None, wh, b, mask=MASK), [x, wh, b])
+    x, wh, b = arrays([(T, N, 3 * H), (H, 3 * H), (3 * H,)])
+    assert cr.gradcheck(lambda x, wh, b: gru(x, None, wh, b, b), [x, wh, b])
+    with pytest.raises(ValueError, match=r"lstm: with w_ih=None, x must be the projected input"):
+        lstm(cr.randn(T, N, 3 * H), None, cr.randn(H, 4 * H))

@@ -101,8 +101,9 @@ class ScaledDotProductAttention(Function):
         return dq, dk, dv
 
 
-def scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p: float = 0.0,
-                                 is_causal: bool = False, scale: float | None = None) -> Tensor:  # fmt: skip
+def scaled_dot_product_attention(
+    q, k, v, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False, scale=None
+) -> Tensor:
     """Attention ``softmax(q kᵀ · scale + mask) v`` with PyTorch's arguments and semantics.
 
     q (..., L, E), k (..., S, E), v (..., S, Ev): leading axes (batch, heads) broadcast.

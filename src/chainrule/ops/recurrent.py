@@ -30,6 +30,11 @@ the previous step (Keras's masking), so the final state is the state after each 
 step, as PyTorch's packed sequences give. The output at a masked step is that carried state, or
 zeros with ``zero_output_for_mask=True`` (what a padded PyTorch output holds).
 
+``w_ih=None``: ``x`` is then the projected input ``x·w_ih`` itself, (T, N, G·H), and its gradient is
+the gradient of the gate pre-activations. This lets an Embedding → LSTM model project the table
+once, ``ops.embedding(tokens, table @ w_ih)``, instead of every looked-up row: (V, I)·(I, G·H)
+instead of (T·N, I)·(I, G·H) forward, and the same saving twice in backward.
+
 The sigmoids are computed as σ(z) = ½·tanh(z/2) + ½ (stable, in place, no overflow): the forward
 pass multiplies copies of the sigmoid gates' weight columns by ½ once per call.
 """
@@ -54,16 +59,25 @@ def _check(op: str, gates: int, x, w_ih, w_hh, b_ih, b_hh, states, mask):
         raise ValueError(f"{op}: x has no time steps (shape {x.shape})")
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: x must be floating point, got dtype {x.dtype}")
-    w_ih, w_hh = ensure_tensor(w_ih), ensure_tensor(w_hh)
+    w_hh = ensure_tensor(w_hh)
     if w_hh.ndim != 2 or w_hh.shape[1] != gates * w_hh.shape[0]:
         raise ValueError(f"{op}: w_hh must have shape (H, {gates}·H), got {w_hh.shape}")
     H = w_hh.shape[0]
-    if w_ih.shape != (I, gates * H):
-        raise ValueError(
-            f"{op}: w_ih must have shape (input_size, {gates}·H) = {(I, gates * H)} for x "
-            f"{x.shape} and w_hh {w_hh.shape}, got {w_ih.shape}"
-        )
-    named = {"w_ih": w_ih, "w_hh": w_hh}
+    named = {"w_hh": w_hh}
+    if w_ih is None:  # x is the projected input x·w_ih
+        if I != gates * H:
+            raise ValueError(
+                f"{op}: with w_ih=None, x must be the projected input (T, N, {gates}·H) = "
+                f"(T, N, {gates * H}) for w_hh {w_hh.shape}, got {x.shape}"
+            )
+    else:
+        w_ih = ensure_tensor(w_ih)
+        if w_ih.shape != (I, gates * H):
+            raise ValueError(
+                f"{op}: w_ih must have shape (input_size, {gates}·H) = {(I, gates * H)} for x "
+                f"{x.shape} and w_hh {w_hh.shape}, got {w_ih.shape}"
+            )
+        named["w_ih"] = w_ih
     biases = []
     for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
         if b is not None:
@@ -102,6 +116,10 @@ def _check(op: str, gates: int, x, w_ih, w_hh, b_ih, b_hh, states, mask):
     return x, w_ih, w_hh, biases, out_states, mask
 
 
+def _weights(w_ih, w_hh) -> tuple:
+    return (w_hh,) if w_ih is None else (w_ih, w_hh)
+
+
 def _unpack(packed: Tensor, T: int, k: int):
     return (getitem(packed, slice(0, T)),) + tuple(getitem(packed, T + j) for j in range(k))
 
@@ -110,7 +128,8 @@ def rnn(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, *, nonlinearity: str = "ta
         zero_output_for_mask: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
     """Elman RNN over a whole sequence: h_t = act(x_t w_ih + b_ih + h_{t−1} w_hh + b_hh).
 
-    x (T, N, I); w_ih (I, H); w_hh (H, H); b_ih, b_hh (H,) or None; h0 (N, H) or None (zeros);
+    x (T, N, I); w_ih (I, H), or None when x is already projected (T, N, H) (see the module doc);
+    w_hh (H, H); b_ih, b_hh (H,) or None; h0 (N, H) or None (zeros);
     ``nonlinearity`` "tanh" or "relu"; mask (N, T) booleans or None (see the module doc).
     Returns (outputs (T, N, H), h_n (N, H)).
     """
@@ -120,8 +139,10 @@ def rnn(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, *, nonlinearity: str = "ta
         "rnn", 1, x, w_ih, w_hh, b_ih, b_hh, [("h0", h0)], mask
     )
     biases = [b for b in biases if b is not None]
-    packed = RNNSequence.apply(x, *states, w_ih, w_hh, *biases, mask=mask,
-                        zero_output=zero_output_for_mask, nonlinearity=nonlinearity)  # fmt: skip
+    packed = RNNSequence.apply(
+        x, *states, *_weights(w_ih, w_hh), *biases, mask=mask, projected=w_ih is None,
+        zero_output=zero_output_for_mask, nonlinearity=nonlinearity,
+    )  # fmt: skip
     return _unpack(packed, x.shape[0], 1)
 
 
@@ -129,16 +150,19 @@ def lstm(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, *, mask=None,
          zero_output_for_mask: bool = False) -> tuple[Tensor, Tensor, Tensor]:  # fmt: skip
     """LSTM over a whole sequence, gates i, f, g, o in column blocks of H.
 
-    x (T, N, I); w_ih (I, 4H); w_hh (H, 4H); b_ih, b_hh (4H,) or None (they are added: pass one for
-    Keras's single bias, both for PyTorch's); h0, c0 (N, H) or None (zeros); mask (N, T) or None.
+    x (T, N, I); w_ih (I, 4H) or None (x projected); w_hh (H, 4H); b_ih, b_hh (4H,) or None
+    (they are added: pass one for Keras's single bias, both for PyTorch's); h0, c0 (N, H) or None
+    (zeros); mask (N, T) or None.
     Returns (outputs (T, N, H), h_n (N, H), c_n (N, H)).
     """
     x, w_ih, w_hh, biases, states, mask = _check(
         "lstm", 4, x, w_ih, w_hh, b_ih, b_hh, [("h0", h0), ("c0", c0)], mask
     )
     biases = [b for b in biases if b is not None]
-    packed = LSTMSequence.apply(x, *states, w_ih, w_hh, *biases, mask=mask,
-                         zero_output=zero_output_for_mask)  # fmt: skip
+    packed = LSTMSequence.apply(
+        x, *states, *_weights(w_ih, w_hh), *biases, mask=mask, projected=w_ih is None,
+        zero_output=zero_output_for_mask,
+    )  # fmt: skip
     return _unpack(packed, x.shape[0], 2)
 
 
@@ -147,8 +171,9 @@ def gru(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, *, gate_order: str = "rzn"
     """GRU over a whole sequence, reset gate applied after the hidden product (PyTorch's GRU,
     Keras's ``reset_after=True``).
 
-    x (T, N, I); w_ih (I, 3H); w_hh (H, 3H); b_ih, b_hh (3H,) or None; column blocks in
-    ``gate_order`` "rzn" (PyTorch) or "zrn" (Keras); h0 (N, H) or None (zeros); mask (N, T) or None.
+    x (T, N, I); w_ih (I, 3H) or None (x projected); w_hh (H, 3H); b_ih, b_hh (3H,) or None;
+    column blocks in ``gate_order`` "rzn" (PyTorch) or "zrn" (Keras); h0 (N, H) or None (zeros);
+    mask (N, T) or None.
     Returns (outputs (T, N, H), h_n (N, H)).
     """
     if gate_order not in ("rzn", "zrn"):
@@ -162,6 +187,8 @@ def gru(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, *, gate_order: str = "rzn"
         biases = [Tensor._wrap(zeros) if b is None else b for b in biases]
     else:
         biases = []
-    packed = GRUSequence.apply(x, *states, w_ih, w_hh, *biases, mask=mask,
-                        zero_output=zero_output_for_mask, gate_order=gate_order)  # fmt: skip
+    packed = GRUSequence.apply(
+        x, *states, *_weights(w_ih, w_hh), *biases, mask=mask, projected=w_ih is None,
+        zero_output=zero_output_for_mask, gate_order=gate_order,
+    )  # fmt: skip
     return _unpack(packed, x.shape[0], 1)

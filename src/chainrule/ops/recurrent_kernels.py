@@ -42,9 +42,12 @@ class RecurrentSequence(Function):
             w[..., lo * H : hi * H] *= 0.5
         return w
 
-    def forward(self, x, *arrays, mask, zero_output, **kw):
+    def forward(self, x, *arrays, mask, zero_output, projected, **kw):
         k = self.n_states
-        states, (w_ih, w_hh), biases = arrays[:k], arrays[k : k + 2], arrays[k + 2 :]
+        self.projected = projected  # x is already x·w_ih: (T, N, G·H), and there is no w_ih input
+        nw = 1 if projected else 2
+        states, weights, biases = arrays[:k], arrays[k : k + nw], arrays[k + nw :]
+        w_ih, w_hh = (None, weights[0]) if projected else weights
         m = xp(x)
         T, N, I = x.shape
         H = states[0].shape[1]
@@ -52,7 +55,10 @@ class RecurrentSequence(Function):
         self.x, self.w_ih, self.w_hh, self.nbias = x, w_ih, w_hh, len(biases)
         self.h0 = states[0]
         self.setup(**kw)
-        proj = (x.reshape(T * N, I) @ self._half(w_ih)).reshape(T, N, -1)
+        if projected:
+            proj = self._half(x)  # a copy: the loop works in place
+        else:
+            proj = (x.reshape(T * N, I) @ self._half(w_ih)).reshape(T, N, -1)
         self.add_biases(proj, biases)
         if mask is not None:
             self.keep = mask.T[:, :, None]  # (T, N, 1) bool
@@ -84,22 +90,25 @@ class RecurrentSequence(Function):
         dstates = [g[T].copy()] + [g[T + 1 + j].copy() for j in range(self.n_states - 1)]
         dproj, dhid = self.run_backward(dy, dstates)  # (T, N, G·H) each; dhid may be dproj
         k = self.n_states
-        grads = [None] * (1 + k + 2 + self.nbias)
-        x2 = self.x.reshape(T * N, self.I)
+        w = k + 1 if self.projected else k + 2  # index of w_hh among the inputs
+        grads = [None] * (w + 1 + self.nbias)
         dproj2 = dproj.reshape(T * N, -1)
         if need[0]:
-            grads[0] = (dproj2 @ self.w_ih.T).reshape(T, N, self.I)
+            if self.projected:  # dproj is allocated by this backward: handed over as it is
+                grads[0] = dproj
+            else:
+                grads[0] = (dproj2 @ self.w_ih.T).reshape(T, N, self.I)
         for j in range(k):
             if need[1 + j]:
                 grads[1 + j] = dstates[j]
-        if need[k + 1]:
-            grads[k + 1] = x2.T @ dproj2
-        if need[k + 2]:
+        if not self.projected and need[k + 1]:
+            grads[k + 1] = self.x.reshape(T * N, self.I).T @ dproj2
+        if need[w]:
             dw = self.h0.T @ dhid[0]
             if T > 1:
                 dw += self.hs[: T - 1].reshape((T - 1) * N, H).T @ dhid[1:].reshape((T - 1) * N, -1)
-            grads[k + 2] = dw
-        self.bias_grads(grads, k + 3, dproj, dhid, m)
+            grads[w] = dw
+        self.bias_grads(grads, w + 1, dproj, dhid, m)
         return tuple(grads)
 
     def bias_grads(self, grads, first, dproj, dhid, m):
@@ -143,11 +152,10 @@ class RNNSequence(RecurrentSequence):
             if keep is not None:
                 np.copyto(seq[t], h, where=self.skip[t])
             h = seq[t]
-        self.proj = proj
 
     def run_backward(self, dy, dstates):
         dh = dstates[0]
-        dproj = self.proj  # reused: the pre-activations are not needed once h is known
+        dproj = xp(dy).empty((self.T, self.N, self.H), dtype=dy.dtype)
         seq, wt, keep = self.hs, self.w_hh.T, self.keep
         for t in range(self.T - 1, -1, -1):
             dh += dy[t]

@@ -5,6 +5,8 @@ Cases (the sizes of issue 13's speed targets):
 - ``lstm``: the LSTM op alone, embedding 64 → hidden 256, batch 32, length 64 (time-major);
 - ``charlstm``: a char-LSTM step without the optimiser: embedding (vocab 65, dim 64) → LSTM 256 →
   linear to 65 logits → mean cross-entropy → backward;
+- ``charlstm-proj``: the same step, with the embedding table projected once
+  (``ops.lstm(ops.embedding(tokens, table @ w_ih), None, ...)``; PyTorch runs its ``charlstm``);
 - ``attention``: causal scaled dot-product attention of a tiny GPT (batch 32, 4 heads, context 64,
   head size 32), forward + backward.
 
@@ -28,7 +30,7 @@ import time
 
 import numpy as np
 
-CASES = ("lstm", "charlstm", "attention")
+CASES = ("lstm", "charlstm", "charlstm-proj", "attention")
 VOCAB, EMB, HID, BATCH, SEQ = 65, 64, 256, 32, 64
 HEADS, CTX, HEAD_DIM = 4, 64, 32
 
@@ -82,8 +84,12 @@ def chainrule_step(case: str):
             y = ops.lstm(x, p["w_ih"].T, p["w_hh"].T, p["b_ih"], p["b_hh"])[0]
             y.backward(d["up"])
             return p["w_hh"].grad
-        e = ops.embedding(d["tokens"], p["table"])
-        y = ops.lstm(e, p["w_ih"].T, p["w_hh"].T, p["b_ih"], p["b_hh"])[0]
+        if case == "charlstm-proj":
+            e = ops.embedding(d["tokens"], ops.matmul(p["table"], p["w_ih"].T))
+            y = ops.lstm(e, None, p["w_hh"].T, p["b_ih"], p["b_hh"])[0]
+        else:
+            e = ops.embedding(d["tokens"], p["table"])
+            y = ops.lstm(e, p["w_ih"].T, p["w_hh"].T, p["b_ih"], p["b_hh"])[0]
         logits = ops.linear(y.reshape((SEQ * BATCH, HID)), p["w_out"], p["b_out"])
         ops.sparse_softmax_cross_entropy(logits, d["targets"].reshape(-1)).mean().backward()
         return p["table"].grad

@@ -8,15 +8,13 @@ all steps. Layouts, gate orders and masking are described in :mod:`chainrule.ops
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..backend import xp
 from ..function import Function
 
 
 def _sigmoid_from_half(a):
     """In place: ``a`` holds z/2; afterwards it holds σ(z)."""
-    np.tanh(a, out=a)
+    xp(a).tanh(a, out=a)
     a *= 0.5
     a += 0.5
 
@@ -73,7 +71,7 @@ class RecurrentSequence(Function):
         self.run_forward(proj, states, seq, out)
         out[T] = seq[T - 1]
         if self.zero_output:
-            np.multiply(seq, self.keepf, out=out[:T])
+            m.multiply(seq, self.keepf, out=out[:T])
         return out
 
     def add_biases(self, proj, biases):
@@ -137,37 +135,39 @@ class RNNSequence(RecurrentSequence):
         self.relu = nonlinearity == "relu"
 
     def run_forward(self, proj, states, seq, out):
+        m = xp(proj)
         h = states[0]
         w = self.w_hh
         keep = self.keep
-        buf = xp(proj).empty_like(proj[0])
+        buf = m.empty_like(proj[0])
         for t in range(self.T):
             a = proj[t]
-            np.matmul(h, w, out=buf)
+            m.matmul(h, w, out=buf)
             a += buf
             if self.relu:
-                np.maximum(a, 0, out=seq[t])
+                m.maximum(a, 0, out=seq[t])
             else:
-                np.tanh(a, out=seq[t])
+                m.tanh(a, out=seq[t])
             if keep is not None:
-                np.copyto(seq[t], h, where=self.skip[t])
+                m.copyto(seq[t], h, where=self.skip[t])
             h = seq[t]
 
     def run_backward(self, dy, dstates):
+        m = xp(dy)
         dh = dstates[0]
-        dproj = xp(dy).empty((self.T, self.N, self.H), dtype=dy.dtype)
+        dproj = m.empty((self.T, self.N, self.H), dtype=dy.dtype)
         seq, wt, keep = self.hs, self.w_hh.T, self.keep
         for t in range(self.T - 1, -1, -1):
             dh += dy[t]
             carried = self._masked(t, [dh]) if keep is not None else None
             da = dproj[t]
             if self.relu:
-                np.multiply(dh, seq[t] > 0, out=da)
+                m.multiply(dh, seq[t] > 0, out=da)
             else:
-                np.multiply(seq[t], seq[t], out=da)
-                np.subtract(1, da, out=da)
+                m.multiply(seq[t], seq[t], out=da)
+                m.subtract(1, da, out=da)
                 da *= dh
-            np.matmul(da, wt, out=dh)
+            m.matmul(da, wt, out=dh)
             if carried is not None:
                 dh += carried[0]
         return dproj, dproj
@@ -194,22 +194,22 @@ class LSTMSequence(RecurrentSequence):
         keep = self.keep
         for t in range(T):
             z = proj[t]
-            np.matmul(h, u, out=buf)
+            m.matmul(h, u, out=buf)
             z += buf
-            np.tanh(z, out=z)
+            m.tanh(z, out=z)
             for blk in (z[:, : 2 * H], z[:, 3 * H :]):
                 blk *= 0.5
                 blk += 0.5
             i, f, gg, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
             cn = cells[t + 1]
-            np.multiply(f, cells[t], out=cn)
-            np.multiply(i, gg, out=tmp)
+            m.multiply(f, cells[t], out=cn)
+            m.multiply(i, gg, out=tmp)
             cn += tmp
-            np.tanh(cn, out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=seq[t])
+            m.tanh(cn, out=tanh_c[t])
+            m.multiply(o, tanh_c[t], out=seq[t])
             if keep is not None:
-                np.copyto(cn, cells[t], where=self.skip[t])
-                np.copyto(seq[t], h, where=self.skip[t])
+                m.copyto(cn, cells[t], where=self.skip[t])
+                m.copyto(seq[t], h, where=self.skip[t])
             h = seq[t]
         out[T + 1] = cells[T]
         self.acts, self.cells, self.tanh_c = proj, cells, tanh_c
@@ -240,18 +240,18 @@ class LSTMSequence(RecurrentSequence):
             i, f, gg = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H]
             dz = dz_all[t]
             di, df, dg, do = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H : 3 * H], dz[:, 3 * H :]
-            np.multiply(dh, dh_dc[t], out=tmp)  # dc += dh · o · (1 − tanh²c)
+            m.multiply(dh, dh_dc[t], out=tmp)  # dc += dh · o · (1 − tanh²c)
             dc += tmp
-            np.multiply(dh, tanh_c[t], out=tmp)  # dz_o = dh · tanh(c) · σ'
+            m.multiply(dh, tanh_c[t], out=tmp)  # dz_o = dh · tanh(c) · σ'
             do *= tmp
-            np.multiply(dc, gg, out=tmp)  # dz_i = dc · g · σ'
+            m.multiply(dc, gg, out=tmp)  # dz_i = dc · g · σ'
             di *= tmp
-            np.multiply(dc, cells[t], out=tmp)  # dz_f = dc · c_{t−1} · σ'
+            m.multiply(dc, cells[t], out=tmp)  # dz_f = dc · c_{t−1} · σ'
             df *= tmp
-            np.multiply(dc, i, out=tmp)  # dz_g = dc · i · tanh'
+            m.multiply(dc, i, out=tmp)  # dz_g = dc · i · tanh'
             dg *= tmp
             dc *= f
-            np.matmul(dz, wt, out=dh)
+            m.matmul(dz, wt, out=dh)
             if carried is not None:
                 dh += carried[0]
                 dc += carried[1]
@@ -287,7 +287,7 @@ class GRUSequence(RecurrentSequence):
         r_sl, z_sl = self.r_sl, self.z_sl
         for t in range(T):
             a = proj[t]
-            np.matmul(h, u, out=buf)
+            m.matmul(h, u, out=buf)
             if b_hh is not None:
                 buf += b_hh
             rz = a[:, : 2 * H]
@@ -295,15 +295,15 @@ class GRUSequence(RecurrentSequence):
             _sigmoid_from_half(rz)
             hn[t] = buf[:, 2 * H :]
             n = a[:, 2 * H :]
-            np.multiply(a[:, r_sl], hn[t], out=tmp)
+            m.multiply(a[:, r_sl], hn[t], out=tmp)
             n += tmp
-            np.tanh(n, out=n)
+            m.tanh(n, out=n)
             hs = seq[t]
-            np.subtract(h, n, out=hs)  # h' = n + z (h − n)
+            m.subtract(h, n, out=hs)  # h' = n + z (h − n)
             hs *= a[:, z_sl]
             hs += n
             if keep is not None:
-                np.copyto(hs, h, where=self.skip[t])
+                m.copyto(hs, h, where=self.skip[t])
             h = hs
         self.acts, self.hn = proj, hn
 
@@ -329,24 +329,24 @@ class GRUSequence(RecurrentSequence):
             dr, dz, dnh = d[:, r_sl], d[:, z_sl], d[:, 2 * H :]
             dan = dn_in[t]
             # z: dz_z = dh · (h_{t−1} − n) · z(1 − z)
-            np.subtract(hprev, n, out=dz)
+            m.subtract(hprev, n, out=dz)
             dz *= dh
             dz *= z
-            np.subtract(1, z, out=tmp)
+            m.subtract(1, z, out=tmp)
             dz *= tmp
             # n: da_n = dh · (1 − z) · (1 − n²)
-            np.multiply(dh, tmp, out=dan)
-            np.multiply(n, n, out=tmp)
-            np.subtract(1, tmp, out=tmp)
+            m.multiply(dh, tmp, out=dan)
+            m.multiply(n, n, out=tmp)
+            m.subtract(1, tmp, out=tmp)
             dan *= tmp
             # r: dz_r = da_n · hn · r(1 − r); the hidden n block gets da_n · r
-            np.multiply(dan, hn[t], out=dr)
+            m.multiply(dan, hn[t], out=dr)
             dr *= r
-            np.subtract(1, r, out=tmp)
+            m.subtract(1, r, out=tmp)
             dr *= tmp
-            np.multiply(dan, r, out=dnh)
-            np.multiply(dh, z, out=dprev)
-            np.matmul(d, wt, out=dh)
+            m.multiply(dan, r, out=dnh)
+            m.multiply(dh, z, out=dprev)
+            m.matmul(d, wt, out=dh)
             dh += dprev
             if carried is not None:
                 dh += carried[0]

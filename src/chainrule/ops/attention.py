@@ -12,8 +12,8 @@ Masks (PyTorch's ``F.scaled_dot_product_attention``):
 - ``is_causal=True``: query i attends to keys j ≤ i (a top-left aligned lower triangle of the
   (L, S) score matrix); it may not be combined with ``attn_mask``.
 
-A query row whose every key is masked has no well-defined softmax. PyTorch (2.5 and later) returns
-zeros for such a row, with zero gradients; so does this op (no NaN is produced).
+A query row whose every key is masked has no well-defined softmax. PyTorch 2.13 returns zeros for
+such a row, with zero gradients, for boolean and −∞ float masks alike; so does this op (no NaN).
 
 ``dropout_p > 0`` drops attention weights with that probability (mask from the library generator,
 ``chainrule.manual_seed``) and scales the rest by 1 / (1 − p), as PyTorch does; like PyTorch's

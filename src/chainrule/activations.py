@@ -12,8 +12,10 @@ exact (erf) form, ``hard_sigmoid`` is relu6(x + 3) / 6 (Keras 3 and PyTorch agre
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 
+from . import custom_objects as _custom
 from . import ops
 from .tensor import Tensor
 
@@ -118,10 +120,22 @@ def get(identifier) -> Callable:
         return linear
     if isinstance(identifier, dict):
         name, config = identifier.get("class_name"), identifier.get("config", {})
+        if not isinstance(name, str):
+            raise TypeError(f"activations.get: class_name must be a string, got {name!r:.200}")
         fn = get(name)
-        return functools.partial(fn, **config) if config else fn
+        if not config:
+            return fn
+        _custom.check_config(config, f"activation {name!r}")
+        if fn in ACTIVATIONS.values():  # built-ins take only their own keyword arguments
+            params = inspect.signature(fn).parameters
+            for k, v in config.items():
+                if k not in params or k == "x":
+                    raise TypeError(f"activation {name!r} has no argument {k!r}")
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    raise TypeError(f"activation {name!r}: {k} must be a number, got {v!r:.100}")
+        return functools.partial(fn, **config)
     if isinstance(identifier, str):
-        fn = ACTIVATIONS.get(identifier.lower())
+        fn = ACTIVATIONS.get(identifier.lower()) or _custom.lookup(identifier)
         if fn is None:
             raise ValueError(f"unknown activation {identifier!r}; known: {sorted(ACTIVATIONS)}")
         return fn

@@ -6,6 +6,7 @@ constrained copy.
 
 from __future__ import annotations
 
+from . import custom_objects as _custom
 from .backend import xp
 
 CONSTRAINTS: dict[str, type] = {}
@@ -109,10 +110,10 @@ def get(identifier) -> Constraint | None:
     if isinstance(identifier, dict):
         identifier, config = identifier.get("class_name"), identifier.get("config", {})
     if isinstance(identifier, str):
-        cls = CONSTRAINTS.get(identifier.lower())
+        cls = CONSTRAINTS.get(identifier.lower()) or _custom.lookup_class(identifier, Constraint)
         if cls is None:
             raise ValueError(f"unknown constraint {identifier!r}; known: {sorted(CONSTRAINTS)}")
-        return cls.from_config(config)
+        return cls.from_config(_custom.check_config(config, f"constraints {identifier!r}"))
     raise TypeError(
         f"constraints.get: expected a name or Constraint, got {type(identifier).__name__}"
     )

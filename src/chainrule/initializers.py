@@ -11,10 +11,14 @@ out (kh, kw, in, out)); a 1-D shape has ``fan_in = fan_out = shape[0]``.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
+from contextvars import ContextVar
 
 import numpy as np
 
+from . import custom_objects as _custom
 from .random import get_generator
 
 INITIALIZERS: dict[str, type] = {}
@@ -52,10 +56,63 @@ def _truncated_normal(shape, stddev: float, dtype) -> np.ndarray:
     return (z * stddev).astype(dtype, copy=False)
 
 
+_BUDGET: ContextVar[list | None] = ContextVar("chainrule_init_budget", default=None)
+
+
+class AllocationBudgetError(ValueError):
+    """An initializer was asked for more values than the active :func:`allocation_budget` allows."""
+
+
+@contextlib.contextmanager
+def allocation_budget(elements: int, what: str = "the weights file"):
+    """Within the block, initializers refuse (before allocating) to create more than ``elements``
+    values in total. Loading a model file uses this: a config can only build parameters the file's
+    tensors actually hold, so ``Dense(units=2**26)`` in a tiny file fails before any allocation."""
+    token = _BUDGET.set([int(elements), what])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _charge(initializer, shape) -> None:
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    try:
+        dims = [int(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,))]
+    except (TypeError, ValueError):
+        raise AllocationBudgetError(f"{type(initializer).__name__}: bad shape {shape!r}") from None
+    n = 1
+    for d in dims:
+        if d < 0:
+            raise AllocationBudgetError(f"{type(initializer).__name__}: negative size in {dims}")
+        n *= d
+    if n > budget[0]:
+        raise AllocationBudgetError(
+            f"a layer asks for a tensor of shape {tuple(dims)} ({n} values), more than "
+            f"{budget[1]} holds ({budget[0]} values left); refused before allocating"
+        )
+    budget[0] -= n
+
+
 class Initializer:
     """Base: subclasses implement ``__call__(shape, dtype)`` and ``get_config()``."""
 
     registered_name = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        call = cls.__dict__.get("__call__")
+        if call is not None and not getattr(call, "_charged", False):
+
+            @functools.wraps(call)
+            def charged(self, shape, *args, **kw):
+                _charge(self, shape)
+                return call(self, shape, *args, **kw)
+
+            charged._charged = True
+            cls.__call__ = charged
 
     def __call__(self, shape, dtype="float32") -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -269,10 +326,10 @@ def get(identifier) -> Initializer:
     if isinstance(identifier, dict):
         identifier, config = identifier.get("class_name"), identifier.get("config", {})
     if isinstance(identifier, str):
-        cls = INITIALIZERS.get(identifier.lower())
+        cls = INITIALIZERS.get(identifier.lower()) or _custom.lookup_class(identifier, Initializer)
         if cls is None:
             raise ValueError(f"unknown initializer {identifier!r}; known: {sorted(INITIALIZERS)}")
-        return cls.from_config(config)
+        return cls.from_config(_custom.check_config(config, f"init {identifier!r}"))
     raise TypeError(
         f"init.get: expected a name, dict or Initializer, got {type(identifier).__name__}"
     )

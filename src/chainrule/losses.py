@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import custom_objects as _custom
 from . import ops
 from .ops.loss import (
     SparseSoftmaxCrossEntropy,
@@ -232,7 +233,10 @@ def reduce_loss(values: Tensor, sample_weight=None, reduction: str = "mean", nam
                 f"{name}: sample_weight of shape {w.shape} does not match the per-sample losses of "
                 f"shape {values.shape}"
             ) from None
-        values = values * Tensor._wrap(w.astype(values.data.dtype, copy=False))
+        if isinstance(sample_weight, Tensor) and sample_weight.requires_grad:
+            values = values * sample_weight.reshape(w.shape)  # the weights get their gradient
+        else:
+            values = values * Tensor._wrap(w.astype(values.data.dtype, copy=False))
     if reduction == "none":
         return values
     if reduction == "sum":
@@ -451,8 +455,14 @@ def get(identifier) -> Loss:
     if isinstance(identifier, str):
         cls = LOSSES.get(identifier) or LOSSES.get(identifier.lower())
         if cls is None:
+            custom = _custom.lookup(identifier)
+            if isinstance(custom, type) and issubclass(custom, Loss):
+                cls = custom
+            elif custom is not None and not config:
+                return LossFunctionWrapper(custom)
+        if cls is None:
             raise ValueError(f"unknown loss {identifier!r}; known: {sorted(LOSSES)}")
-        return cls.from_config(config)
+        return cls.from_config(_custom.check_config(config, f"loss {identifier!r}"))
     if callable(identifier):
         return LossFunctionWrapper(identifier)
     raise TypeError(

@@ -19,13 +19,12 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     if input_tensors is not None or clone_function is not None or call_function is not None:
         raise ValueError("clone_model: input_tensors, clone_function and call_function are not "
                          "supported")  # fmt: skip
-    from .saving import custom_objects_in_scope, known_layer_classes
+    from .custom_objects import custom_object_scope
 
-    known = {**known_layer_classes(), "Model": Model, "Sequential": Sequential}
-    cls = type(model)
-    if cls.__name__ not in known and cls not in custom_objects_in_scope().values():
-        cls = Sequential if isinstance(model, Sequential) else Model
-    clone = cls.from_config(model.get_config())
+    cls = Sequential if isinstance(model, Sequential) else Model
+    own = {type(m).__name__: type(m) for m in model.modules() if m is not model}
+    with custom_object_scope(own):  # the model's own (custom) layer classes rebuild its layers
+        clone = cls.from_config(model.get_config())
     shape = getattr(model, "input_shape", None)
     if isinstance(clone, Sequential) and shape is not None and clone._declared_input is None:
         clone.build_from_shape(tuple(shape))

@@ -7,6 +7,7 @@ The penalties follow Keras: L1 is ``l1 · Σ|w|``, L2 is ``l2 · Σ w²`` (no fa
 
 from __future__ import annotations
 
+from . import custom_objects as _custom
 from .tensor import Tensor
 
 REGULARIZERS: dict[str, type] = {}
@@ -108,10 +109,10 @@ def get(identifier) -> Regularizer | None:
     if isinstance(identifier, dict):
         identifier, config = identifier.get("class_name"), identifier.get("config", {})
     if isinstance(identifier, str):
-        cls = REGULARIZERS.get(identifier.lower())
+        cls = REGULARIZERS.get(identifier.lower()) or _custom.lookup_class(identifier, Regularizer)
         if cls is None:
             raise ValueError(f"unknown regularizer {identifier!r}; known: {sorted(REGULARIZERS)}")
-        return cls.from_config(config)
+        return cls.from_config(_custom.check_config(config, f"regularizers {identifier!r}"))
     raise TypeError(
         f"regularizers.get: expected a name or Regularizer, got {type(identifier).__name__}"
     )

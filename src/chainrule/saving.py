@@ -10,18 +10,21 @@ being passed back at load time. Any extension is accepted (``.keras`` and ``.zip
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
+
+from . import custom_objects as _custom
+from .custom_objects import custom_object_scope
 
 _GLOBAL: dict[str, object] = {}
-_SCOPES = threading.local()
+
+CustomObjectScope = custom_object_scope
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
     """Class/function decorator: make it loadable by name without ``custom_objects``.
 
-    Registered as ``name`` (default: its ``__name__``) and as ``"package>name"``, as Keras does.
+    Registered as ``name`` (default: its ``__name__``) and as ``"package>name"``, as Keras does;
+    :func:`load_model` and :func:`deserialize_keras_object` see the registered objects.
     """
 
     def deco(obj):
@@ -39,63 +42,20 @@ def get_custom_objects() -> dict:
     return _GLOBAL
 
 
-def _scope_stack() -> list:
-    if not hasattr(_SCOPES, "stack"):
-        _SCOPES.stack = []
-    return _SCOPES.stack
-
-
-@contextlib.contextmanager
-def custom_object_scope(custom_objects: dict | None):
-    """``with custom_object_scope({"MyLayer": MyLayer}):`` names resolve to these objects."""
-    if custom_objects is not None and not isinstance(custom_objects, dict):
-        raise TypeError(
-            f"custom_objects must be a dict of name -> class/function, got "
-            f"{type(custom_objects).__name__}"
-        )
-    stack = _scope_stack()
-    stack.append(dict(custom_objects or {}))
-    try:
-        yield
-    finally:
-        stack.pop()
-
-
-CustomObjectScope = custom_object_scope
-
-
 def custom_objects_in_scope() -> dict:
-    """Registered objects plus those of every active scope (innermost wins)."""
-    merged = dict(_GLOBAL)
-    for scope in _scope_stack():
-        merged.update(scope)
-    return merged
+    """Registered objects plus those of the active ``custom_object_scope`` (the scope wins)."""
+    return {**_GLOBAL, **_custom.active()}
 
 
-def resolve_custom(name: str, what: str, custom_objects: dict | None = None):
-    """The object called ``name`` in ``custom_objects``, the active scopes or the registry."""
+def resolve_custom(name: str, what: str):
+    """The object called ``name`` in the active scope or the registry; ValueError otherwise."""
     known = custom_objects_in_scope()
-    known.update(custom_objects or {})
     if name not in known:
         raise ValueError(
             f"unknown {what} {name!r}: pass it to load_model(..., custom_objects={{{name!r}: ...}})"
             " or register it with chainrule.saving.register_keras_serializable()"
         )
     return known[name]
-
-
-def known_layer_classes() -> dict[str, type]:
-    """Class name → class for every layer a file may name: the built-in registry plus custom
-    classes (registered or in an active scope) that are Modules."""
-    from .layers import LAYERS
-    from .nn.module import Module
-
-    known = dict(LAYERS)
-    for key, obj in custom_objects_in_scope().items():
-        if isinstance(obj, type) and issubclass(obj, Module):
-            known[key] = obj
-            known.setdefault(obj.__name__, obj)
-    return known
 
 
 def save_model(model, filepath: str | os.PathLike, overwrite: bool = True, zipped=None,
@@ -118,8 +78,8 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None,
     in a file is ever executed, so ``safe_mode=False`` changes nothing."""
     from .io.model_file import load_model as _load
 
-    with custom_object_scope(custom_objects):
-        return _load(filepath, compile=compile)
+    objects = {**_GLOBAL, **_custom.check_custom_objects(custom_objects, "load_model")}
+    return _load(filepath, compile=compile, custom_objects=objects)
 
 
 def save_weights(model, filepath: str | os.PathLike, overwrite: bool = True, **kwargs) -> None:
@@ -141,5 +101,5 @@ def deserialize_keras_object(config: dict, custom_objects: dict | None = None):
     """Rebuild a layer from :func:`serialize_keras_object`'s output."""
     from .layers import deserialize
 
-    with custom_object_scope(custom_objects):
+    with custom_object_scope({**_GLOBAL, **(custom_objects or {})}):
         return deserialize(config)

@@ -45,10 +45,55 @@ def test_masks_follow_the_library_seed():
 
 def test_noise_shape_shares_the_mask_and_bad_rates_are_rejected():
     x = np.ones((4, 6, 3), dtype=np.float32)
-    y = layers.Dropout(0.5, noise_shape=(1, 3))(x).numpy()
+    y = layers.Dropout(0.5, noise_shape=(None, 1, 3))(x).numpy()
     assert np.all(y == y[:, :1, :])  # one decision per (sample, channel), shared over axis 1
     with pytest.raises(ValueError, match="does not broadcast"):
-        layers.Dropout(0.5, noise_shape=(2, 3))(x)
+        layers.Dropout(0.5, noise_shape=(None, 2, 3))(x)
     for bad in (1.0, -0.1, "0.5"):
         with pytest.raises(ValueError, match=r"Dropout 'dropout(_\d+)?': rate must be in \[0, 1\)"):
             layers.Dropout(bad)
+
+
+def test_noise_shape_includes_the_batch_axis_as_in_keras():
+    """Keras: noise_shape has one entry per input axis, batch included; None takes the input's size
+    (issue 10, item 13: ``(4, 1, 6)`` on a (4, 5, 6) input gave a (4, 4, 5, 6) result)."""
+    cr.manual_seed(0)
+    x = np.ones((4, 5, 6), dtype=np.float32)
+    for noise in [(None, 1, 6), (4, 1, 6), (None, 1, None), (4, 1, 1)]:
+        y = layers.Dropout(0.5, noise_shape=noise)(x).numpy()
+        assert y.shape == x.shape
+        assert np.all(y == y[:, :1, :])
+    y = layers.Dropout(0.5, noise_shape=(1, None, None))(np.ones((50, 5, 6), np.float32)).numpy()
+    assert np.all(y == y[:1])  # shared over the batch
+    y = layers.Dropout(0.5, noise_shape=(None, None, None))(np.ones((50, 5, 6), np.float32)).numpy()
+    assert not np.all(y == y[:1])  # None everywhere: elementwise
+    y = layers.Dropout(0.5, noise_shape=[None, 1, 6])(x)  # a list (as read from a config) works too
+    assert y.shape == x.shape
+
+
+@pytest.mark.parametrize(
+    "noise, match",
+    [
+        ((1, 6), r"has 2 entries but the input \(4, 5, 6\) has 3 axes"),
+        ((None, None, 1, 6), "has 4 entries"),
+        ((None, 2, 6), "does not broadcast"),
+        ((3, 1, 6), "does not broadcast"),
+        ((None, 1, 7), "does not broadcast"),
+    ],
+)
+def test_noise_shape_of_the_wrong_rank_or_size_names_the_layer(noise, match):
+    layer = layers.Dropout(0.5, noise_shape=noise, name="drop")
+    with pytest.raises(ValueError, match=r"Dropout 'drop': noise_shape .*" + match):
+        layer(np.ones((4, 5, 6), np.float32))
+
+
+@pytest.mark.parametrize("noise", [(0, 1), (None, -1), (None, 1.5), (None, "1"), 3, (True, 1)])
+def test_noise_shape_entries_are_checked_at_construction(noise):
+    with pytest.raises(ValueError, match="noise_shape"):
+        layers.Dropout(0.5, noise_shape=noise)
+
+
+def test_noise_shape_round_trips_through_the_config():
+    layer = layers.Dropout(0.3, noise_shape=(None, 1, 6))
+    again = layers.Dropout(**{k: v for k, v in layer.get_config().items() if k != "name"})
+    assert again.noise_shape == (None, 1, 6)

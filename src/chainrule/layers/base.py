@@ -16,6 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import custom_objects as _custom
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..ops import astype
@@ -40,17 +41,15 @@ def register(cls=None, *, aliases: tuple = ()):
 
 def get(name: str) -> type:
     """The layer class registered as ``name``; ValueError listing the known names otherwise."""
-    cls = LAYERS.get(name)
+    cls = LAYERS.get(name) if isinstance(name, str) else None
     if cls is None:
-        from ..saving import known_layer_classes
-
-        known = known_layer_classes()
-        cls = known.get(name)
-        if cls is None:
-            raise ValueError(
-                f"unknown layer class {name!r}; known: {sorted(known)} (pass custom classes "
-                "with custom_objects=)"
-            )
+        custom = _custom.lookup(name)
+        cls = custom if isinstance(custom, type) and issubclass(custom, Module) else None
+    if cls is None:
+        raise ValueError(
+            f"unknown layer class {name!r}; known: {sorted(LAYERS)} (pass custom classes with "
+            "custom_objects=)"
+        )
     return cls
 
 
@@ -77,7 +76,8 @@ def deserialize(entry: dict) -> Layer:
         raise ValueError(
             f"layer entry must be a dict with 'class_name' and 'config', got {entry!r}"
         )
-    return get(entry["class_name"]).from_config(entry.get("config", {}))
+    name = entry["class_name"]
+    return get(name).from_config(_custom.check_config(entry.get("config", {}), f"layer {name!r}"))
 
 
 def as_tensor(x) -> Tensor:

@@ -16,6 +16,7 @@ from .activation import (
     softsign,
     tanh,
 )
+from .attention import scaled_dot_product_attention
 from .elementwise import (
     abs,
     add,
@@ -35,6 +36,7 @@ from .elementwise import (
     sub,
     where,
 )
+from .embedding import embedding
 from .linalg import linear, matmul
 from .loss import (
     binary_cross_entropy_with_logits,
@@ -44,6 +46,7 @@ from .loss import (
 from .normalization import batch_norm, layer_norm
 from .numpy_api import *
 from .numpy_api import __all__ as _keras_names
+from .recurrent import gru, lstm, rnn
 from .reduce import logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
@@ -74,10 +77,12 @@ __all__ = [
     "cos",
     "div",
     "elu",
+    "embedding",
     "exp",
     "flatten",
     "gelu",
     "getitem",
+    "gru",
     "hard_sigmoid",
     "hard_swish",
     "layer_norm",
@@ -86,6 +91,7 @@ __all__ = [
     "log",
     "log_softmax",
     "logsumexp",
+    "lstm",
     "matmul",
     "max",
     "maximum",
@@ -99,6 +105,8 @@ __all__ = [
     "pow",
     "relu",
     "reshape",
+    "rnn",
+    "scaled_dot_product_attention",
     "selu",
     "sigmoid",
     "silu",

@@ -280,7 +280,7 @@ class Model(KerasLayerAPI, Module):
             shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
             initial_epoch: int = 0, steps_per_epoch: int | None = None,
             validation_steps: int | None = None, validation_batch_size: int | None = None,
-            validation_freq: int = 1):  # fmt: skip
+            validation_freq: int = 1, distributed=None):  # fmt: skip
         """Train for ``epochs`` epochs; returns a History (``.history[name]`` per-epoch lists).
 
         ``x``: an array (N, ...), a list/dict of arrays (several inputs) or a DataLoader yielding
@@ -288,18 +288,30 @@ class Model(KerasLayerAPI, Module):
         (Keras reads None as 32). ``verbose="auto"`` is 1. ``steps_per_epoch`` caps the batches per
         epoch; ``validation_freq`` validates every that many epochs. A subclass that overrides
         ``train_step(self, data)`` gets each batch as Tensors (see docs/migrating.md).
+        ``distributed``: True or a ``chainrule.distributed.DataParallel`` for data-parallel
+        training over the ranks of an MPI job (``batch_size`` is then the global batch; see
+        docs/distributed.md).
         """
         from .trainer import fit
 
         if validation_steps is not None:
             raise ValueError(f"{self._label()}.fit: validation_steps is not supported")
-        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=_verbose(verbose),
-                   callbacks=callbacks, validation_split=validation_split,
-                   validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-                   sample_weight=sample_weight, initial_epoch=initial_epoch,
-                   steps_per_epoch=steps_per_epoch,
-                   validation_batch_size=validation_batch_size,
-                   validation_freq=validation_freq)  # fmt: skip
+        kwargs = {"batch_size": batch_size, "epochs": epochs, "verbose": _verbose(verbose),
+                  "callbacks": callbacks, "validation_split": validation_split,
+                  "validation_data": validation_data, "shuffle": shuffle,
+                  "class_weight": class_weight, "sample_weight": sample_weight,
+                  "initial_epoch": initial_epoch, "steps_per_epoch": steps_per_epoch,
+                  "validation_batch_size": validation_batch_size,
+                  "validation_freq": validation_freq}  # fmt: skip
+        if distributed is None or distributed is False:
+            return fit(self, x, y, **kwargs)
+        from ..distributed.strategy import resolve
+
+        strategy = resolve(distributed)
+        try:
+            return fit(self, x, y, strategy=strategy, **kwargs)
+        finally:
+            strategy.end(self)
 
     def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose="auto",
                  sample_weight=None, steps=None, callbacks=None, return_dict: bool = False,
@@ -318,7 +330,11 @@ class Model(KerasLayerAPI, Module):
 
         if steps is not None:
             raise ValueError(f"{self._label()}.predict: steps= is not supported")
-        return predict(self, x, batch_size=batch_size, callbacks=callbacks)
+        out = predict(self, x, batch_size=batch_size, callbacks=callbacks)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        if any(np.asarray(o).dtype.kind == "f" and not np.isfinite(o).all() for o in outs):
+            _warn_non_finite_outputs(self)
+        return out
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
         """One optimiser step on one batch; returns the loss (and metrics) of that batch."""
@@ -347,7 +363,10 @@ class Model(KerasLayerAPI, Module):
     def load_weights(self, filepath: str | os.PathLike, skip_mismatch: bool = False,
                      **kwargs) -> None:  # fmt: skip
         """Load weights written by :meth:`save_weights` (shape-checked; nothing changes on error).
-        ``filepath`` may also be a whole saved model (``model.save``): its weights are used."""
+        ``filepath`` may also be a whole saved model (``model.save``): its weights are used.
+
+        An ``.npz`` archive's directory is checked before anything is inflated: only this model's
+        tensor names, each no larger than the tensor it replaces (a zip bomb is refused unread)."""
         import zipfile
 
         path = os.fspath(filepath)
@@ -363,8 +382,28 @@ class Model(KerasLayerAPI, Module):
                 state = decode_tensors(members["model.safetensors"], f"{path}: model.safetensors")
                 self._load_state(state, skip_mismatch)
                 return
+        expected = {k: np.asarray(v).nbytes for k, v in self.state_dict().items()}
+        try:
+            with zipfile.ZipFile(path) as zf:
+                infos = zf.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ValueError(
+                f"{self._label()}.load_weights: {path} is not an .npz archive ({exc})"
+            ) from None
+        if len(infos) > len(expected) and not skip_mismatch:
+            raise ValueError(f"{self._label()}.load_weights: {path} holds {len(infos)} arrays, "
+                             f"the model has {len(expected)}")  # fmt: skip
+        for info in infos:
+            name = info.filename.removesuffix(".npy")
+            if name not in expected and skip_mismatch:
+                continue
+            if name not in expected or info.file_size > expected[name] + 2**16:
+                raise ValueError(
+                    f"{self._label()}.load_weights: {path}: member {info.filename[:100]!r} "
+                    "is not one of this model's tensors or is larger than it"
+                )
         with np.load(path, allow_pickle=False) as data:
-            self._load_state({k: data[k] for k in data.files}, skip_mismatch)
+            self._load_state({k: data[k] for k in data.files if k in expected}, skip_mismatch)
 
     def _load_state(self, state: dict, skip_mismatch: bool) -> None:
         if skip_mismatch:
@@ -500,6 +539,25 @@ def _get_optimizer(identifier):
     except ImportError:
         return optim.get(identifier)
     return optimizers.get(identifier)
+
+
+def _warn_non_finite_outputs(model) -> None:
+    """predict's warning: outputs with NaN/inf, naming the weights that hold NaN/inf if any."""
+    import warnings
+
+    from ..io.model_file import NonFiniteWeightsWarning, non_finite
+
+    bad = non_finite({k: np.asarray(v) for k, v in model.state_dict().items()})
+    cause = (
+        f"weights {', '.join(repr(k) for k in bad[:10])} hold NaN or infinite values"
+        if bad
+        else "the weights are finite, so the inputs or an overflow are the cause"
+    )
+    warnings.warn(
+        f"{model._label()}.predict: outputs contain NaN or infinite values ({cause})",
+        NonFiniteWeightsWarning,
+        stacklevel=3,
+    )
 
 
 def _listify(x) -> list:

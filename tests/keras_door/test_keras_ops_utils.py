@@ -152,3 +152,23 @@ def test_datasets_load_data_returns_keras_arrays(data_dir, monkeypatch):
     assert yt.shape == (60000,) and yt.dtype == np.uint8 and xs.shape == (10000, 28, 28)
     (ft, fy), _ = keras.datasets.fashion_mnist.load_data()
     assert ft.shape == (60000, 28, 28) and ft.dtype == np.uint8 and fy.max() == 9
+
+
+def test_seeded_initializers_repeat_and_unseeded_follow_manual_seed():
+    for init in (keras.initializers.GlorotUniform(seed=3), keras.initializers.RandomNormal(seed=3),
+                 keras.initializers.TruncatedNormal(stddev=1.0, seed=3),
+                 keras.initializers.Orthogonal(seed=3)):  # fmt: skip
+        np.testing.assert_array_equal(init((4, 3)), init((4, 3)))
+        assert init.get_config()["seed"] == 3
+    t = keras.initializers.TruncatedNormal(mean=1.0, stddev=0.5, seed=0)((10000,))
+    assert np.abs(t - 1.0).max() <= 1.0 and abs(t.mean() - 1.0) < 0.02
+    keras.utils.set_random_seed(1)
+    a = keras.initializers.HeNormal()((3, 3))
+    keras.utils.set_random_seed(1)
+    np.testing.assert_array_equal(a, keras.initializers.HeNormal()((3, 3)))
+    with pytest.raises(TypeError, match="seed must be an int"):
+        keras.initializers.RandomNormal(seed="x")((2,))
+    dense = keras.layers.Dense(2, kernel_initializer=keras.initializers.GlorotUniform(seed=7))
+    dense.build((None, 3))
+    np.testing.assert_array_equal(dense.kernel.numpy(),
+                                  keras.initializers.GlorotUniform(seed=7)((3, 2)))  # fmt: skip

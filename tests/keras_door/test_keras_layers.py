@@ -312,3 +312,14 @@ def test_normalization_adapt_and_rescaling(tmp_path):
     np.testing.assert_array_equal(back.predict(data), model.predict(data))
     with pytest.raises(ValueError, match="mean has 3 values for 2 features"):
         layers.Normalization(mean=[0, 0, 0], variance=[1, 1, 1])(data)
+
+
+def test_flatten_channels_first_and_dropout_seed():
+    x = np.arange(2 * 3 * 2 * 2, dtype=np.float32).reshape(2, 3, 2, 2)
+    out = layers.Flatten(data_format="channels_first")(x).numpy()
+    np.testing.assert_array_equal(out, x.transpose(0, 2, 3, 1).reshape(2, -1))
+    np.testing.assert_array_equal(layers.Flatten()(x).numpy(), x.reshape(2, -1))
+    with pytest.raises(ValueError, match="data_format"):
+        layers.Flatten(data_format="nchw")
+    drop = layers.Dropout(0.5, seed=3)
+    assert drop.get_config()["seed"] == 3

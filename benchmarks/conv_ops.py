@@ -5,8 +5,10 @@ pool, conv 6→16 5×5, ReLU, 2×2 max pool, then backward from a fixed upstream
 weight and bias gets its gradient; the input needs none, as in training). The dense head is left
 out: it is the MLP benchmark's business.
 
-Contenders: ``torch`` (``torch.nn.functional``, channels-first), ``chainrule-nchw`` (the PyTorch
-door's layout and weight layout) and ``chainrule-nhwc`` (the Keras door's). Each measurement is a
+Contenders: ``torch`` (``torch.nn.functional``, channels-first); ``chainrule-torchdoor`` (the
+PyTorch door's way: channels-first input, (out, in, kh, kw) weights, ReLU as its own op, as
+``nn.ReLU`` gives); ``chainrule-kerasdoor`` (the Keras door's way: channels-last input, (kh, kw, in,
+out) kernels, ReLU fused into the convolution, as ``Conv2D(activation="relu")`` gives). Each measurement is a
 fresh process running one contender alone (two libraries' thread pools in one process disturb each
 other); the contenders alternate, rotating the start, and the table reports medians over rounds of
 each process's median step time, in wall-clock time and in process CPU time (the latter hardly
@@ -14,7 +16,7 @@ moves when other jobs share the cores, but counts spinning worker threads, so co
 ``--threads 1``). The machine may be shared: absolute times mean little, ratios more.
 
     python -m benchmarks.conv_ops [--rounds 5] [--steps 30] [--threads 2] [--batch 128]
-    python -m benchmarks.conv_ops --profile chainrule-nhwc   # where chainrule's time goes
+    python -m benchmarks.conv_ops --profile chainrule-kerasdoor   # CPU time per op phase
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-CONTENDERS = ("torch", "chainrule-nchw", "chainrule-nhwc")
+CONTENDERS = ("torch", "chainrule-torchdoor", "chainrule-kerasdoor")
 
 
 def _arrays(batch: int):
@@ -61,23 +63,29 @@ def _torch_step(batch: int):
     return step
 
 
-def _chainrule_step(batch: int, layout: str):
+def _chainrule_step(batch: int, door: str):
     import chainrule as cr
     import chainrule.functional as F
 
     x, g, w1, b1, w2, b2 = _arrays(batch)
-    fmt = "channels_first" if layout == "nchw" else "channels_last"
-    if layout == "nhwc":  # the Keras door's layouts: (N, H, W, C) and kernels (kh, kw, in, out)
+    keras = door == "kerasdoor"
+    if keras:  # the Keras door's layouts: (N, H, W, C) and kernels (kh, kw, in, out)
         x, g = x.transpose(0, 2, 3, 1).copy(), g.transpose(0, 2, 3, 1).copy()
         w1, w2 = w1.transpose(2, 3, 1, 0).copy(), w2.transpose(2, 3, 1, 0).copy()
     xt = cr.Tensor(x)
     params = [cr.Tensor(a, requires_grad=True) for a in (w1, b1, w2, b2)]
 
+    def conv_relu(h, w, b, padding):
+        if keras:
+            return F.conv2d(h, w, b, padding=padding, activation="relu")
+        return F.relu(F.conv2d(h, w, b, padding=padding, data_format="channels_first"))
+
+    fmt = "channels_last" if keras else "channels_first"
+
     def step():
         p1, q1, p2, q2 = params
-        h = F.max_pool2d(F.relu(F.conv2d(xt, p1, q1, padding=2, data_format=fmt)), 2,
-                         data_format=fmt)  # fmt: skip
-        h = F.max_pool2d(F.relu(F.conv2d(h, p2, q2, data_format=fmt)), 2, data_format=fmt)
+        h = F.max_pool2d(conv_relu(xt, p1, q1, 2), 2, data_format=fmt)
+        h = F.max_pool2d(conv_relu(h, p2, q2, 0), 2, data_format=fmt)
         h.backward(g)
         for p in params:
             p.grad = None
@@ -111,21 +119,50 @@ def worker(contender: str, batch: int, steps: int, threads: int) -> dict:
 
 
 def profile(contender: str, batch: int, steps: int, threads: int) -> None:
-    """cProfile of a chainrule contender's steps: the functions that take the time."""
-    import cProfile
-    import pstats
+    """Where a chainrule contender's step goes: CPU time (``thread_time``, robust to a shared
+    machine) of every op's forward and backward, timed around the graph nodes themselves."""
+    from collections import defaultdict
 
-    from benchmarks.common import pin_threads
+    from benchmarks.common import format_table, pin_threads
+    from chainrule.function import Function
 
     pin_threads(threads, torch=False)
     step = _chainrule_step(batch, contender.split("-")[1])
+    spent = defaultdict(float)
+    classes = {cls for cls in _subclasses(Function) if "forward" in vars(cls)}
+    for cls in classes:
+        for phase in ("forward", "backward"):
+            if phase in vars(cls):
+                setattr(cls, phase, _timed(getattr(cls, phase), f"{cls.__name__}.{phase}", spent))
     step()
-    prof = cProfile.Profile(time.thread_time)  # CPU time: robust to a shared machine
-    prof.enable()
+    spent.clear()
+    t0 = time.thread_time()
     for _ in range(steps):
         step()
-    prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+    total = (time.thread_time() - t0) / steps
+    rows = [[k, v / steps * 1e3, 100 * v / steps / total] for k, v in spent.items()]
+    rows.sort(key=lambda r: -r[1])
+    rest = total - sum(v for v in spent.values()) / steps
+    rows.append(["(graph, Python, everything else)", rest * 1e3, 100 * rest / total])
+    print(f"{contender}: {total * 1e3:.2f} ms CPU per step ({threads} threads)")
+    print(format_table(["op phase", "ms/step", "%"], rows))
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _timed(fn, name, spent):
+    def wrapper(*args, **kwargs):
+        t0 = time.thread_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[name] += time.thread_time() - t0
+
+    return wrapper
 
 
 def main(argv=None) -> dict:
@@ -160,7 +197,9 @@ def main(argv=None) -> dict:
             cmd = [sys.executable, "-m", "benchmarks.conv_ops", "--worker", c,
                    "--batch", str(args.batch), "--steps", str(args.steps),
                    "--threads", str(threads)]  # fmt: skip
-            out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root)
+            out = subprocess.run(
+                cmd, check=False, capture_output=True, text=True, env=env, cwd=root
+            )
             if out.returncode:
                 raise RuntimeError(f"{c} worker failed:\n{out.stderr}")
             report = json.loads(out.stdout.strip().splitlines()[-1])

@@ -543,6 +543,60 @@ both_layouts(
 )
 
 
+# ------------------------------------------------------------------------ ties in max pooling
+# After a ReLU many windows are all zeros: PyTorch sends such a window's gradient to its first
+# element in row-major order, and so do we (fixed inputs with many exact ties).
+_ties = np.maximum(np.random.default_rng(1).standard_normal((2, 3, 6, 8)), 0).round(1)
+both_layouts(
+    "maxpool-ties-2x2",
+    "max_pool2d",
+    {"pool_size": 2},
+    lambda x: TF.max_pool2d(x, 2),
+    (_ties,),
+    weight=False,
+)
+both_layouts(
+    "maxpool-ties-3s1p1",
+    "max_pool2d",
+    {"pool_size": 3, "strides": 1, "padding": 1},
+    lambda x: TF.max_pool2d(x, 3, 1, 1),
+    (_ties,),
+    weight=False,
+)
+both_layouts(
+    "maxpool-ties-3s2",
+    "max_pool2d",
+    {"pool_size": (3, 2), "strides": (2, 1)},
+    lambda x: TF.max_pool2d(x, (3, 2), (2, 1)),
+    (_ties,),
+    weight=False,
+)
+
+
+# ----------------------------------------------- batch norm over the channels of 4-D input
+# the existing ops.batch_norm, with the channel axis given: 1 for (N, C, H, W), -1 for (N, H, W, C)
+def _bn_torch(x, g, b):
+    return TF.batch_norm(x, None, None, g, b, training=True, eps=1e-3)
+
+
+case(
+    "batchnorm-4d-axis1",
+    lambda x, g, b: F.batch_norm(x, g, b, training=True, axis=1),
+    _bn_torch,
+    (4, 3, 5, 6),
+    (3,),
+    (3,),
+)
+case(
+    "batchnorm-4d-axis-1",
+    lambda x, g, b: nchw(F.batch_norm(nhwc(x), g, b, training=True)),
+    _bn_torch,
+    (4, 3, 5, 6),
+    (3,),
+    (3,),
+)
+
+
 # ------------------------------------------------------------------------------------- the tests
 @pytest.mark.parametrize("cr_fn, torch_fn, inputs, grad", CASES)
 def test_float64(cr_fn, torch_fn, inputs, grad):
@@ -559,3 +613,21 @@ def test_gradcheck(cr_fn, torch_fn, inputs, grad):
     arrays = [make_array(s, np.float64) for s in inputs]
     arrays[0] = arrays[0][:1]  # batch 1 keeps the finite differences quick
     assert cr.gradcheck(cr_fn, arrays, eps=1e-6, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_batch_norm_4d_running_statistics(channels_last):
+    """Training updates the running mean/variance as PyTorch does (Keras momentum m = 1 − PyTorch
+    momentum; unbiased variance), and evaluation normalises with them."""
+    x = np.random.default_rng(2).standard_normal((4, 3, 5, 6)) * 2 + 1
+    rm, rv = np.zeros(3), np.ones(3)
+    trm, trv = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    ours = np.ascontiguousarray(x.transpose(0, 2, 3, 1)) if channels_last else x
+    axis = -1 if channels_last else 1
+    F.batch_norm(cr.Tensor(ours), None, None, rm, rv, training=True, momentum=0.9, axis=axis)
+    TF.batch_norm(torch.from_numpy(x), trm, trv, training=True, momentum=0.1, eps=1e-3)
+    np.testing.assert_allclose(rm, trm.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rv, trv.numpy(), rtol=1e-12)
+    y = F.batch_norm(cr.Tensor(ours), None, None, rm, rv, training=False, axis=axis).data
+    ty = TF.batch_norm(torch.from_numpy(x), trm, trv, training=False, eps=1e-3).numpy()
+    np.testing.assert_allclose(y.transpose(0, 3, 1, 2) if channels_last else y, ty, rtol=1e-12)

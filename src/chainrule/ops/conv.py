@@ -25,7 +25,10 @@ from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from . import _conv_util as cu
+from . import _memory
 from ._convert import ensure_tensor
+
+_memory.prime()
 
 
 class Conv(Function):

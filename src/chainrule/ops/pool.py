@@ -99,15 +99,17 @@ class MaxPool(_Pool):
         g = self._grad_nhwc(g)
         xpad, out = self.xpad, self.out
         gx = self._grad_buffer(m, g.dtype)
-        free = None  # windows whose maximum has not been claimed yet
+        free = None  # per window: its maximum is not claimed yet
         hit = m.empty(out.shape, dtype=bool)
-        for r, c in self.slices:
+        last = len(self.slices) - 1
+        for t, (r, c) in enumerate(self.slices):
             m.equal(xpad[:, r, c], out, out=hit)
             if free is None:
-                free = ~hit
+                free = m.logical_not(hit)
             else:
                 hit &= free
-                free &= ~hit
+                if t < last:
+                    free ^= hit  # hit ⊂ free: this removes the claimed windows
             if self.disjoint:
                 m.multiply(g, hit, out=gx[:, r, c])
             else:

@@ -233,6 +233,6 @@ def pad2d(x, padding, value: float = 0.0, data_format: str = "channels_last") ->
         pads = ((ph, ph), (pw, pw))
     sizes = x.shape[2:] if cf else x.shape[1:3]
     for s, (lo, hi) in zip(sizes, pads):
-        if s + lo + hi < 0 or s + min(lo, 0) + min(hi, 0) < 0:
+        if s + lo + hi < 1 or s + min(lo, 0) + min(hi, 0) < 1:
             raise ValueError(f"{op}: padding {padding!r} crops more than input {x.shape} holds")
     return Pad2d.apply(x, pads=pads, value=value, cf=cf)

@@ -217,8 +217,10 @@ def main(argv=None) -> dict:
           f"median of {args.rounds} processes × {args.steps} steps")  # fmt: skip
     heads = ["contender", "ms/step", "samples/s", "× torch", "CPU ms/step", "× torch (CPU)"]
     print(format_table(heads, rows))
-    print("CPU ms/step: process CPU time per step (all threads; a loaded machine inflates wall "
-          "time, CPU time much less)")
+    print(
+        "CPU ms/step: process CPU time per step (all threads; a loaded machine inflates wall "
+        "time, CPU time much less)"
+    )
     return result
 
 

@@ -82,38 +82,53 @@ class _Pool(Function):
 
 
 class MaxPool(_Pool):
+    """Max over each window. The windows are first gathered offset-major, ``(kh·kw, N·Ho·Wo·C)``,
+    by one strided copy; the max, the first-maximum search and the gradient products then run on
+    contiguous blocks, and one strided fold (:func:`_conv_util.col2im`) puts the gradient back."""
+
     fill = float("-inf")
 
     def forward(self, x, **params):
         xpad = self._setup(x, **params)
         m = xp(x)
-        (r, c), *rest = self.slices
-        out = xpad[:, r, c].copy()
-        for r, c in rest:
-            m.maximum(out, xpad[:, r, c], out=out)
-        self.xpad, self.out = xpad, out
-        return self._finish(out)
+        kh, kw = self.kernel
+        win = cu.windows(xpad, self.kernel, self.dilation, self.stride, self.out_hw)
+        n, ho, wo, _, _, c = win.shape
+        cols = m.empty((kh, kw, n, ho, wo, c), dtype=x.dtype)
+        cols[...] = win.transpose(3, 4, 0, 1, 2, 5)
+        blocks = cols.reshape(kh * kw, -1)
+        out = blocks[0].copy()
+        for block in blocks[1:]:
+            m.maximum(out, block, out=out)
+        self.blocks, self.out = blocks, out
+        return self._finish(out.reshape(n, ho, wo, c))
 
     def backward(self, g):
         m = xp(g)
-        g = self._grad_nhwc(g)
-        xpad, out = self.xpad, self.out
-        gx = self._grad_buffer(m, g.dtype)
+        g = m.ascontiguousarray(self._grad_nhwc(g))
+        blocks, out = self.blocks, self.out
+        gflat = g.reshape(-1)
+        gcols = m.empty(blocks.shape, dtype=g.dtype)
         free = None  # per window: its maximum is not claimed yet
         hit = m.empty(out.shape, dtype=bool)
-        last = len(self.slices) - 1
-        for t, (r, c) in enumerate(self.slices):
-            m.equal(xpad[:, r, c], out, out=hit)
+        last = len(blocks) - 1
+        for t, block in enumerate(blocks):
+            m.equal(block, out, out=hit)
             if free is None:
                 free = m.logical_not(hit)
             else:
                 hit &= free
                 if t < last:
                     free ^= hit  # hit ⊂ free: this removes the claimed windows
-            if self.disjoint:
-                m.multiply(g, hit, out=gx[:, r, c])
-            else:
-                gx[:, r, c] += g * hit
+            m.multiply(gflat, hit, out=gcols[t])
+        kh, kw = self.kernel
+        gcols = gcols.reshape((kh, kw) + g.shape)
+        if not self.disjoint:  # overlapping windows: add the offsets up
+            gx = cu.col2im(gcols, self.padded_shape, self.dilation, self.stride, g.dtype)
+            return self._grad_out(gx)
+        gx = self._grad_buffer(m, g.dtype)  # disjoint windows: each pixel written at most once
+        for t, (r, c) in enumerate(self.slices):
+            gx[:, r, c] = gcols[divmod(t, kw)]
         return self._grad_out(gx)
 
 

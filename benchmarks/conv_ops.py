@@ -57,8 +57,10 @@ def _torch_step(batch: int):
         h = F.max_pool2d(F.relu(F.conv2d(x, w1, b1, padding=2)), 2)
         h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2)), 2)
         h.backward(g)
+        grads = [p.grad for p in (w1, b1, w2, b2)]
         for p in (w1, b1, w2, b2):
             p.grad = None
+        return grads
 
     return step
 
@@ -87,8 +89,10 @@ def _chainrule_step(batch: int, door: str):
         h = F.max_pool2d(conv_relu(xt, p1, q1, 2), 2, data_format=fmt)
         h = F.max_pool2d(conv_relu(h, p2, q2, 0), 2, data_format=fmt)
         h.backward(g)
+        grads = [p.grad for p in params]
         for p in params:
             p.grad = None
+        return grads
 
     return step
 

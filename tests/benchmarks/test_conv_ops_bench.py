@@ -21,10 +21,12 @@ def test_every_contender_computes_the_same_gradients():
 
 
 def test_driver_prints_a_table(capsys):
-    result = conv_ops.main(["--rounds", "1", "--steps", "1", "--batch", "2", "--threads", "1"])
-    assert set(result) == set(conv_ops.CONTENDERS)
+    names = "chainrule-kerasdoor,chainrule-torchdoor"  # PyTorch's import would cost seconds
+    args = ["--rounds", "1", "--steps", "1", "--batch", "2", "--threads", "1"]
+    result = conv_ops.main([*args, "--contenders", names])
+    assert set(result) == set(names.split(","))
     out = capsys.readouterr().out
-    assert "× torch" in out and "chainrule-kerasdoor" in out
+    assert "samples/s" in out and "chainrule-kerasdoor" in out
 
 
 def test_profile_lists_the_op_phases(capsys):

@@ -75,10 +75,10 @@ def test_fit_equals_hand_written_loop(blobs):
         np.testing.assert_array_equal(v, weights(b)[k])
 
 
-def test_batch_size_none_is_full_batch_and_one_is_stochastic(blobs):
+def test_batch_size_none_is_32_as_in_keras_and_len_x_is_full_batch(blobs):
     x, y = blobs[0][:40], blobs[1][:40]
     steps = []
-    for bs, expected in ((None, 1), (1, 40), (16, 3)):
+    for bs, expected in ((None, 2), (40, 1), (1, 40), (16, 3)):
         model = small_mlp()
         model.compile("sgd", "sparse_categorical_crossentropy")
         cb = chainrule.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: steps.append(b))

@@ -145,7 +145,7 @@ def fit_custom(model, x, y, *, batch_size, epochs, verbose, callbacks, validatio
             raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, weights)")
         vx, vy, *rest = validation_data
         val = _Data(vx, vy, rest[0] if rest else None, "validation_data")
-    size = data.n if (not loader and batch_size is None) else int(batch_size or 32)
+    size = int(batch_size or 32)  # Keras: None means 32
     steps = len(x) if loader and hasattr(x, "__len__") else None
     if not loader:
         steps = math.ceil(data.n / size)
@@ -190,7 +190,7 @@ def fit_custom(model, x, y, *, batch_size, epochs, verbose, callbacks, validatio
 
 def evaluate_custom(model, x, y, *, batch_size, sample_weight, callbacks, return_dict):
     data = x if da.is_loader(x) else _Data(x, y, sample_weight, "evaluate")
-    size = data.n if (not da.is_loader(x) and batch_size is None) else int(batch_size or 32)
+    size = int(batch_size or 32)  # Keras: None means 32
     cb = CallbackList(callbacks, model=model, params={"verbose": 0})
     cb.on_test_begin()
     logs = _run_eval(model, data, size, cb)

@@ -285,8 +285,8 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
         """Train for ``epochs`` epochs; returns a History (``.history[name]`` per-epoch lists).
 
         ``x``: an array (N, ...), a list/dict of arrays (several inputs) or a DataLoader yielding
-        ``(x, y)`` or ``(x, y, sample_weight)``. ``batch_size=None`` is full-batch gradient descent
-        (Keras reads None as 32). ``verbose="auto"`` is 1. ``steps_per_epoch`` caps the batches per
+        ``(x, y)`` or ``(x, y, sample_weight)``. ``batch_size=None`` means 32, as in Keras;
+        full-batch gradient descent is ``batch_size=len(x)``. ``verbose="auto"`` is 1. ``steps_per_epoch`` caps the batches per
         epoch; ``validation_freq`` validates every that many epochs. A subclass that overrides
         ``train_step(self, data)`` gets each batch as Tensors (see docs/migrating.md).
         ``distributed``: True or a ``chainrule.distributed.DataParallel`` for data-parallel

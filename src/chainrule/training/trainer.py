@@ -29,15 +29,16 @@ from .step import Step
 
 
 def _check_batch_size(batch_size, n: int) -> int:
+    """Keras's rule: ``None`` means 32. Full-batch descent is ``batch_size=len(x)``."""
     if batch_size is None:
-        return n
+        return min(32, max(n, 1))
     if (
         isinstance(batch_size, bool)
         or not isinstance(batch_size, (int, np.integer))
         or batch_size < 1
     ):
         raise ValueError(
-            f"batch_size must be a positive int or None (full batch), got {batch_size!r}"
+            f"batch_size must be a positive int or None (32), got {batch_size!r}"
         )
     return int(batch_size)
 

@@ -56,7 +56,7 @@ def test_dense_builds_lazily_with_keras_defaults_and_names():
     limit = np.sqrt(6 / (5 + 7))  # Glorot uniform
     assert np.abs(d.kernel.data).max() <= limit and d.kernel.data.std() > limit / 4
     assert d.output_shape == (3, 7) and d.compute_output_shape((None, 5)) == (None, 7)
-    eager = nn.Linear(4, in_features=3)
+    eager = nn.layers.Linear(4, in_features=3)
     assert eager.built and eager.kernel.shape == (3, 4) and isinstance(eager, nn.Dense)
 
 
@@ -73,7 +73,7 @@ def test_dense_input_errors_name_the_layer_and_sizes():
 
 
 def test_float32_layers_stay_float32_for_float64_and_integer_inputs():
-    model = nn.Sequential([nn.Dense(4, activation="relu"), nn.LayerNorm(), nn.Dropout(0.3),
+    model = nn.layers.Sequential([nn.Dense(4, activation="relu"), nn.layers.LayerNorm(), nn.layers.Dropout(0.3),
                            nn.BatchNorm(), nn.Residual(nn.Dense(4)), nn.Dense(2)])  # fmt: skip
     for x in (np.random.default_rng(0).standard_normal((6, 3)), np.arange(18).reshape(6, 3)):
         y = model(x)
@@ -87,7 +87,7 @@ def test_float32_layers_stay_float32_for_float64_and_integer_inputs():
 
 def test_flatten_reshape_and_their_shapes():
     x = cr.Tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4), requires_grad=True)
-    f = nn.Flatten()
+    f = nn.layers.Flatten()
     y = f(x)
     assert y.shape == (2, 12) and f.compute_output_shape((None, 3, 4)) == (None, 12)
     r = nn.Reshape((4, -1))
@@ -99,7 +99,7 @@ def test_flatten_reshape_and_their_shapes():
         nn.Reshape((5, -1))(y)
     with pytest.raises(ValueError, match="at most one -1"):
         nn.Reshape((-1, -1))
-    ints = nn.Flatten()(np.zeros((2, 2, 2), dtype=np.int64))  # shape layers keep the dtype
+    ints = nn.layers.Flatten()(np.zeros((2, 2, 2), dtype=np.int64))  # shape layers keep the dtype
     assert ints.dtype == np.int64
 
 
@@ -111,16 +111,16 @@ def test_residual_adds_the_skip_connection_and_checks_shapes():
     with pytest.raises(ValueError, match=r"maps \(4, 3\) to \(4, 2\)"):
         nn.Residual(nn.Dense(2))(x)
     block = nn.Residual([nn.Dense(3, activation="relu"), nn.Dense(3)])
-    assert isinstance(block.layer, nn.Sequential) and block(x).shape == (4, 3)
+    assert isinstance(block.layer, nn.layers.Sequential) and block(x).shape == (4, 3)
 
 
 def test_sequential_config_round_trip_through_json_rebuilds_the_same_function():
-    model = nn.Sequential([
+    model = nn.layers.Sequential([
         nn.Dense(8, activation={"class_name": "leaky_relu", "config": {"negative_slope": 0.1}},
                  kernel_initializer="he_normal", kernel_regularizer=nn.regularizers.L2(1e-3),
                  kernel_constraint=nn.constraints.MaxNorm(2.0)),
-        nn.BatchNorm(), nn.Dropout(0.25), nn.Residual(nn.Dense(8, activation="gelu")),
-        nn.Activation("selu"), nn.Reshape((2, 4)), nn.LayerNorm(), nn.Flatten(),
+        nn.BatchNorm(), nn.layers.Dropout(0.25), nn.Residual(nn.Dense(8, activation="gelu")),
+        nn.Activation("selu"), nn.Reshape((2, 4)), nn.layers.LayerNorm(), nn.layers.Flatten(),
         nn.Dense(3, activation="softmax"),
     ])  # fmt: skip
     x = np.random.default_rng(2).standard_normal((5, 6)).astype(np.float32)
@@ -143,7 +143,7 @@ def test_sequential_config_round_trip_through_json_rebuilds_the_same_function():
 
 
 def test_module_state_dict_errors_name_the_entry_and_change_nothing():
-    model = nn.Sequential([nn.Dense(3, input_dim=2), nn.BatchNorm(num_features=3)])
+    model = nn.layers.Sequential([nn.Dense(3, input_dim=2), nn.BatchNorm(num_features=3)])
     state = {k: v.copy() for k, v in model.state_dict().items()}
     assert list(state) == ["layers.0.kernel", "layers.0.bias", "layers.1.gamma", "layers.1.beta",
                            "layers.1.running_mean", "layers.1.running_var"]  # fmt: skip
@@ -165,7 +165,7 @@ def test_module_walks_lists_dicts_modes_and_repr():
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            self.blocks = [nn.Dense(4, input_dim=4), nn.Dropout(0.5)]
+            self.blocks = [nn.Dense(4, input_dim=4), nn.layers.Dropout(0.5)]
             self.heads = {"a": nn.Dense(1, input_dim=4), "b": nn.Dense(2, input_dim=4)}
 
         def forward(self, x):

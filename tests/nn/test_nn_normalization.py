@@ -95,7 +95,7 @@ def test_layernorm_matches_torch(shape, norm):
     rng = np.random.default_rng(3)
     x = rng.standard_normal(shape) * 3 + 1
     w = rng.standard_normal(shape)
-    ours = nn.LayerNorm(norm, epsilon=1e-5, dtype="float64")
+    ours = nn.layers.LayerNorm(norm, epsilon=1e-5, dtype="float64")
     theirs = torch.nn.LayerNorm(norm, eps=1e-5).double()
     gamma, beta = rng.random(norm) + 0.5, rng.standard_normal(norm)
     ours.gamma.data[...] = gamma
@@ -112,7 +112,7 @@ def test_layernorm_matches_torch(shape, norm):
 
 
 def test_layernorm_builds_lazily_on_last_axis_and_keeps_float32():
-    ln = nn.LayerNorm()
+    ln = nn.layers.LayerNorm()
     y = ln(np.random.default_rng(0).standard_normal((3, 6)))  # float64 data, float32 layer
     assert ln.normalized_shape == (6,) and y.dtype == np.float32 and ln.gamma.dtype == np.float32
     np.testing.assert_allclose(y.numpy().mean(-1), 0, atol=1e-6)

@@ -35,7 +35,7 @@ def test_penalties_and_their_gradients():
 
 
 def test_layers_report_and_models_gather_regularisation_losses():
-    model = nn.Sequential([
+    model = nn.layers.Sequential([
         nn.Dense(4, input_dim=3, kernel_regularizer="l2", bias_regularizer=regularizers.L1(0.5),
                  bias_initializer="ones"),
         nn.Dense(2, input_dim=4),
@@ -54,7 +54,7 @@ def test_layers_report_and_models_gather_regularisation_losses():
 
 
 def test_constraints_apply_in_place_after_a_step():
-    model = nn.Sequential([
+    model = nn.layers.Sequential([
         nn.Dense(5, input_dim=4, kernel_initializer=nn.init.RandomNormal(stddev=3.0),
                  kernel_constraint=constraints.MaxNorm(1.5)),
         nn.Dense(3, input_dim=5, kernel_initializer=nn.init.RandomNormal(stddev=1.0),

@@ -20,7 +20,7 @@ def two_spirals(n_per_class: int = 200, noise: float = 0.02):
 def train(x, y, l2: float, steps: int = 600):
     cr.manual_seed(1)  # same initial weights for both runs
     reg = nn.regularizers.L2(l2) if l2 else None
-    model = nn.Sequential([
+    model = nn.layers.Sequential([
         nn.Dense(64, activation="tanh", kernel_regularizer=reg),
         nn.Dense(64, activation="tanh", kernel_regularizer=reg),
         nn.Dense(1, kernel_regularizer=reg),

@@ -9,7 +9,8 @@ from training_helpers import load_example, small_mlp, weights
 
 import chainrule
 from chainrule import optim
-from chainrule.nn import Dense, Dropout
+from chainrule.nn import Dense
+from chainrule.nn.layers import Dropout
 from chainrule.nn.losses import SparseCategoricalCrossentropy
 
 

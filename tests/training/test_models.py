@@ -125,7 +125,7 @@ def test_interrupted_run_resumes_bit_identically(blobs):
     def fresh():
         chainrule.manual_seed(11)
         model = chainrule.Sequential(
-            [Dense(8, activation="relu"), chainrule.nn.Dropout(0.3), Dense(3)]
+            [Dense(8, activation="relu"), chainrule.nn.layers.Dropout(0.3), Dense(3)]
         )
         model.compile("adam", SparseCategoricalCrossentropy(from_logits=True))
         model(x[:1])

@@ -1,26 +1,48 @@
-"""Neural-network building blocks: Module, Parameter, layers, initialisers, losses, regularisers."""
+"""Neural-network building blocks.
 
-from . import activations, constraints, init, layers, losses, regularizers
+PyTorch door (``import chainrule.nn as nn``): ``Module``, ``Parameter``, the modules of
+:mod:`.modules` (``Linear``, ``ReLU``, ``CrossEntropyLoss``, ``Sequential`` …), ``nn.functional``
+and ``nn.init`` with PyTorch's names, defaults and layouts.
+
+Keras-style layers (``Dense``, ``BatchNormalization`` …) are in :mod:`.layers` until they move to
+``chainrule.layers``; names both doors use (``Dropout``, ``Flatten``, ``LayerNorm``, ``Linear``,
+``Sequential``) mean the PyTorch classes here.
+"""
+
+from . import activations, constraints, functional, init, layers, losses, modules, regularizers
 from .layers import (
     Activation,
     BatchNorm,
     BatchNormalization,
     Dense,
-    Dropout,
-    Flatten,
     Layer,
-    LayerNorm,
     LayerNormalization,
-    Linear,
     Reshape,
     Residual,
-    Sequential,
 )
 from .module import Module
+from .modules import *  # noqa: F403 - the PyTorch-door modules
+from .modules import __all__ as _torch_modules
 from .parameter import Parameter
 
 __all__ = [
-    "Activation", "BatchNorm", "BatchNormalization", "Dense", "Dropout", "Flatten", "Layer",
-    "LayerNorm", "LayerNormalization", "Linear", "Module", "Parameter", "Reshape", "Residual",
-    "Sequential", "activations", "constraints", "init", "layers", "losses", "regularizers",
-]  # fmt: skip
+    "Activation",
+    "BatchNorm",
+    "BatchNormalization",
+    "Dense",
+    "Layer",
+    "LayerNormalization",
+    "Module",
+    "Parameter",
+    "Reshape",
+    "Residual",
+    "activations",
+    "constraints",
+    "functional",
+    "init",
+    "layers",
+    "losses",
+    "modules",
+    "regularizers",
+]
+__all__.extend(_torch_modules)

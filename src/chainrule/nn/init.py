@@ -276,3 +276,9 @@ def get(identifier) -> Initializer:
     raise TypeError(
         f"init.get: expected a name, dict or Initializer, got {type(identifier).__name__}"
     )
+
+
+# PyTorch's in-place initialisers (nn.init.xavier_uniform_ …), written in torch_init.py: when the
+# Keras initialisers above move to chainrule.initializers, nn/init.py keeps only this line.
+from .torch_init import *
+from .torch_init import _calculate_fan_in_and_fan_out  # noqa: F401

@@ -1,0 +1,5 @@
+"""Utilities. ``chainrule.utils.data``: PyTorch's Dataset / DataLoader API."""
+
+from . import data
+
+__all__ = ["data"]

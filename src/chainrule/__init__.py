@@ -17,7 +17,7 @@ from .creation import (
 
 # The PyTorch door's top-level names (torch.cat, torch.max, torch.float32, torch.save …): the
 # star import of torch_api comes after creation's, so tensor/zeros/… take PyTorch's arguments.
-from .dtypes import *  # noqa: F403
+from .dtypes import *
 from .dtypes import __all__ as _dtype_names
 from .function import Function, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
@@ -26,17 +26,50 @@ from .io.torch_serialization import load, save
 from .perceptron import Perceptron
 from .random import get_generator, manual_seed
 from .tensor import Tensor
-from .torch_api import *  # noqa: F403
+from .torch_api import *
 from .torch_api import __all__ as _torch_names
 from .training import Input, Model, Sequential  # the Keras-style training API
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "GradcheckError", "Input", "Model", "Perceptron", "Sequential", "Tensor",
-    "arange", "callbacks", "data", "datasets", "enable_grad", "eye", "full", "functional",
-    "get_generator", "gpu_available", "gradcheck", "is_grad_enabled", "load_model", "manual_seed",
-    "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save_model",
-    "tensor", "xp", "zeros", "zeros_like", "autograd", "utils", "load", "save",
+    "Function",
+    "GradcheckError",
+    "Input",
+    "Model",
+    "Perceptron",
+    "Sequential",
+    "Tensor",
+    "arange",
+    "autograd",
+    "callbacks",
+    "data",
+    "datasets",
+    "enable_grad",
+    "eye",
+    "full",
+    "functional",
+    "get_generator",
+    "gpu_available",
+    "gradcheck",
+    "is_grad_enabled",
+    "load",
+    "load_model",
+    "manual_seed",
+    "metrics",
+    "nn",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "optim",
+    "rand",
+    "randn",
+    "save",
+    "save_model",
+    "tensor",
+    "utils",
+    "xp",
+    "zeros",
+    "zeros_like",
 ]  # fmt: skip
 __all__.extend(n for n in _torch_names + _dtype_names if n not in __all__)

@@ -21,7 +21,7 @@ from .layers import (
     Residual,
 )
 from .module import Module
-from .modules import *  # noqa: F403 - the PyTorch-door modules
+from .modules import *  # the PyTorch-door modules
 from .modules import __all__ as _torch_modules
 from .parameter import Parameter
 

@@ -1,6 +1,6 @@
 """chainrule: deep learning whose every gradient comes from its own reverse-mode autodiff engine."""
 
-from . import autograd, callbacks, data, datasets, functional, metrics, nn, optim, utils
+from . import autograd, callbacks, data, datasets, functional, metrics, nn, optim, optimizers, utils
 from .backend import gpu_available, xp
 from .creation import (
     arange,
@@ -62,6 +62,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "optimizers",
     "rand",
     "randn",
     "save",

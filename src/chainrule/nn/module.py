@@ -212,15 +212,6 @@ class Module:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def _persistent_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
-        """(name, array) of the buffers that go into state_dict."""
-        for mname, mod in self.named_modules():
-            skip = getattr(mod, "_non_persistent_buffers", ())
-            for key in getattr(mod, "_buffers", ()):
-                value = getattr(mod, key, None)
-                if value is not None and key not in skip:
-                    yield (f"{mname}.{key}" if mname else key), _array(value)
-
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: to None (default), or to zeros in place."""
         for p in self.parameters():
@@ -349,9 +340,25 @@ class Module:
     def state_dict(self, prefix: str = "") -> OrderedDict[str, np.ndarray]:
         """Parameter and buffer arrays by dotted name (the arrays themselves, not copies), with
         PyTorch's names (``fc1.weight``, ``0.bias``, ``bn.running_mean``) for ``nn`` modules."""
-        state = OrderedDict((prefix + k, p.data) for k, p in self.named_parameters())
-        state.update((prefix + k, v) for k, v in self._persistent_buffers())
+        state = OrderedDict()
+        for name, kind, owner, key in self._state_entries():
+            value = getattr(owner, key) if kind == "buffer" else owner
+            state[prefix + name] = _array(value)
         return state
+
+    def _state_entries(self) -> Iterator[tuple[str, str, object, str]]:
+        """(name, kind, owner, key) of every state-dict entry in PyTorch's order: module by
+        module (depth first), each module's parameters, then its persistent buffers. A shared
+        parameter appears under each of its names, as in PyTorch; for a parameter, ``owner`` is
+        the Parameter itself."""
+        for mname, mod in self.named_modules():
+            for key, value in mod._children():
+                if isinstance(value, Parameter):
+                    yield (f"{mname}.{key}" if mname else key), "param", value, key
+            skip = getattr(mod, "_non_persistent_buffers", ())
+            for key in getattr(mod, "_buffers", ()):
+                if key not in skip and getattr(mod, key, None) is not None:
+                    yield (f"{mname}.{key}" if mname else key), "buffer", mod, key
 
     def load_state_dict(self, state: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy arrays (or Tensors) into this module's parameters and buffers.
@@ -366,13 +373,14 @@ class Module:
                 f"{type(state).__name__}"
             )
         state = {k: _array(v) for k, v in state.items()}
-        params = dict(self.named_parameters())
-        buffers = dict(self._persistent_buffers())
-        owners = {}
-        for mname, mod in self.named_modules():
-            for key in getattr(mod, "_buffers", ()):
-                owners[f"{mname}.{key}" if mname else key] = (mod, key)
-        missing_keys = [k for k in list(params) + list(buffers) if k not in state]
+        params, buffers, owners = {}, {}, {}
+        for name, kind, owner, key in self._state_entries():
+            if kind == "param":
+                params[name] = owner
+            else:
+                buffers[name] = _array(getattr(owner, key))
+                owners[name] = (owner, key)
+        missing_keys = [n for n, *_ in self._state_entries() if n not in state]
         unexpected_keys = [k for k in state if k not in params and k not in buffers]
         problems = []
         if strict:

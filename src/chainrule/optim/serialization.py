@@ -112,9 +112,9 @@ class SerializationMixin:
                     f"{len(group['params'])}"
                 )
             opts = {k: v for k, v in saved.items() if k != "params"}
-            unknown = set(opts) - set(self.defaults) - set(group)
+            # extra keys (a scheduler's initial_lr, max_lr …) travel with the group, as in PyTorch
             missing = set(self.defaults) - set(opts) - _ADDED_FLAGS
-            if unknown or missing:
+            if missing:
                 raise ValueError(
                     f"{name}.load_state_dict: group {gi} options {sorted(opts)} do "
                     f"not match {sorted(self.defaults)}"

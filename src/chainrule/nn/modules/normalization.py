@@ -26,6 +26,8 @@ class _BatchNorm(Module):
         track_running_stats: bool = True,
         device=None,
         dtype=None,
+        *,
+        bias: bool = True,
     ):
         super().__init__()
         name = type(self).__name__
@@ -39,7 +41,8 @@ class _BatchNorm(Module):
         dt = factory_dtype(name, device, dtype)
         c = self.num_features
         self.weight = Parameter(np.ones(c, dtype=dt)) if affine else None
-        self.bias = Parameter(np.zeros(c, dtype=dt)) if affine else None
+        self.bias = Parameter(np.zeros(c, dtype=dt)) if affine and bias else None
+        self.has_bias = bool(bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(c, dtype=dt)))
             self.register_buffer("running_var", Tensor(np.ones(c, dtype=dt)))
@@ -57,7 +60,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             self.weight.data[...] = 1
-            self.bias.data[...] = 0
+            if self.bias is not None:
+                self.bias.data[...] = 0
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
@@ -95,7 +99,7 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
+            f"bias={self.has_bias}, track_running_stats={self.track_running_stats}"
         )
 
 
@@ -128,6 +132,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(check_size("LayerNorm", "normalized_shape", n) for n in shape)
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)
+        bias = bool(bias) and self.elementwise_affine
         dt = factory_dtype("LayerNorm", device, dtype)
         affine = self.elementwise_affine
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt)) if affine else None
@@ -140,5 +145,6 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (
-            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
         )

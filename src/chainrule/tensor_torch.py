@@ -324,11 +324,22 @@ def _iop(name: str, np_op, fallback):
     return method
 
 
+def _setitem(self, index, value) -> None:
+    """``x[idx] = v`` in place (no graph), as in PyTorch code such as a custom backward."""
+    arr = _inplace(self, "__setitem__")
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    arr[index] = _data(value)
+
+
 def install_torch_methods(cls: type) -> None:
     """Add every method of ``_TorchMethods`` that ``cls`` does not define itself."""
     for name, value in vars(_TorchMethods).items():
         if not name.startswith("__") and name not in vars(cls):
             setattr(cls, name, value)
+    cls.__setitem__ = _setitem
     cls.__iadd__ = _iop("__iadd__", np.add, cls.__add__)
     cls.__isub__ = _iop("__isub__", np.subtract, cls.__sub__)
     cls.__imul__ = _iop("__imul__", np.multiply, cls.__mul__)

@@ -50,5 +50,6 @@ for name, s in {
     "InverseTimeDecay-stair": S.InverseTimeDecay(0.1, 2, 0.5, staircase=True),
 }.items():
     sched[name] = [float(s(i)) for i in range(16)]
-json.dump({"params": out, "schedules": sched}, open("/tmp/kref/ref.json", "w"))
+with open("/tmp/kref/ref.json", "w") as fh:
+    json.dump({"params": out, "schedules": sched}, fh)
 print("ok")

@@ -20,10 +20,27 @@ CASES = [
     ("LinearLR", {"start_factor": 0.1, "end_factor": 0.9, "total_iters": 17}),
     ("LinearLR", {}),
     ("OneCycleLR", {"max_lr": 0.3, "total_steps": STEPS}),
-    ("OneCycleLR", {"max_lr": [0.3, 0.1], "epochs": 4, "steps_per_epoch": 10, "pct_start": 0.25,
-                    "anneal_strategy": "linear", "three_phase": True}),  # fmt: skip
-    ("OneCycleLR", {"max_lr": 0.3, "total_steps": STEPS, "cycle_momentum": False,
-                    "div_factor": 10.0, "final_div_factor": 100.0}),  # fmt: skip
+    (
+        "OneCycleLR",
+        {
+            "max_lr": [0.3, 0.1],
+            "epochs": 4,
+            "steps_per_epoch": 10,
+            "pct_start": 0.25,
+            "anneal_strategy": "linear",
+            "three_phase": True,
+        },
+    )),
+    (
+        "OneCycleLR",
+        {
+            "max_lr": 0.3,
+            "total_steps": STEPS,
+            "cycle_momentum": False,
+            "div_factor": 10.0,
+            "final_div_factor": 100.0,
+        },
+    )),
 ]
 
 

@@ -70,7 +70,13 @@ def test_queries_conversions_and_creation_follow_torch():
     cr.manual_seed(0)
     a = cr.randint(0, 10, (100,))
     assert a.dtype == cr.int64 and 0 <= a.min().item() and a.max().item() < 10
-    assert cr.randint(5, (3,)).max().item() < 5 and sorted(cr.randperm(5).tolist()) == [0, 1, 2, 3, 4]
+    assert cr.randint(5, (3,)).max().item() < 5 and sorted(cr.randperm(5).tolist()) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
     cr.manual_seed(1)
     r1 = cr.randn(3).tolist()
     cr.manual_seed(1)
@@ -112,4 +118,7 @@ def test_clone_detach_grad_modes_and_inplace_rules():
     t.add_(cr.ones(3), alpha=2)
     np.testing.assert_array_equal(t.numpy(), [4.0, 4.0, 4.0])
     g = cr.Generator().manual_seed(3)
-    assert cr.randn(2, generator=g).tolist() == cr.randn(2, generator=cr.Generator().manual_seed(3)).tolist()
+    assert (
+        cr.randn(2, generator=g).tolist()
+        == cr.randn(2, generator=cr.Generator().manual_seed(3)).tolist()
+    )

@@ -22,8 +22,11 @@ Y = np.arange(10, dtype=np.int64) % 3
 
 def test_defaults_yield_single_sample_batches_in_order_like_torch():
     ours = list(DataLoader(TensorDataset(cr.tensor(X), cr.tensor(Y))))
-    theirs = list(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(X),
-                                                                             torch.tensor(Y))))
+    theirs = list(
+        torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(torch.tensor(X), torch.tensor(Y))
+        )
+    )
     assert len(ours) == len(theirs) == 10
     for (xo, yo), (xt, yt) in zip(ours, theirs):
         assert isinstance(xo, cr.Tensor) and xo.shape == tuple(xt.shape) and yo.dtype == cr.int64

@@ -43,6 +43,25 @@ def _reduce(values: Tensor, reduction: str) -> Tensor:
     return values
 
 
+def _weighted(op: str, loss: Tensor, weight, reduction: str, x: Tensor) -> Tensor:
+    """PyTorch's elementwise ``weight`` (the input's shape): 'mean' divides by its sum."""
+    w = ensure_tensor(weight, x)
+    if tuple(w.shape) != tuple(x.shape):
+        raise ValueError(f"{op}: weights and input must have the same size, got {w.shape} and "
+                         f"{x.shape}")  # fmt: skip
+    loss = loss * w
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction)
+
+
+def _weight_like(op: str, weight, x: Tensor) -> Tensor:
+    w = ensure_tensor(weight, x)
+    if tuple(w.shape) != tuple(x.shape):
+        raise ValueError(f"{op}: weights and input must have the same size")
+    return w
+
+
 def _pair(op: str, input, target) -> tuple[Tensor, Tensor]:
     """Input and float target; a shape mismatch broadcasts with PyTorch's warning."""
     x = ensure_tensor(input)
@@ -186,20 +205,28 @@ def _soft_cross_entropy(x: Tensor, target, weight, reduction: str, eps: float) -
     return _reduce(per, reduction)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """Mean of (input − target)²."""
+def mse_loss(
+    input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None
+) -> Tensor:
+    """Mean of (input − target)² (weighted by ``weight``, of the input's shape, if given)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction("mse_loss", reduction)
     x, t = _pair("mse_loss", input, target)
     d = x - t
+    if weight is not None:
+        return _weighted("mse_loss", d * d, weight, reduction, x)
     return _reduce(d * d, reduction)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """Mean of |input − target|."""
+def l1_loss(
+    input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None
+) -> Tensor:
+    """Mean of |input − target| (weighted by ``weight``, of the input's shape, if given)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction("l1_loss", reduction)
     x, t = _pair("l1_loss", input, target)
+    if weight is not None:
+        return _weighted("l1_loss", ops.abs(x - t), weight, reduction, x)
     return _reduce(ops.abs(x - t), reduction)
 
 
@@ -219,7 +246,7 @@ def smooth_l1_loss(
     return _reduce(ops.where(quad, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
 
 
-def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
     """0.5 d² where |d| < δ, δ(|d| − 0.5 δ) elsewhere."""
     _check_reduction("huber_loss", reduction)
     if delta <= 0:
@@ -227,7 +254,12 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Te
     x, t = _pair("huber_loss", input, target)
     d = ops.abs(x - t)
     quad = Tensor._wrap(d.data < delta)
-    return _reduce(ops.where(quad, d * d * 0.5, (d - 0.5 * delta) * delta), reduction)
+    loss = ops.where(quad, d * d * 0.5, (d - 0.5 * delta) * delta)
+    if weight is not None:
+        if reduction == "mean":  # PyTorch's weighted Huber averages over elements
+            return _reduce(loss * _weight_like("huber_loss", weight, x), "mean")
+        return _weighted("huber_loss", loss, weight, reduction, x)
+    return _reduce(loss, reduction)
 
 
 def binary_cross_entropy(

@@ -68,8 +68,11 @@ class ELU(_Act):
 
 
 class Hardtanh(_Act):
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None):  # fmt: skip
         super().__init__(inplace)
+        min_val = min_val if min_value is None else min_value  # PyTorch's deprecated spellings
+        max_val = max_val if max_value is None else max_value
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val {min_val} must not exceed max_val {max_val}")
         self.min_val, self.max_val = min_val, max_val

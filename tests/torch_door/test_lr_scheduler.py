@@ -30,7 +30,7 @@ CASES = [
             "anneal_strategy": "linear",
             "three_phase": True,
         },
-    )),
+    ),
     (
         "OneCycleLR",
         {
@@ -40,7 +40,7 @@ CASES = [
             "div_factor": 10.0,
             "final_div_factor": 100.0,
         },
-    )),
+    ),
 ]
 
 

@@ -245,7 +245,7 @@ class OneCycleLR(LRScheduler):
                     "initial_lr",
                     "base_momentum",
                     "max_momentum",
-                )),
+                ),
                 (n - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:

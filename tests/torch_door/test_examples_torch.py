@@ -53,7 +53,7 @@ def test_classifier_example_with_onecyclelr():
 
 
 def test_train_eval_example_checkpoint_and_resume(tmp_path):
-    model, accuracy, resumed, ckpt = _load("train_eval").main(
+    _, accuracy, resumed, ckpt = _load("train_eval").main(
         epochs=12, checkpoint=str(tmp_path / "c.pt")
     )
     assert accuracy > 0.9 and ckpt["epoch"] == 6 and ckpt["best_val"] == float("inf")

@@ -206,6 +206,20 @@ class _TorchMethods:
         fill = Tensor._wrap(np.asarray(value, dtype=self.data.dtype))
         return _ops.where(m, fill, self)
 
+    # ------------------------------------------------------------ rounding (no gradient, as torch's
+    # derivative of these is zero almost everywhere)
+    def round(self, decimals: int = 0) -> Tensor:
+        return Tensor._wrap(np.round(self.data, decimals))
+
+    def floor(self) -> Tensor:
+        return Tensor._wrap(np.floor(self.data))
+
+    def ceil(self) -> Tensor:
+        return Tensor._wrap(np.ceil(self.data))
+
+    def sign(self) -> Tensor:
+        return Tensor._wrap(np.sign(self.data))
+
     # ------------------------------------------------------------ copies and dtypes
     def clone(self) -> Tensor:
         """A copy with its own memory; gradients flow back to this tensor."""

@@ -9,7 +9,17 @@ Keras-style layers (``Dense``, ``BatchNormalization`` …) are in :mod:`.layers`
 ``Sequential``) mean the PyTorch classes here.
 """
 
-from . import activations, constraints, functional, init, layers, losses, modules, regularizers
+from . import (
+    activations,
+    constraints,
+    functional,
+    init,
+    layers,
+    losses,
+    modules,
+    regularizers,
+    utils,
+)
 from .layers import (
     Activation,
     BatchNorm,
@@ -44,5 +54,6 @@ __all__ = [
     "losses",
     "modules",
     "regularizers",
+    "utils",
 ]
 __all__.extend(_torch_modules)

@@ -257,6 +257,16 @@ class _TorchMethods:
     def half(self) -> Tensor:
         return _ops.astype(self, np.float16)
 
+    def type(self, dtype=None):
+        """``x.type(torch.float)`` converts; ``x.type()`` names the type (``'torch.FloatTensor'``
+        style, as PyTorch prints it)."""
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                     "bool": "Bool"}  # fmt: skip
+            return f"torch.{names.get(self.data.dtype.name, self.data.dtype.name)}Tensor"
+        return _ops.astype(self, dtype)
+
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"
 

@@ -86,6 +86,7 @@ def test_queries_conversions_and_creation_follow_torch():
     assert not cr.cuda.is_available() and not cr.backends.mps.is_available()
     with pytest.raises(RuntimeError, match="not available"):
         cr.zeros(2, device="cuda")
+    assert (x > 0).type(cr.float).dtype == cr.float32 and x.long().type() == "torch.LongTensor"
     values, indices = x.max(dim=2)
     assert values.shape == (2, 3) and indices.dtype == cr.int64
 

@@ -14,7 +14,7 @@ import numpy as np
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from chainrule import nn
+from chainrule import layers, nn
 
 
 def _step_times(model, params, x, y, steps: int = 60) -> float:
@@ -34,8 +34,8 @@ def main() -> None:
     x = cr.tensor(np.random.default_rng(0).standard_normal((128, 784)).astype(np.float32))
     y = cr.tensor(np.random.default_rng(1).integers(0, 10, 128))
     torch_style = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-    keras_style = nn.layers.Sequential(
-        [nn.Dense(256, activation="relu", input_dim=784), nn.Dense(10, input_dim=256)]
+    keras_style = cr.Sequential(
+        [layers.Dense(256, activation="relu", input_dim=784), layers.Dense(10, input_dim=256)]
     )
     results = {}
     for _ in range(3):  # alternate, medians of medians

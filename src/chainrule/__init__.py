@@ -1,6 +1,23 @@
 """chainrule: deep learning whose every gradient comes from its own reverse-mode autodiff engine."""
 
-from . import autograd, callbacks, data, datasets, functional, metrics, nn, optim, optimizers, utils
+from . import (
+    activations,
+    autograd,
+    callbacks,
+    constraints,
+    data,
+    datasets,
+    functional,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    nn,
+    optim,
+    optimizers,
+    regularizers,
+    utils,
+)
 from .backend import gpu_available, xp
 from .creation import (
     arange,
@@ -40,9 +57,11 @@ __all__ = [
     "Perceptron",
     "Sequential",
     "Tensor",
+    "activations",
     "arange",
     "autograd",
     "callbacks",
+    "constraints",
     "data",
     "datasets",
     "enable_grad",
@@ -52,9 +71,12 @@ __all__ = [
     "get_generator",
     "gpu_available",
     "gradcheck",
+    "initializers",
     "is_grad_enabled",
+    "layers",
     "load",
     "load_model",
+    "losses",
     "manual_seed",
     "metrics",
     "nn",
@@ -65,6 +87,7 @@ __all__ = [
     "optimizers",
     "rand",
     "randn",
+    "regularizers",
     "save",
     "save_model",
     "tensor",

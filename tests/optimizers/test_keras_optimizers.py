@@ -119,8 +119,8 @@ def test_strings_resolve_to_keras_classes_and_rmsprop_class_has_keras_defaults()
     weights = []
     for opt in ("rmsprop", optimizers.RMSprop()):
         cr.manual_seed(0)
-        model = cr.Sequential([cr.nn.Dense(8, activation="relu"), cr.nn.Dense(2)])
-        loss = cr.nn.losses.SparseCategoricalCrossentropy(from_logits=True)
+        model = cr.Sequential([cr.layers.Dense(8, activation="relu"), cr.layers.Dense(2)])
+        loss = cr.losses.SparseCategoricalCrossentropy(from_logits=True)
         model.compile(optimizer=opt, loss=loss)
         model.fit(x, y, epochs=2, batch_size=16, verbose=0)
         weights.append([w.copy() for w in model.get_weights()])
@@ -145,7 +145,7 @@ def test_keras_api_learning_rate_apply_config_and_model_file(tmp_path):
         opt.apply([np.ones(3), np.ones(3)])
     x = np.random.default_rng(0).standard_normal((32, 4)).astype(np.float32)
     y = x @ np.ones((4, 1), np.float32)
-    model = cr.Sequential([cr.nn.Dense(1)])
+    model = cr.Sequential([cr.layers.Dense(1)])
     model.compile(optimizer=optimizers.Nadam(learning_rate=0.01), loss="mse")
     model.fit(x, y, epochs=2, batch_size=8, verbose=0)
     path = tmp_path / "m.zip"

@@ -245,7 +245,7 @@ def test_module_api_modes_dtype_apply_zero_grad_and_buffers():
 
 def test_keras_layer_and_torch_module_mix():
     """A Keras-style layer inside nn.Sequential, and an nn.Module inside the Keras fit loop."""
-    from chainrule.nn.layers import Dense
+    from chainrule.layers import Dense
 
     mixed = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), Dense(3))
     assert mixed(cr.ones(2, 4)).shape == (2, 3)
@@ -254,7 +254,7 @@ def test_keras_layer_and_torch_module_mix():
     x = np.random.default_rng(0).standard_normal((64, 4)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     model = cr.Sequential([nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2)])
-    loss = cr.nn.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss = cr.losses.SparseCategoricalCrossentropy(from_logits=True)
     model.compile(cr.optimizers.Adam(learning_rate=0.01), loss, ["accuracy"])
     hist = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0] * 0.5

@@ -1,59 +1,13 @@
-"""Neural-network building blocks.
+"""The PyTorch door (``import chainrule.nn as nn``): ``Module`` (the base of every layer and model,
+shared by both doors), ``Parameter``, the modules of :mod:`.modules` (``Linear``, ``ReLU``,
+``CrossEntropyLoss``, ``Sequential`` …), ``nn.functional``, ``nn.init`` and ``nn.utils``, with
+PyTorch's names, defaults and layouts. Keras-style layers live in :mod:`chainrule.layers`."""
 
-PyTorch door (``import chainrule.nn as nn``): ``Module``, ``Parameter``, the modules of
-:mod:`.modules` (``Linear``, ``ReLU``, ``CrossEntropyLoss``, ``Sequential`` …), ``nn.functional``
-and ``nn.init`` with PyTorch's names, defaults and layouts.
-
-Keras-style layers (``Dense``, ``BatchNormalization`` …) are in :mod:`.layers` until they move to
-``chainrule.layers``; names both doors use (``Dropout``, ``Flatten``, ``LayerNorm``, ``Linear``,
-``Sequential``) mean the PyTorch classes here.
-"""
-
-from . import (
-    activations,
-    constraints,
-    functional,
-    init,
-    layers,
-    losses,
-    modules,
-    regularizers,
-    utils,
-)
-from .layers import (
-    Activation,
-    BatchNorm,
-    BatchNormalization,
-    Dense,
-    Layer,
-    LayerNormalization,
-    Reshape,
-    Residual,
-)
+from . import functional, init, modules, utils
 from .module import Module
 from .modules import *  # the PyTorch-door modules
 from .modules import __all__ as _torch_modules
 from .parameter import Parameter
 
-__all__ = [
-    "Activation",
-    "BatchNorm",
-    "BatchNormalization",
-    "Dense",
-    "Layer",
-    "LayerNormalization",
-    "Module",
-    "Parameter",
-    "Reshape",
-    "Residual",
-    "activations",
-    "constraints",
-    "functional",
-    "init",
-    "layers",
-    "losses",
-    "modules",
-    "regularizers",
-    "utils",
-]
+__all__ = ["Module", "Parameter", "functional", "init", "modules", "utils"]
 __all__.extend(_torch_modules)

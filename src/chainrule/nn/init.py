@@ -1,12 +1,8 @@
-"""Weight initialisers: callables ``init(shape, dtype="float32") -> ndarray``.
+"""PyTorch's ``torch.nn.init``: in-place initialisers for tensors in PyTorch's layout.
 
-Every draw goes through :func:`chainrule.random.get_generator`, so ``chainrule.manual_seed`` makes
-initial weights reproducible. Names follow Keras (``"glorot_uniform"``, ``"he_normal"``, …) and
-resolve through :func:`get`; each initialiser serialises with ``get_config()``.
-
-Fans for a kernel of shape (..., fan_in_axis, fan_out_axis): ``fan_in = shape[-2] · receptive``,
-``fan_out = shape[-1] · receptive`` with ``receptive = prod(shape[:-2])`` (convolution kernels laid
-out (kh, kw, in, out)); a 1-D shape has ``fan_in = fan_out = shape[0]``.
+Fans follow PyTorch: for a weight (out, in, *kernel), ``fan_in = in · prod(kernel)`` and
+``fan_out = out · prod(kernel)``. Every draw goes through the library generator
+(``chainrule.manual_seed``); the tensor keeps its dtype. Each function returns its tensor.
 """
 
 from __future__ import annotations
@@ -16,269 +12,155 @@ import math
 import numpy as np
 
 from ..random import get_generator
-
-INITIALIZERS: dict[str, type] = {}
-
-
-def _register(*names):
-    def deco(cls):
-        for n in names:
-            INITIALIZERS[n] = cls
-        cls.registered_name = names[0]
-        return cls
-
-    return deco
-
-
-def compute_fans(shape: tuple) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight of ``shape``."""
-    shape = tuple(shape)
-    if len(shape) == 0:
-        return 1, 1
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    receptive = math.prod(shape[:-2])
-    return shape[-2] * receptive, shape[-1] * receptive
-
-
-def _truncated_normal(shape, stddev: float, dtype) -> np.ndarray:
-    """Normal(0, stddev) redrawn outside ±2 standard deviations (as Keras and TensorFlow do)."""
-    gen = get_generator()
-    z = gen.standard_normal(shape, dtype=np.float64)
-    bad = np.abs(z) > 2
-    while bad.any():
-        z[bad] = gen.standard_normal(int(bad.sum()))
-        bad = np.abs(z) > 2
-    return (z * stddev).astype(dtype, copy=False)
-
-
-class Initializer:
-    """Base: subclasses implement ``__call__(shape, dtype)`` and ``get_config()``."""
-
-    registered_name = ""
-
-    def __call__(self, shape, dtype="float32") -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Initializer:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
-
-
-@_register("zeros")
-class Zeros(Initializer):
-    def __call__(self, shape, dtype="float32") -> np.ndarray:
-        return np.zeros(shape, dtype=dtype)
-
-
-@_register("ones")
-class Ones(Initializer):
-    def __call__(self, shape, dtype="float32") -> np.ndarray:
-        return np.ones(shape, dtype=dtype)
-
-
-@_register("constant")
-class Constant(Initializer):
-    def __init__(self, value: float = 0.0):
-        self.value = float(value)
-
-    def __call__(self, shape, dtype="float32") -> np.ndarray:
-        return np.full(shape, self.value, dtype=dtype)
-
-    def get_config(self) -> dict:
-        return {"value": self.value}
-
-
-@_register("random_uniform", "uniform")
-class RandomUniform(Initializer):
-    """Uniform on [minval, maxval)."""
-
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05):
-        if not minval < maxval:
-            raise ValueError(f"RandomUniform: minval ({minval}) must be below maxval ({maxval})")
-        self.minval, self.maxval = float(minval), float(maxval)
-
-    def __call__(self, shape, dtype="float32") -> np.ndarray:
-        return get_generator().uniform(self.minval, self.maxval, shape).astype(dtype, copy=False)
-
-    def get_config(self) -> dict:
-        return {"minval": self.minval, "maxval": self.maxval}
-
-
-@_register("random_normal", "normal")
-class RandomNormal(Initializer):
-    """Normal(mean, stddev)."""
-
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05):
-        if stddev <= 0:
-            raise ValueError(f"RandomNormal: stddev must be positive, got {stddev}")
-        self.mean, self.stddev = float(mean), float(stddev)
-
-    def __call__(self, shape, dtype="float32") -> np.ndarray:
-        return get_generator().normal(self.mean, self.stddev, shape).astype(dtype, copy=False)
-
-    def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev}
-
-
-@_register("variance_scaling")
-class VarianceScaling(Initializer):
-    """Weights of variance ``scale / n`` with n = fan_in, fan_out or their mean (``mode``).
-
-    ``distribution``: ``"uniform"`` (on ±√(3·scale/n)), ``"truncated_normal"`` (cut at 2σ, σ
-    corrected so the variance is exactly scale/n) or ``"untruncated_normal"``.
-    """
-
-    def __init__(
-        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal"
-    ):
-        if scale <= 0:
-            raise ValueError(f"VarianceScaling: scale must be positive, got {scale}")
-        if mode not in ("fan_in", "fan_out", "fan_avg"):
-            raise ValueError(
-                f"VarianceScaling: mode must be fan_in, fan_out or fan_avg, got {mode!r}"
-            )
-        if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
-            raise ValueError(
-                "VarianceScaling: distribution must be uniform, truncated_normal or "
-                f"untruncated_normal, got {distribution!r}"
-            )
-        self.scale, self.mode, self.distribution = float(scale), mode, distribution
-
-    def variance(self, shape) -> float:
-        fan_in, fan_out = compute_fans(shape)
-        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
-        return self.scale / max(1.0, n)
-
-    def __call__(self, shape, dtype="float32") -> np.ndarray:
-        var = self.variance(shape)
-        if self.distribution == "uniform":
-            limit = math.sqrt(3 * var)
-            return get_generator().uniform(-limit, limit, shape).astype(dtype, copy=False)
-        if self.distribution == "truncated_normal":
-            # 0.8796... is the std of a standard normal truncated to [-2, 2]
-            return _truncated_normal(shape, math.sqrt(var) / 0.87962566103423978, dtype)
-        return (get_generator().standard_normal(shape) * math.sqrt(var)).astype(dtype, copy=False)
-
-    def get_config(self) -> dict:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
-
-
-class _Preset(VarianceScaling):
-    """A named VarianceScaling (Glorot, He, LeCun): its config is empty."""
-
-    preset: tuple = ()
-
-    def __init__(self):
-        super().__init__(*self.preset)
-
-    def get_config(self) -> dict:
-        return {}
-
-
-@_register("glorot_uniform", "xavier_uniform")
-class GlorotUniform(_Preset):
-    """Uniform on ±√(6 / (fan_in + fan_out)): variance 2 / (fan_in + fan_out)."""
-
-    preset = (1.0, "fan_avg", "uniform")
-
-
-@_register("glorot_normal", "xavier_normal")
-class GlorotNormal(_Preset):
-    """Truncated normal with variance 2 / (fan_in + fan_out)."""
-
-    preset = (1.0, "fan_avg", "truncated_normal")
-
-
-@_register("he_uniform", "kaiming_uniform")
-class HeUniform(_Preset):
-    """Uniform on ±√(6 / fan_in): variance 2 / fan_in."""
-
-    preset = (2.0, "fan_in", "uniform")
-
-
-@_register("he_normal", "kaiming_normal")
-class HeNormal(_Preset):
-    """Truncated normal with variance 2 / fan_in."""
-
-    preset = (2.0, "fan_in", "truncated_normal")
-
-
-@_register("lecun_normal")
-class LecunNormal(_Preset):
-    """Truncated normal with variance 1 / fan_in (the SELU companion)."""
-
-    preset = (1.0, "fan_in", "truncated_normal")
-
-
-@_register("lecun_uniform")
-class LecunUniform(_Preset):
-    """Uniform on ±√(3 / fan_in): variance 1 / fan_in."""
-
-    preset = (1.0, "fan_in", "uniform")
-
-
-@_register("orthogonal")
-class Orthogonal(Initializer):
-    """A (semi-)orthogonal matrix times ``gain``, from the QR decomposition of a normal matrix.
-
-    The shape is flattened to (prod(shape[:-1]), shape[-1]); the result has orthonormal columns
-    when rows ≥ columns, orthonormal rows otherwise.
-    """
-
-    def __init__(self, gain: float = 1.0):
-        self.gain = float(gain)
-
-    def __call__(self, shape, dtype="float32") -> np.ndarray:
-        shape = tuple(shape)
-        if len(shape) < 2:
-            raise ValueError(f"Orthogonal: needs a shape of at least 2 dimensions, got {shape}")
-        rows, cols = math.prod(shape[:-1]), shape[-1]
-        a = get_generator().standard_normal((max(rows, cols), min(rows, cols)))
-        q, r = np.linalg.qr(a)
-        q *= np.sign(np.diag(r))  # makes the distribution uniform over orthogonal matrices
-        if rows < cols:
-            q = q.T
-        return (self.gain * q).reshape(shape).astype(dtype, copy=False)
-
-    def get_config(self) -> dict:
-        return {"gain": self.gain}
-
-
-def serialize(initializer: Initializer) -> dict:
-    """``{"class_name": name, "config": {...}}`` for a config file."""
-    if not isinstance(initializer, Initializer):
-        raise TypeError(
-            f"init.serialize: expected an Initializer, got {type(initializer).__name__}"
+from ..tensor import Tensor
+
+_LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "sigmoid")  # fmt: skip
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for a nonlinearity (PyTorch's table)."""
+    if nonlinearity in _LINEAR:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+            raise ValueError(f"calculate_gain: negative_slope {slope!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def _check(tensor, op: str) -> np.ndarray:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"init.{op}: expected a Tensor, got {type(tensor).__name__}")
+    return tensor.data
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    shape = tensor.shape
+    if len(shape) < 2:
+        raise ValueError(
+            f"fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions "
+            f"(shape {tuple(shape)})"
         )
-    return {"class_name": initializer.registered_name, "config": initializer.get_config()}
+    receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    return shape[1] * receptive, shape[0] * receptive
 
 
-def get(identifier) -> Initializer:
-    """An Initializer from a name (``"he_normal"``), a serialised dict or an Initializer."""
-    if isinstance(identifier, Initializer):
-        return identifier
-    config = {}
-    if isinstance(identifier, dict):
-        identifier, config = identifier.get("class_name"), identifier.get("config", {})
-    if isinstance(identifier, str):
-        cls = INITIALIZERS.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"unknown initializer {identifier!r}; known: {sorted(INITIALIZERS)}")
-        return cls.from_config(config)
-    raise TypeError(
-        f"init.get: expected a name, dict or Initializer, got {type(identifier).__name__}"
-    )
+def _fill(tensor: Tensor, values) -> Tensor:
+    data = tensor.data
+    data[...] = np.asarray(values).astype(data.dtype, copy=False)
+    return tensor
 
 
-# PyTorch's in-place initialisers (nn.init.xavier_uniform_ …), written in torch_init.py: when the
-# Keras initialisers above move to chainrule.initializers, nn/init.py keeps only this line.
-from .torch_init import *
-from .torch_init import _calculate_fan_in_and_fan_out  # noqa: F401
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    data = _check(tensor, "uniform_")
+    return _fill(tensor, get_generator().uniform(a, b, data.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    data = _check(tensor, "normal_")
+    return _fill(tensor, get_generator().normal(mean, std, data.shape))
+
+
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+    generator=None,
+) -> Tensor:  # fmt: skip
+    """Normal(mean, std) redrawn until inside [a, b] (absolute bounds, as in PyTorch)."""
+    data = _check(tensor, "trunc_normal_")
+    gen = get_generator()
+    out = gen.normal(mean, std, data.shape)
+    bad = (out < a) | (out > b)
+    while bad.any():
+        out[bad] = gen.normal(mean, std, int(bad.sum()))
+        bad = (out < a) | (out > b)
+    return _fill(tensor, out)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    _check(tensor, "constant_")[...] = val
+    return tensor
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    data = _check(tensor, "eye_")
+    if data.ndim != 2:
+        raise ValueError(f"init.eye_: only 2-D tensors are supported, got shape {data.shape}")
+    data[...] = np.eye(*data.shape, dtype=data.dtype)
+    return tensor
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity, op) -> float:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"init.{op}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    if fan == 0:
+        raise ValueError(f"init.{op}: cannot initialise a tensor with zero elements")
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator=None,
+) -> Tensor:  # fmt: skip
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator=None,
+) -> Tensor:  # fmt: skip
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_"))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal draw, flattened over the
+    trailing dims, scaled by ``gain``."""
+    data = _check(tensor, "orthogonal_")
+    if data.ndim < 2:
+        raise ValueError(f"init.orthogonal_: needs at least 2 dims, got shape {data.shape}")
+    rows = data.shape[0]
+    cols = data.size // rows
+    flat = get_generator().standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(data.shape))
+
+
+__all__ = [
+    "calculate_gain", "constant_", "eye_", "kaiming_normal_", "kaiming_uniform_", "normal_",
+    "ones_", "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_",
+    "zeros_",
+]  # fmt: skip

@@ -7,6 +7,7 @@ Keras's defaults and formulas) with no parameters yet. See docs/optim.md for eve
 
 from __future__ import annotations
 
+from .. import custom_objects as _custom
 from . import lr_scheduler
 from ._checks import Params
 from .adadelta import Adadelta
@@ -59,12 +60,17 @@ def _from_config(config: dict, kwargs: dict) -> Optimizer:
     if "learning_rate" in config:
         cls = optimizers.ALL_OPTIMIZERS.get(str(config.get("name")).lower())
         if cls is None:
+            cls = _custom.lookup_class(config.get("name"), Optimizer)
+        if cls is None:
             raise ValueError(
                 f"optim.get: unknown optimizer config name {config.get('name')!r}; expected one "
                 f"of {sorted(optimizers.ALL_OPTIMIZERS)} (or pass {{'class_name': …, 'config': …}})"
             )
         return cls.from_config({**config, **kwargs})
-    cls = _CLASSES.get(config.get("name"))
+    name = config.get("name")
+    cls = _CLASSES.get(name) if isinstance(name, str) else None
+    if cls is None:  # a user's optimiser class, named in custom_objects
+        cls = _custom.lookup_class(name, Optimizer)
     if cls is None:
         raise ValueError(
             f"optim.get: unknown optimizer config name {config.get('name')!r};"

@@ -23,7 +23,7 @@ class Adadelta(Optimizer):
 
     def __init__(
         self,
-        params: Params,
+        params: Params = None,
         lr: LR = 1.0,
         rho: float = 0.9,
         eps: float = 1e-6,

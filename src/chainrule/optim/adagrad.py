@@ -22,7 +22,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params: Params,
+        params: Params = None,
         lr: LR = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,

@@ -22,7 +22,7 @@ class Adamax(Optimizer):
 
     def __init__(
         self,
-        params: Params,
+        params: Params = None,
         lr: LR = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,

@@ -20,7 +20,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        params: Params,
+        params: Params = None,
         lr: LR = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,

@@ -29,7 +29,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params: Params,
+        params: Params = None,
         lr: LR = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,

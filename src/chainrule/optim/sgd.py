@@ -54,7 +54,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params: Params,
+        params: Params = None,
         lr: LR = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,

@@ -358,12 +358,29 @@ def _setitem(self, index, value) -> None:
     arr[index] = _data(value)
 
 
+def _scalar(t: Tensor, op: str):
+    if t.data.size != 1:
+        raise ValueError(f"{op}: only a one-element tensor converts to a Python number, "
+                         f"got shape {t.shape}")  # fmt: skip
+    return t.data.item()
+
+
+def _format(self, spec: str) -> str:
+    """``f"{loss:.4f}"`` formats a one-element tensor's value, as in PyTorch."""
+    if spec and self.data.size == 1:
+        return format(self.data.item(), spec)
+    return format(repr(self), spec)
+
+
 def install_torch_methods(cls: type) -> None:
     """Add every method of ``_TorchMethods`` that ``cls`` does not define itself."""
     for name, value in vars(_TorchMethods).items():
         if not name.startswith("__") and name not in vars(cls):
             setattr(cls, name, value)
     cls.__setitem__ = _setitem
+    cls.__format__ = _format
+    cls.__float__ = lambda self: float(_scalar(self, "float()"))
+    cls.__int__ = lambda self: int(_scalar(self, "int()"))
     cls.__iadd__ = _iop("__iadd__", np.add, cls.__add__)
     cls.__isub__ = _iop("__isub__", np.subtract, cls.__sub__)
     cls.__imul__ = _iop("__imul__", np.multiply, cls.__mul__)

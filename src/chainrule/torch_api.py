@@ -105,8 +105,20 @@ class Generator:
         return self
 
 
-cuda = SimpleNamespace(is_available=lambda: False, device_count=lambda: 0)
-backends = SimpleNamespace(mps=SimpleNamespace(is_available=lambda: False))
+def _no_cuda_seed(seed: builtins.int) -> None:
+    """``cuda.manual_seed(_all)``: there is no CUDA generator; seeding code may call it freely."""
+
+
+cuda = SimpleNamespace(
+    is_available=lambda: False,
+    device_count=lambda: 0,
+    manual_seed=_no_cuda_seed,
+    manual_seed_all=_no_cuda_seed,
+)
+backends = SimpleNamespace(
+    mps=SimpleNamespace(is_available=lambda: False),
+    cudnn=SimpleNamespace(deterministic=False, benchmark=False, enabled=True),
+)
 accelerator = SimpleNamespace(is_available=lambda: False, current_accelerator=lambda: None)
 
 

@@ -87,6 +87,11 @@ def test_queries_conversions_and_creation_follow_torch():
     with pytest.raises(RuntimeError, match="not available"):
         cr.zeros(2, device="cuda")
     assert (x > 0).type(cr.float).dtype == cr.float32 and x.long().type() == "torch.LongTensor"
+    loss = cr.tensor(0.123456)
+    assert f"{loss:.3f}" == "0.123" and float(loss) == pytest.approx(0.123456, rel=1e-6)
+    assert int(cr.tensor([2.7])) == 2
+    cr.backends.cudnn.deterministic = True  # seeding boilerplate runs
+    cr.cuda.manual_seed_all(0)
     values, indices = x.max(dim=2)
     assert values.shape == (2, 3) and indices.dtype == cr.int64
 

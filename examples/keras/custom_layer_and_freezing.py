@@ -79,9 +79,7 @@ target = data.sum(axis=1, keepdims=True)
 
 base.trainable = False
 before = [w.copy() for w in base.get_weights()]
-model.compile(
-    optimizer=keras.optimizers.Adam(1e-2) if hasattr(keras, "optimizers") else "adam", loss="mse"
-)
+model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
 model.fit(data, target, epochs=3, verbose=0)
 assert all(np.array_equal(a, b) for a, b in zip(before, base.get_weights())), "frozen base moved"
 print("trainable weights while frozen:", len(model.trainable_weights))

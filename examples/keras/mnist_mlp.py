@@ -36,7 +36,7 @@ model.summary()
 
 # Keras writes optimizer=keras.optimizers.RMSprop(); the class arrives with chainrule.optimizers
 # (Keras defaults), the string gives the same optimizer today.
-optimizer = keras.optimizers.RMSprop() if hasattr(keras, "optimizers") else "rmsprop"
+optimizer = keras.optimizers.RMSprop()
 model.compile(loss="categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
 history = model.fit(
     x_train,

@@ -2,6 +2,7 @@
 
 from . import (
     activations,
+    autograd,
     callbacks,
     constraints,
     data,
@@ -15,6 +16,7 @@ from . import (
     nn,
     ops,
     optim,
+    optimizers,
     regularizers,
     saving,
     utils,
@@ -32,13 +34,21 @@ from .creation import (
     zeros,
     zeros_like,
 )
+
+# The PyTorch door's top-level names (torch.cat, torch.max, torch.float32, torch.save …): the
+# star import of torch_api comes after creation's, so tensor/zeros/… take PyTorch's arguments.
+from .dtypes import *
+from .dtypes import __all__ as _dtype_names
 from .function import Function, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
+from .io.torch_serialization import load, save
 from .layers import Layer
 from .perceptron import Perceptron
 from .random import get_generator, manual_seed
 from .saving import load_model, save_model  # Keras signatures (custom_objects=, .keras)
 from .tensor import Tensor
+from .torch_api import *
+from .torch_api import __all__ as _torch_names
 from .training import Input, Model, Sequential  # the Keras-style training API
 
 __version__ = "0.1.0"
@@ -54,6 +64,7 @@ __all__ = [
     "Tensor",
     "activations",
     "arange",
+    "autograd",
     "callbacks",
     "constraints",
     "data",
@@ -68,6 +79,7 @@ __all__ = [
     "initializers",
     "is_grad_enabled",
     "layers",
+    "load",
     "load_model",
     "losses",
     "manual_seed",
@@ -79,9 +91,11 @@ __all__ = [
     "ones_like",
     "ops",
     "optim",
+    "optimizers",
     "rand",
     "randn",
     "regularizers",
+    "save",
     "save_model",
     "saving",
     "tensor",
@@ -90,3 +104,4 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]  # fmt: skip
+__all__.extend(n for n in _torch_names + _dtype_names if n not in __all__)

@@ -51,7 +51,7 @@ ROWS = {
 REDUCTIONS = {
     "std": (lambda a: a.std(axis=1), lambda a: torch.std(a, 1, correction=0)),
     "std-ddof1": (lambda a: a.std(axis=1, ddof=1), lambda a: torch.std(a, 1)),
-    "std-all": (lambda a: a.std(), lambda a: torch.std(a, correction=0)),
+    "std-all": (lambda a: a.std(ddof=0), lambda a: torch.std(a, correction=0)),  # bare std(): torch
     "std-axis0": (
         lambda a: F.std(a, 0, 0, True),
         lambda a: torch.std(a, 0, keepdim=True, correction=0),

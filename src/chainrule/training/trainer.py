@@ -37,9 +37,7 @@ def _check_batch_size(batch_size, n: int) -> int:
         or not isinstance(batch_size, (int, np.integer))
         or batch_size < 1
     ):
-        raise ValueError(
-            f"batch_size must be a positive int or None (32), got {batch_size!r}"
-        )
+        raise ValueError(f"batch_size must be a positive int or None (32), got {batch_size!r}")
     return int(batch_size)
 
 

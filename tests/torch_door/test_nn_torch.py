@@ -255,7 +255,7 @@ def test_keras_layer_and_torch_module_mix():
     y = (x[:, 0] > 0).astype(np.int64)
     model = cr.Sequential([nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2)])
     loss = cr.losses.SparseCategoricalCrossentropy(from_logits=True)
-    model.compile(cr.optimizers.Adam(learning_rate=0.01), loss, ["accuracy"])
+    model.compile(cr.optimizers.Adam(learning_rate=0.01), loss, metrics=["accuracy"])
     hist = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0] * 0.5
 

@@ -128,6 +128,18 @@ class Layer(KerasLayerAPI, Module):
     default_name = "layer"
     autocast = True
 
+    def _children(self):
+        """As Module's, but a weight held under two attributes (``self.w = self.add_weight(...)``
+        registers it under its Keras name, then the user's assignment under ``w``) counts once,
+        under its first name, as Keras tracks each variable once."""
+        seen = set()
+        for key, value in super()._children():
+            if isinstance(value, Parameter):
+                if id(value) in seen:
+                    continue
+                seen.add(id(value))
+            yield key, value
+
     def __init__(
         self,
         name: str | None = None,

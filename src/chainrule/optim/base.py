@@ -324,7 +324,10 @@ class Optimizer(SerializationMixin):
                 f"{type(self).__name__}.apply: a variable is not among the parameters this "
                 "optimizer was built with"
             )
-        given = {id(v): (g.data if isinstance(g, Tensor) else g) for v, g in zip(variables, grads)}
+        given = {
+            id(v): None if g is None else (g.data if isinstance(g, Tensor) else np.asarray(g))
+            for v, g in zip(variables, grads)
+        }
         saved = [p.grad for p in self._params]
         for p in self._params:
             p.grad = given.get(id(p))

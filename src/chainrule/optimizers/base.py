@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from ..optim.schedules import LearningRateSchedule, deserialize_lr, serialize_lr
-from ..tensor import Tensor
 
 #: arguments every Keras optimiser takes (Keras's base optimizer keyword arguments we support)
 COMMON = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
@@ -58,37 +57,6 @@ class KerasOptimizer:
         for s in self._state:
             out.extend(v for v in (s or {}).values())
         return out
-
-    def apply(self, grads, trainable_variables=None) -> None:
-        """One update from ``grads`` (one per variable, in order); builds on first use."""
-        grads = list(grads)
-        if trainable_variables is not None:
-            trainable_variables = list(trainable_variables)
-            if not self.built:
-                self.build(trainable_variables)
-            elif [id(v) for v in trainable_variables] != [id(p) for p in self._params]:
-                raise ValueError(
-                    f"{type(self).__name__}.apply: trainable_variables differ from the ones the "
-                    "optimizer was built with"
-                )
-        if len(grads) != len(self._params):
-            raise ValueError(
-                f"{type(self).__name__}.apply: got {len(grads)} gradients for "
-                f"{len(self._params)} variables"
-            )
-        saved = [p.grad for p in self._params]
-        try:
-            for p, g in zip(self._params, grads):
-                p.grad = None if g is None else (g.data if isinstance(g, Tensor) else np.asarray(g))
-            self.step()
-        finally:
-            for p, g in zip(self._params, saved):
-                p.grad = g
-
-    def apply_gradients(self, grads_and_vars) -> None:
-        """``apply_gradients(zip(grads, variables))``, as in Keras."""
-        pairs = list(grads_and_vars)
-        self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     # ------------------------------------------------------------ configs
     def get_config(self) -> dict[str, Any]:

@@ -394,11 +394,12 @@ def _verbose(verbose, quiet: bool = False) -> int:
 
 
 def _get_optimizer(identifier):
-    """An optimizer object from a name, a config or an object. Names and configs go through
-    ``chainrule.optimizers.get`` (Keras defaults) when that package exists, else ``optim.get``."""
-    try:
-        from .. import optimizers
-    except ImportError:
+    """An optimizer object from a name (``chainrule.optimizers.get``: the Keras class with Keras's
+    defaults), a ``serialize`` dict, a ``get_config()`` dict of either door (``optim.get``) or an
+    optimizer object."""
+    from .. import optimizers
+
+    if isinstance(identifier, dict) and "class_name" not in identifier:
         return optim.get(identifier)
     return optimizers.get(identifier)
 

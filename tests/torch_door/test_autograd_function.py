@@ -62,7 +62,8 @@ def test_custom_function_gradcheck_and_values():
     w = cr.randn(3, dtype=cr.float64, requires_grad=True)
     assert gradcheck(lambda a, b: ScaleShift.apply(a, b, 2.5)[0], (x, w), eps=1e-6, atol=1e-5)
     assert gradcheck(lambda a: Split.apply(a), (x,))
-    assert gradcheck(MyReLU.apply, (cr.tensor([[0.3, -1.2], [2.0, -0.1]], dtype=cr.float64),))
+    z = cr.tensor([[0.3, -1.2], [2.0, -0.1]], dtype=cr.float64, requires_grad=True)
+    assert gradcheck(MyReLU.apply, (z,))
     out, idx = ScaleShift.apply(x, w, 2.0)
     assert out.requires_grad and not idx.requires_grad and idx.dtype == cr.int64
     a, b = Split.apply(x)

@@ -200,13 +200,13 @@ class Layer(KerasLayerAPI, Module):
                 was = self.training
                 self.train(bool(training))
                 try:
-                    out = self.forward(inputs, *args, **kwargs)
+                    out = self._run_forward(inputs, *args, **kwargs)
                 finally:
                     self.train(was)
                 return self._record_shapes(inputs, out)
         elif "training" in kwargs and training is None:
             del kwargs["training"]  # training=None: the layer's current mode
-        out = self.forward(inputs, *args, **kwargs)
+        out = self._run_forward(inputs, *args, **kwargs)
         return self._record_shapes(inputs, out)
 
     def _record_shapes(self, inputs, out):

@@ -68,10 +68,7 @@ class Module:
         if not self.built:
             self.build(tuple(first.shape) if hasattr(first, "shape") else None)
             self.built = True
-        if self.__dict__ and _hooks.has_hooks(self):  # module hooks (issue 18)
-            out = _hooks.call_with_hooks(self, args, kwargs)
-        else:
-            out = self.forward(*args, **kwargs)
+        out = self._run_forward(*args, **kwargs)
         if hasattr(first, "shape"):
             self.input_shape = tuple(first.shape)
         if hasattr(out, "shape"):
@@ -98,6 +95,13 @@ class Module:
         return (input_shape[0],) + tuple(out.shape[1:])
 
     # ------------------------------------------------------------ hooks (issue 18; see nn/hooks.py)
+    def _run_forward(self, *args, **kwargs):
+        """``forward``, surrounded by the module's hooks when it has any (every door's
+        ``__call__`` runs forward through this)."""
+        if _hooks.has_hooks(self):
+            return _hooks.call_with_hooks(self, args, kwargs)
+        return self.forward(*args, **kwargs)
+
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
         """``hook(module, args)`` (or ``(module, args, kwargs)``) before each forward; it may
         return replacement args. Returns a handle with ``remove()``."""

@@ -190,3 +190,34 @@ def test_gradcheck_and_gradgradcheck_wrappers():
 
     assert autograd.gradcheck(lambda a: WrongSecond.apply(a), (x,))
     assert not autograd.gradgradcheck(lambda a: WrongSecond.apply(a), (x,), raise_exception=False)
+
+
+def test_custom_function_with_ctx_supports_double_backward():
+    class Cube(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x * x
+
+    class TCube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x * x
+
+    (x, tx) = both(X)
+    (g,) = autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad(TCube.apply(tx).sum(), tx, create_graph=True)
+    (h,) = autograd.grad((g * g).sum(), x)
+    (th,) = torch.autograd.grad((tg * tg).sum(), tx)
+    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-12)

@@ -72,6 +72,22 @@ class _CtxNode(_engine.Function):
         wrapped = [None if gi is None else Tensor._wrap(gi) for gi in grads]
         with no_grad():
             result = self.fn_cls.backward(ctx, *wrapped)
+        return self._input_grads(result, as_tensors=False)
+
+    def backward_graph(self, g):
+        """Under ``create_graph=True`` the user's backward runs with recording on, on gradient
+        Tensors that carry a graph, so a backward written with chainrule ops can be differentiated
+        again (as PyTorch's custom Functions can)."""
+        grads = list(g) if isinstance(g, _GradPack) else [g]
+        if self.ctx.materialize_grads:
+            grads = [
+                Tensor._wrap(np.zeros(shape, dtype)) if gi is None else gi
+                for gi, (shape, dtype) in zip(grads, self.out_specs)
+            ]
+        return self._input_grads(self.fn_cls.backward(self.ctx, *grads), as_tensors=True)
+
+    def _input_grads(self, result, as_tensors: bool) -> tuple:
+        """The user's backward result checked and reduced to one gradient per tensor input."""
         if not isinstance(result, tuple):
             result = (result,)
         n_args = len(self.arg_is_tensor)
@@ -93,7 +109,10 @@ class _CtxNode(_engine.Function):
                     f"{self.fn_cls.__name__}.backward returned a gradient of shape {arr.shape} "
                     f"for an input of shape {parent_shape}"
                 )
-            out.append(arr)
+            if as_tensors:
+                out.append(r if isinstance(r, Tensor) else Tensor._wrap(arr))
+            else:
+                out.append(arr)
         return tuple(out)
 
 
@@ -104,6 +123,8 @@ class _Select(_engine.Function):
         pack = _GradPack([None] * self.n)
         pack[self.k] = g
         return pack
+
+    backward_graph = backward  # the same routing, on gradient Tensors
 
 
 class Function:

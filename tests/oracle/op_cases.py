@@ -14,6 +14,7 @@ import torch.nn.functional as TF
 from oracle_harness import Pos
 
 import chainrule.functional as F
+from chainrule.ops.nll import nll
 
 CASES = []
 
@@ -558,4 +559,45 @@ case(
     lambda a, v: torch.index_put(a, (torch.arange(3)[:, None], torch.tensor([0, 2])), v),
     (3, 4),
     (3, 2),
+)
+
+# ---------------------------------------------------------------- ops added by the doors (issue 11)
+case("log1p", F.log1p, torch.log1p, Pos((3, 4)))
+case("expm1", F.expm1, torch.expm1, (3, 4))
+case("cumsum-axis1", lambda a: F.cumsum(a, axis=1), lambda a: torch.cumsum(a, 1), (3, 4))
+case("cumsum-flat", F.cumsum, lambda a: torch.cumsum(a.reshape(-1), 0), (2, 3))
+case("tile", lambda a: F.tile(a, (2, 1, 3)), lambda a: a.repeat(2, 1, 3), (2, 3))
+EMB_IDX = np.array([[0, 2, 2], [3, 0, 1]])
+case(
+    "embedding",
+    lambda w: F.embedding(EMB_IDX, w),
+    lambda w: TF.embedding(torch.from_numpy(EMB_IDX), w),
+    (4, 3),
+)
+case(
+    "embedding-padding",
+    lambda w: F.embedding(EMB_IDX, w, padding_idx=2),
+    lambda w: TF.embedding(torch.from_numpy(EMB_IDX), w, padding_idx=2),
+    (4, 3),
+    smooth=False,  # the padding row gets no gradient by definition: not a finite difference
+)
+NLL_T = np.array([1, 0, 2, 1])
+case(
+    "nll",
+    lambda z: nll(z.log_softmax(1), NLL_T)[0],
+    lambda z: TF.nll_loss(torch.log_softmax(z, 1), torch.from_numpy(NLL_T), reduction="none"),
+    (4, 3),
+)
+case(
+    "nll-3d-weighted",
+    lambda z: nll(z.log_softmax(1), np.array([[0, 2], [1, 1]]), weight=np.array([0.5, 2.0, 1.0]))[
+        0
+    ],
+    lambda z: TF.nll_loss(
+        torch.log_softmax(z, 1),
+        torch.tensor([[0, 2], [1, 1]]),
+        weight=torch.tensor([0.5, 2.0, 1.0], dtype=z.dtype),
+        reduction="none",
+    ),
+    (2, 3, 2),
 )

@@ -59,6 +59,18 @@ class Embedding(Function):
             out[self.padding_idx] = 0
         return out
 
+    saved_inputs = ()
+
+    def backward_graph(self, g):
+        from .index_put import index_add_grad
+
+        out = index_add_grad(g, (self.num_rows, g.shape[-1]), self.idx)
+        if self.padding_idx is not None:
+            keep = xp(g.data).ones((self.num_rows, 1), dtype=g.data.dtype)
+            keep[self.padding_idx] = 0
+            out = out * keep
+        return out
+
 
 def embedding(indices, weight, padding_idx: int | None = None) -> Tensor:
     """Look up rows of ``weight`` (num_embeddings, dim) for integer ``indices`` of any shape.

@@ -40,6 +40,17 @@ class NLL(Function):
             m.put_along_axis(grad, self.safe[:, None], vals[:, None], axis=1)
         return grad
 
+    saved_inputs = ()
+
+    def backward_graph(self, g):
+        m = xp(g.data)
+        picks = m.zeros(self.shape, dtype=g.data.dtype)  # −w at each target position
+        if picks.ndim == 2:
+            picks[m.arange(picks.shape[0]), self.safe] = -self.w
+        else:
+            m.put_along_axis(picks, self.safe[:, None], -self.w[:, None], axis=1)
+        return g.unsqueeze(1) * picks
+
 
 def _targets(target, logp: Tensor, ignore_index: int, op: str) -> tuple[np.ndarray, np.ndarray]:
     """(targets with ignored entries replaced by 0, mask of kept entries); checks shape and range."""

@@ -192,14 +192,22 @@ class _Log1p(Function):
     def backward(self, g):
         return g / (1.0 + self.a)
 
+    def backward_graph(self, g):
+        return g / (self.parents[0] + 1.0)
+
 
 class _Expm1(Function):
     def forward(self, a):
         self.out = np.expm1(a)
         return self.out
 
+    saves_output = True
+
     def backward(self, g):
         return g * (self.out + 1.0)
+
+    def backward_graph(self, g):
+        return g * self.parents[0].exp()
 
 
 def log1p(x) -> Tensor:
@@ -221,6 +229,16 @@ class _Cumsum(Function):
         if self.axis is None:
             return np.flip(np.cumsum(np.flip(g.reshape(-1)))).reshape(self.shape)
         return np.flip(np.cumsum(np.flip(g, self.axis), axis=self.axis), self.axis)
+
+    saved_inputs = ()
+
+    def backward_graph(self, g):
+        if self.axis is None:  # a reversed running sum, with Tensor ops
+            rev = g.reshape(-1)[::-1]
+            return _Cumsum.apply(rev, axis=0)[::-1].reshape(self.shape)
+        flip = tuple(slice(None, None, -1) if i == self.axis % g.ndim else slice(None)
+                     for i in range(g.ndim))  # fmt: skip
+        return _Cumsum.apply(g[flip], axis=self.axis)[flip]
 
 
 def cumsum(x, axis=None, dtype=None) -> Tensor:
@@ -251,6 +269,15 @@ class _Tile(Function):
         return np.tile(a, reps)
 
     def backward(self, g):
+        shape = (1,) * (len(self.reps) - len(self.shape)) + self.shape
+        split = []
+        for r, n in zip(self.reps, shape):
+            split += [r, n]
+        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(self.shape)
+
+    saved_inputs = ()
+
+    def backward_graph(self, g):
         shape = (1,) * (len(self.reps) - len(self.shape)) + self.shape
         split = []
         for r, n in zip(self.reps, shape):

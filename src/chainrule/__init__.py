@@ -20,6 +20,8 @@ from .io import load_model, save_model
 from .perceptron import Perceptron
 from .random import get_generator, manual_seed
 from .tensor import Tensor
+from .threads import get_num_threads as get_num_threads
+from .threads import set_num_threads as set_num_threads
 from .training import Input, Model, Sequential  # the Keras-style training API
 
 __version__ = "0.1.0"

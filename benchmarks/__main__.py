@@ -178,6 +178,9 @@ def main(argv: list[str] | None = None) -> dict:
             mlp[f"batch {b}"] = run(f"mlp batch {b}", "mlp", {**base, "batch": b})
         _print_table(f"MLP 784-512-512-10 training, samples/s ({args.samples} samples per epoch)",
                      mlp, "samples_per_s")  # fmt: skip
+        _print_table("The same, samples per CPU-second of each process (all its threads): robust "
+                     "to other jobs with --threads 1; counts spinning threads as busy",
+                     mlp, "samples_per_cpu_s")  # fmt: skip
     if "tiny" in args.rows:
         tiny = {}
         for label, (sizes, batch, data, per_call, quick_per_call) in TINY.items():

@@ -194,3 +194,13 @@ def test_phase_breakdown_reports_every_phase():
 def test_worker_environment_has_no_stray_pythonpath_entries():
     env = harness.worker_env(harness.Contender("x"))
     assert env["PYTHONPATH"].split(os.pathsep)[0] == os.path.join(harness.ROOT, "src")
+
+
+def test_step_profile_accounts_for_the_whole_step(capsys):
+    from benchmarks.profile_step import report
+
+    r = report(batch=8, steps=2, repeats=1)
+    assert len(r["gemms"]) == 8 and all(a > 0 and o > 0 for _, _, a, o in r["gemms"])
+    parts = r["gemm_alloc"] + r["elementwise_sum"] + r["rest"]
+    assert abs(parts - r["fit"]) < 1e-9 and r["numpy_floor"] > 0
+    assert "Model.fit step" in capsys.readouterr().out

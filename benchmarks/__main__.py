@@ -191,6 +191,7 @@ def main(argv: list[str] | None = None) -> dict:
                                           "(a 2-8-1 network, not this 2-8-2 one)"}  # fmt: skip
             tiny[label] = run(f"tiny {label}", "mlp", cfg)
         _print_table("Tiny models (real data, SGD momentum), training steps/s", tiny, "steps_per_s")
+        _print_table("The same, steps per CPU-second", tiny, "steps_per_cpu_s")
     if "startup" in args.rows:
         res = {"import": run("startup", "startup", {}, max(rounds, 2 if args.quick else 5))}
         _print_table("import time, fresh process, seconds", res, "import_s", digits=3)

@@ -40,6 +40,7 @@ METRICS = {
     "samples_per_s": Metric("samples/s"),
     "samples_per_cpu_s": Metric("samples per CPU-second"),
     "steps_per_s": Metric("steps/s"),
+    "steps_per_cpu_s": Metric("steps per CPU-second"),
     "peak_mb": Metric("MiB", higher_is_better=False),
     "setup_mb": Metric("MiB", higher_is_better=False),
 }
@@ -82,6 +83,7 @@ def run(contender: str, config: dict) -> dict:
             "samples_per_s": per_call * n / med,
             "samples_per_cpu_s": per_call * n / statistics.median(cpu),
             "steps_per_s": per_call * math.ceil(n / batch) / med,
+            "steps_per_cpu_s": per_call * math.ceil(n / batch) / statistics.median(cpu),
             "peak_mb": peak_mb(),
             "setup_mb": setup_mb,
         },

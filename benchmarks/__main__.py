@@ -67,8 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rows", type=_csv(str), default=list(DEFAULT_ROWS),
                    help=f"comma list from {','.join(ROWS)} (default: all but scaling)")  # fmt: skip
     p.add_argument("--contenders", type=_csv(str), default=None,
-                   help="comma list (default: every installed one; 'chainrule' stands for both "
-                        "chainrule APIs in single-API rows)")  # fmt: skip
+                   help="comma list (default: every installed one; 'chainrule' and "
+                        "'chainrule-fit'/'chainrule-loop' select each other's rows)")  # fmt: skip
     p.add_argument("--batch-sizes", type=_csv(int), default=None,
                    help="MLP batch sizes (default 32,128,1024; 128 with --quick)")  # fmt: skip
     p.add_argument("--repeats", type=int, default=3, help="rounds: fresh processes per contender")
@@ -99,14 +99,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _chosen(module: str, wanted: list[str] | None) -> list[str] | None:
-    """The contenders of ``module`` to run; either chainrule API selects a row's 'chainrule'."""
+    """The contenders of ``module`` to run: either chainrule API selects a row's 'chainrule', and
+    'chainrule' selects both APIs (chainrule-fit, chainrule-loop) where a row has them."""
     if wanted is None:
         return None
     import importlib
 
     names = importlib.import_module(f"benchmarks.{module}").CONTENDERS
     ours = any(w.startswith("chainrule") for w in wanted)
-    return [n for n in names if n in wanted or (n == "chainrule" and ours)]
+    both = "chainrule" in wanted
+    return [n for n in names if n in wanted or (n == "chainrule" and ours)
+            or (n.startswith("chainrule-") and both)]  # fmt: skip
 
 
 def _cell(s: dict | None, digits: int = 0) -> str:

@@ -204,3 +204,12 @@ def test_step_profile_accounts_for_the_whole_step(capsys):
     parts = r["gemm_alloc"] + r["elementwise_sum"] + r["rest"]
     assert abs(parts - r["fit"]) < 1e-9 and r["numpy_floor"] > 0
     assert "Model.fit step" in capsys.readouterr().out
+
+
+def test_chainrule_names_select_each_others_rows():
+    from benchmarks.__main__ import _chosen
+
+    assert _chosen("startup", ["chainrule-fit", "torch"]) == ["chainrule", "torch"]
+    assert _chosen("mlp", ["chainrule"]) == ["chainrule-fit", "chainrule-loop"]
+    assert _chosen("mlp", ["chainrule-loop"]) == ["chainrule-loop"]
+    assert _chosen("gemm", None) is None

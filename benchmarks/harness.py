@@ -253,9 +253,9 @@ def environment_line(record: dict) -> str:
     """One line describing the process a record came from: interpreter, versions, BLAS, threads."""
     env = record.get("env", {})
     libs = ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items())
+    fields = ("internal_api", "version", "architecture")
     pools = "; ".join(
-        f"{p['internal_api']} {p.get('version') or ''} {p.get('architecture') or ''} "
-        f"x{p['num_threads']}".replace("  ", " ")
+        " ".join([str(p[k]) for k in fields if p.get(k)] + [f"x{p['num_threads']}"])
         for p in env.get("threadpools", [])
     )
     extra = f", torch threads {env['torch_threads']}" if env.get("torch_threads") else ""

@@ -1,6 +1,7 @@
 """Shared benchmark pieces: the data every contender trains on, the shared initial weights, tables.
 
 Timing and process handling live in :mod:`benchmarks.harness` and :mod:`benchmarks.worker`.
+:func:`pin_threads` and :func:`machine_cores` remain for rows not yet ported to the harness.
 """
 
 from __future__ import annotations
@@ -8,6 +9,33 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+
+from .harness import machine_cores  # noqa: F401  (kept importable from here)
+
+_limits = None  # keeps threadpoolctl's limits alive for the whole process
+
+
+def pin_threads(n: int, torch: bool = True) -> dict:
+    """Use ``n`` threads in every BLAS/OpenMP pool of this process (threadpoolctl) and in PyTorch
+    (``torch=True`` imports it); returns what was set. Rows on the harness use
+    :func:`benchmarks.worker.apply_threads` instead."""
+    global _limits
+    info = {"threads": n, "threadpoolctl": False, "torch": False}
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        _limits = threadpool_limits(limits=n)
+        info["threadpoolctl"] = True
+    if torch:
+        try:
+            import torch as _torch
+        except ImportError:
+            return info
+        _torch.set_num_threads(n)
+        info["torch"] = True
+    return info
 
 
 def mnist_shaped(samples: int, features: int = 784, classes: int = 10, seed: int = 0):

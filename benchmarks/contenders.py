@@ -224,8 +224,8 @@ class ChainruleFit:
 
     def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
         import chainrule as cr
-        from chainrule.nn import Dense
-        from chainrule.nn.losses import SparseCategoricalCrossentropy
+        from chainrule.layers import Dense
+        from chainrule.losses import SparseCategoricalCrossentropy
         from chainrule.optim import SGD
 
         layers = []

@@ -46,7 +46,7 @@ def _gemm_step(sizes, batch):
 
 def breakdown(batch: int, steps: int, repeats: int, sizes=None) -> dict:
     """Median milliseconds per step of each phase (see the module docstring)."""
-    from chainrule.nn.losses import SparseCategoricalCrossentropy
+    from chainrule.losses import SparseCategoricalCrossentropy
 
     sizes = sizes or MLP_SIZES
     x, y = mnist_shaped(batch * steps, sizes[0], sizes[-1])

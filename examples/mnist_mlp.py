@@ -22,8 +22,8 @@ import numpy as np
 
 import chainrule
 from chainrule.datasets import load_mnist
-from chainrule.nn import Dense, Dropout
-from chainrule.nn.losses import SparseCategoricalCrossentropy
+from chainrule.layers import Dense, Dropout
+from chainrule.losses import SparseCategoricalCrossentropy
 
 
 def load(subset: int | None, data_dir: str | None, test_subset: int | None = None):

@@ -1,6 +1,20 @@
 """chainrule: deep learning whose every gradient comes from its own reverse-mode autodiff engine."""
 
-from . import callbacks, data, datasets, functional, metrics, nn, optim
+from . import (
+    activations,
+    callbacks,
+    constraints,
+    data,
+    datasets,
+    functional,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    nn,
+    optim,
+    regularizers,
+)
 from .backend import gpu_available, xp
 from .creation import (
     arange,
@@ -28,8 +42,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Function", "GradcheckError", "Input", "Model", "Perceptron", "Sequential", "Tensor",
-    "arange", "callbacks", "data", "datasets", "enable_grad", "eye", "full", "functional",
-    "get_generator", "gpu_available", "gradcheck", "is_grad_enabled", "load_model", "manual_seed",
-    "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save_model",
+    "activations", "arange", "callbacks", "constraints", "data", "datasets", "enable_grad", "eye", "full", "functional",
+    "get_generator", "gpu_available", "gradcheck", "initializers", "is_grad_enabled", "layers",
+    "load_model", "losses", "manual_seed", "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "regularizers", "save_model",
     "tensor", "xp", "zeros", "zeros_like",
 ]  # fmt: skip

@@ -163,17 +163,83 @@ def _named_error(cls, inputs, err: Exception) -> Exception:
     return kind(f"{name}: {msg} (input shapes: {shapes})")
 
 
-def _accumulate(t: Tensor, g, fresh: bool = False) -> None:
+class Scatter:
+    """A gradient that is zero except at ``index``: what indexing and splitting pass back.
+
+    Returned by a backward instead of a full-size array, so that taking n slices of a tensor (split,
+    ``x[:, t]`` per time step) costs O(size) in backward, not n full-size zero arrays: the engine
+    adds each slice into one accumulator it owns. ``advanced`` indices may repeat (``np.add.at``).
+    """
+
+    __slots__ = ("advanced", "index", "shape", "values")
+
+    def __init__(self, shape: tuple, index, values, advanced: bool):
+        self.shape, self.index, self.values, self.advanced = shape, index, values, advanced
+
+    def add_into(self, out) -> None:
+        """``out[index] += values`` (in place, repeated indices accumulating)."""
+        if self.advanced:
+            xp(out).add.at(out, self.index, self.values)
+        else:
+            out[self.index] += self.values
+
+    def dense(self, dtype=None):
+        """A new array of ``shape``: zeros with the values added at ``index``."""
+        v = self.values
+        out = xp(v).zeros(self.shape, dtype=v.dtype if dtype is None else dtype)
+        self.add_into(out)
+        return out
+
+
+def _sum_grads(prev, g, owned: set):
+    """``prev + g`` where either may be a :class:`Scatter`. A scatter is added in place into an
+    accumulator this backward pass allocated itself (``owned`` holds their ids), never into an array
+    some other node or the caller may still hold."""
+    if type(prev) is Scatter:
+        prev = prev.dense()
+    elif id(prev) not in owned:
+        if type(g) is not Scatter:
+            return prev + g
+        prev = prev.copy()
+    owned.add(id(prev))
+    if type(g) is Scatter:
+        g.add_into(prev)
+    else:
+        prev += g
+    return prev
+
+
+def _accumulate(t: Tensor, g, fresh: bool = False, owned: set | None = None) -> None:
     """Add ``g`` into ``t.grad``. The stored array is always the tensor's own (never a view of a
     gradient that other tensors, or the caller, also hold), so in-place updates of ``.grad`` are safe.
-    ``fresh`` says ``g`` was just allocated for this tensor alone: it is stored without a copy."""
-    if t.grad is None:
-        if fresh and type(g) is np.ndarray and g.flags.owndata:
-            t.grad = g
+    ``fresh`` says ``g`` was just allocated for this tensor alone: it is stored without a copy.
+    The gradient always takes the tensor's dtype (as in PyTorch)."""
+    dtype = t.data.dtype
+    if type(g) is Scatter:
+        # the first scatter of a pass makes the tensor a new array; later ones add into it in
+        # place (``owned``), so n slices cost one full-size array and an array the caller may
+        # hold from before this backward is never written into
+        if t.grad is None:
+            t.grad = g.dense(dtype)
+        elif owned is None or id(t.grad) not in owned:
+            grad = t.grad.astype(dtype)  # a copy
+            g.add_into(grad)
+            t.grad = grad
         else:
-            t.grad = np.array(g) if isinstance(t.data, np.ndarray) else g.copy()
+            g.add_into(t.grad)
+        if owned is not None:
+            owned.add(id(t.grad))
+        return
+    if t.grad is None:
+        if fresh and type(g) is np.ndarray and g.flags.owndata and g.dtype == dtype:
+            t.grad = g
+        elif isinstance(t.data, np.ndarray):
+            t.grad = np.array(g, dtype=dtype)
+        else:
+            t.grad = g.astype(dtype)  # a CuPy array: always a copy
     else:
-        t.grad = t.grad + g
+        grad = t.grad + g
+        t.grad = grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 def _initial_grad(root: Tensor, grad):
@@ -212,12 +278,20 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
     fn = root._fn
     if fn is None:
         _accumulate(root, grad)
+        _after_leaf(root)
+        _run_queued_callbacks()
         return
     pending = {fn: grad}  # node -> gradient of its output, summed over its consumers
+    owned: set = set()  # ids of the accumulators in pending that this pass allocated
+    leaf_owned: set = set()  # ids of leaf .grad arrays this pass allocated (scatters add into them)
     heap = [(-fn.seq, fn)]
     while heap:
         fn = heappop(heap)[1]
         g = pending.pop(fn)
+        if type(g) is Scatter:
+            g = g.dense()
+        elif owned:
+            owned.discard(id(g))  # leaving pending: its id may be reused once it is freed
         if fn.freed:
             raise RuntimeError(
                 f"backward: trying to backpropagate through {type(fn).__name__} a second time, but "
@@ -234,16 +308,51 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 continue
             pfn = p._fn
             if pfn is None:
-                _accumulate(p, pg, fn.fresh_grads)
+                _accumulate(p, pg, fn.fresh_grads, leaf_owned)
+                if "_post_accumulate_hooks" in p.__dict__:
+                    _after_leaf(p)
                 continue
             prev = pending.get(pfn)
             if prev is None:
                 pending[pfn] = pg
                 heappush(heap, (-pfn.seq, pfn))
             else:
-                pending[pfn] = prev + pg
+                pending[pfn] = _sum_grads(prev, pg, owned)
         if not retain_graph:
             fn.release()
+    if _queued_callbacks:
+        _run_queued_callbacks()
+
+
+# ---------------------------------------------------------------- backward hooks
+# Used by data-parallel training (chainrule.distributed) to start reducing a bucket of gradients
+# while the rest of the backward pass runs, and to finish the reduction when it ends.
+_queued_callbacks: list = []
+
+
+def _after_leaf(t: Tensor) -> None:
+    for hook in t.__dict__.get("_post_accumulate_hooks", ()):
+        hook(t)
+
+
+def queue_backward_callback(callback) -> None:
+    """Run ``callback()`` once, when the backward pass now running has finished (called from a
+    gradient hook; PyTorch's ``queue_callback``). Outside a backward pass it runs at the end of
+    the next one."""
+    _queued_callbacks.append(callback)
+
+
+def cancel_backward_callback(callback) -> None:
+    """Drop ``callback`` from the queue (e.g. after a backward pass that raised)."""
+    while callback in _queued_callbacks:
+        _queued_callbacks.remove(callback)
+
+
+def _run_queued_callbacks() -> None:
+    callbacks = list(_queued_callbacks)
+    _queued_callbacks.clear()
+    for callback in callbacks:
+        callback()
 
 
 # Bound at the bottom, after everything tensor.py needs from here exists: importing this module or

@@ -120,6 +120,17 @@ class Tensor:
             self._fn.retained = self
         return self
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` each time backward has added a gradient into this leaf's ``.grad``
+        (PyTorch's name). Returns a handle whose ``remove()`` unregisters the hook."""
+        if self._fn is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only leaf tensors accumulate gradients"
+            )
+        hooks = self.__dict__.setdefault("_post_accumulate_hooks", [])
+        hooks.append(hook)
+        return _HookHandle(self, hook)
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory)."""
         return Tensor._wrap(self.data, False, None)
@@ -389,3 +400,17 @@ class Tensor:
 # Bound at the bottom: these modules import Tensor themselves.
 from . import ops as _ops
 from .function import run_backward
+
+
+class _HookHandle:
+    """Returned by :meth:`Tensor.register_post_accumulate_grad_hook`; ``remove()`` undoes it."""
+
+    def __init__(self, tensor: Tensor, hook):
+        self._tensor, self._hook = tensor, hook
+
+    def remove(self) -> None:
+        hooks = self._tensor.__dict__.get("_post_accumulate_hooks", [])
+        if self._hook in hooks:
+            hooks.remove(self._hook)
+        if not hooks:
+            self._tensor.__dict__.pop("_post_accumulate_hooks", None)

@@ -8,8 +8,8 @@ import pytest
 
 import chainrule
 from chainrule import callbacks as cbs
-from chainrule.nn import Dense
-from chainrule.nn.losses import SparseCategoricalCrossentropy
+from chainrule.layers import Dense
+from chainrule.losses import SparseCategoricalCrossentropy
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ def test_threads_are_set_before_training(monkeypatch, restore_threads):
 
     def fake_run_train(*args, **kwargs):
         seen["threads"] = chainrule.get_num_threads()
+        return {}
 
     monkeypatch.setattr("chainrule.cli.train.run_train", fake_run_train)
     assert cli.main(["train", "mnist-mlp", "--threads", "1", "--quiet"]) == 0
@@ -31,8 +32,12 @@ def test_threads_are_set_before_training(monkeypatch, restore_threads):
 def test_without_the_option_the_environment_decides(monkeypatch, restore_threads):
     chainrule.set_num_threads(2)
     seen = {}
-    monkeypatch.setattr("chainrule.cli.train.run_train",
-                        lambda *a, **k: seen.setdefault("threads", chainrule.get_num_threads()))  # fmt: skip
+
+    def fake_run_train(*args, **kwargs):
+        seen["threads"] = chainrule.get_num_threads()
+        return {}
+
+    monkeypatch.setattr("chainrule.cli.train.run_train", fake_run_train)
     assert cli.main(["train", "mnist-mlp", "--quiet"]) == 0
     assert seen["threads"] == 2
 

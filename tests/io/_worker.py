@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 import chainrule
+from chainrule import layers as L
 from chainrule.callbacks import Callback
 from chainrule.io import BackupAndRestore, atomic_write_text
 from chainrule.io.checkpoint import save_checkpoint
-from chainrule.nn import layers as L
 
 
 class Progress(Callback):

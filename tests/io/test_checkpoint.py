@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import chainrule
+from chainrule import layers as L
 from chainrule.io import BackupAndRestore, ModelFileError, read_checkpoint
 from chainrule.io.checkpoint import save_checkpoint
-from chainrule.nn import layers as L
 
 WORKER = Path(__file__).with_name("_worker.py")
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

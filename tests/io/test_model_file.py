@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import chainrule
+from chainrule import layers as L
 from chainrule.io import ModelFileError, load_model, save_model
-from chainrule.nn import layers as L
 
 
 def _x(shape, dtype=np.float32):
@@ -32,8 +32,8 @@ CASES = {
     "Dense": (lambda: L.Sequential([L.Dense(5, activation="tanh"), L.Dense(3)]), (4, 6)),
     "Activation": (lambda: L.Sequential([L.Dense(5), L.Activation("relu")]), (4, 6)),
     "Dropout": (lambda: L.Sequential([L.Dense(5), L.Dropout(0.3), L.Dense(2)]), (4, 6)),
-    "BatchNorm": (lambda: L.Sequential([L.Dense(5), L.BatchNorm(), L.Dense(2)]), (8, 6)),
-    "LayerNorm": (lambda: L.Sequential([L.Dense(5), L.LayerNorm(), L.Dense(2)]), (4, 6)),
+    "BatchNorm": (lambda: L.Sequential([L.Dense(5), L.BatchNormalization(), L.Dense(2)]), (8, 6)),
+    "LayerNorm": (lambda: L.Sequential([L.Dense(5), L.LayerNormalization(), L.Dense(2)]), (4, 6)),
     "Flatten": (lambda: L.Sequential([L.Flatten(), L.Dense(3)]), (4, 2, 3)),
     "Reshape": (lambda: L.Sequential([L.Reshape((3, 2)), L.Flatten(), L.Dense(2)]), (4, 6)),
     "Residual": (lambda: L.Sequential([L.Residual(L.Dense(6)), L.Dense(2)]), (4, 6)),
@@ -267,7 +267,9 @@ def _data():
 
 def test_compiled_model_with_optimizer_state_continues_training_identically(tmp_path):
     x, y = _data()
-    model = chainrule.Sequential([L.Dense(8, activation="relu"), L.BatchNorm(), L.Dense(2)])
+    model = chainrule.Sequential(
+        [L.Dense(8, activation="relu"), L.BatchNormalization(), L.Dense(2)]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=2, batch_size=16, verbose=0)
     model.save(tmp_path / "m.zip", include_optimizer=True)
@@ -285,7 +287,7 @@ def test_functional_model_round_trip(tmp_path):
     x, _ = _data()
     inp = chainrule.Input(shape=(5,))
     hidden = L.Dense(8, activation="tanh")(inp)
-    model = chainrule.Model(inp, L.Dense(3)(L.LayerNorm()(hidden)))
+    model = chainrule.Model(inp, L.Dense(3)(L.LayerNormalization()(hidden)))
     expected = model.predict(x)
     loaded = chainrule.load_model(save_model(model, tmp_path / "f.zip"))
     assert type(loaded) is chainrule.Model

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import chainrule
+from chainrule import layers as L
 from chainrule.io import export_torch_state_dict, save_torch_weights
-from chainrule.nn import layers as L
 
 torch = pytest.importorskip("torch")
 st_torch = pytest.importorskip("safetensors.torch")
@@ -43,10 +43,10 @@ def _chainrule_model(x):
         [
             L.Flatten(),
             L.Dense(16, activation="relu"),
-            L.BatchNorm(),
+            L.BatchNormalization(),
             L.Dropout(0.2),
             L.Dense(8),
-            L.LayerNorm(epsilon=1e-3),
+            L.LayerNormalization(epsilon=1e-3),
             L.Dense(5),
         ]
     )
@@ -69,7 +69,7 @@ def test_torch_model_loads_the_weights_and_predicts_the_same(tmp_path):
 
 
 def test_mapping_transposes_dense_kernels_and_renames():
-    model = L.Sequential([L.Dense(3, input_dim=4), L.BatchNorm(), L.Dense(2)])
+    model = L.Sequential([L.Dense(3, input_dim=4), L.BatchNormalization(), L.Dense(2)])
     model(np.zeros((2, 4), np.float32))
     sd = export_torch_state_dict(model)
     assert np.array_equal(sd["layers.0.weight"], model.layers[0].kernel.data.T)

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from chainrule import optim
+from chainrule.custom_objects import custom_object_scope
 from chainrule.nn import Parameter
 from chainrule.optim.schedules import deserialize_lr, serialize_lr
 
@@ -95,7 +96,11 @@ def test_lambda_schedule_and_plain_callable_lr():
         p.grad = np.ones(2, np.float32)
         opt.step()
     np.testing.assert_allclose(p.data, 1 - (0.5 + 0.25 + 0.5 / 3), rtol=1e-6)
-    rebuilt = deserialize_lr(json.loads(json.dumps(serialize_lr(opt.param_groups[0]["lr"]))))
+    saved = json.loads(json.dumps(serialize_lr(opt.param_groups[0]["lr"])))
+    with pytest.raises(ValueError, match="custom_objects"):  # a file never names code to import
+        deserialize_lr(saved)
+    with custom_object_scope({"_module_level_schedule": _module_level_schedule}):
+        rebuilt = deserialize_lr(saved)
     assert rebuilt(3) == _module_level_schedule(3)
     with pytest.raises(ValueError, match="lambda"):
         deserialize_lr(serialize_lr(optim.LambdaSchedule(lambda s: 0.1)))

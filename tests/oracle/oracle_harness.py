@@ -7,7 +7,9 @@ gradient of every floating-point input. Inputs are given as:
 - a shape tuple: standard-normal values;
 - ``Pos(shape)``: values in [0.5, 2) (for log, sqrt, pow bases, divisors);
 - an ndarray: used as is (floating arrays are cast to ``dtype``; integer/bool arrays are constants
-  that require no grad).
+  that require no grad);
+- ``Keep(array)``: used with its own dtype (a float64 0-d operand beside float32 ones), requiring
+  grad when floating.
 
 The draws come from the library generator, which the autouse fixture seeds for every test.
 """
@@ -33,8 +35,17 @@ class Pos:
     shape: tuple
 
 
+@dataclass(frozen=True)
+class Keep:
+    """An input array whose dtype is kept whatever dtype the case runs in."""
+
+    array: np.ndarray
+
+
 def make_array(spec, dtype) -> np.ndarray:
     """The concrete array for one input spec (see the module docstring)."""
+    if isinstance(spec, Keep):
+        return np.asarray(spec.array)
     rng = get_generator()
     if isinstance(spec, Pos):
         return rng.uniform(0.5, 2.0, spec.shape).astype(dtype)
@@ -70,7 +81,7 @@ def check(cr_fn, torch_fn, *inputs, dtype=np.float64, rtol=None, atol=None, back
         assert o.shape == expected.shape, f"output {k}: shape {o.shape} vs torch {expected.shape}"
         assert o.dtype == expected.dtype, f"output {k}: dtype {o.dtype} vs torch {expected.dtype}"
         np.testing.assert_allclose(o.data, expected, rtol=rtol, atol=atol, err_msg=f"output {k}")
-    if not backward:
+    if not backward or not any(a.requires_grad for a in ours):
         return out_cr
 
     rng = get_generator()

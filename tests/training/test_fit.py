@@ -9,8 +9,8 @@ from training_helpers import load_example, small_mlp, weights
 
 import chainrule
 from chainrule import optim
-from chainrule.nn import Dense, Dropout
-from chainrule.nn.losses import SparseCategoricalCrossentropy
+from chainrule.layers import Dense, Dropout
+from chainrule.losses import SparseCategoricalCrossentropy
 
 
 def test_fit_learns_and_records_history(blobs):
@@ -180,7 +180,7 @@ def test_compile_config_recompiles(blobs):
     from chainrule.metrics import Precision
 
     model = small_mlp(out=1)
-    model.compile(optim.get("sgd"), chainrule.nn.losses.BinaryCrossentropy(from_logits=True),
+    model.compile(optim.get("sgd"), chainrule.losses.BinaryCrossentropy(from_logits=True),
                   [Precision(threshold=0.2), "accuracy"])  # fmt: skip
     config = json.loads(json.dumps(model.compile_config))
     clone = small_mlp(out=1)

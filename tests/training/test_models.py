@@ -9,8 +9,8 @@ from training_helpers import small_mlp, weights
 import chainrule
 from chainrule import Input, Model
 from chainrule.callbacks import Callback
-from chainrule.nn import Dense
-from chainrule.nn.losses import SparseCategoricalCrossentropy
+from chainrule.layers import Dense
+from chainrule.losses import SparseCategoricalCrossentropy
 
 
 def two_in_two_out():
@@ -125,7 +125,7 @@ def test_interrupted_run_resumes_bit_identically(blobs):
     def fresh():
         chainrule.manual_seed(11)
         model = chainrule.Sequential(
-            [Dense(8, activation="relu"), chainrule.nn.Dropout(0.3), Dense(3)]
+            [Dense(8, activation="relu"), chainrule.layers.Dropout(0.3), Dense(3)]
         )
         model.compile("adam", SparseCategoricalCrossentropy(from_logits=True))
         model(x[:1])

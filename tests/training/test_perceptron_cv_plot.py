@@ -8,8 +8,8 @@ from training_helpers import load_example, small_mlp
 
 import chainrule
 from chainrule import Perceptron
+from chainrule.losses import SparseCategoricalCrossentropy
 from chainrule.model_selection import cross_validate, kfold_indices
-from chainrule.nn.losses import SparseCategoricalCrossentropy
 from chainrule.plotting import plot_history
 
 

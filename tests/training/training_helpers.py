@@ -3,7 +3,7 @@
 import numpy as np
 
 import chainrule
-from chainrule.nn import Dense
+from chainrule.layers import Dense
 
 
 def small_mlp(hidden: int = 8, out: int = 3, **kw) -> chainrule.Sequential:

@@ -4,19 +4,22 @@
 
     chainrule                                   # = chainrule train digits-mlp
     chainrule train [PRESET] [--config FILE.toml] [--epochs N] [--lr X] [--seed S] [--out DIR]
-                    [--resume] [--data-dir DIR] [--quiet]
+                    [--resume] [--data-dir DIR] [--quiet] [--distributed]
     chainrule train --list                      # the presets
     chainrule predict MODEL INPUT.npy [--out preds.npy]
     chainrule info MODEL
 
 Errors in the configuration, the data or a model file print one line naming what is wrong and
-exit with status 2 (configuration/usage) or 1 (everything else).
+exit with status 2 (configuration/usage) or 1 (everything else). A training run whose loss became
+NaN or infinite (stopped by TerminateOnNaN, or non-finite at the end) writes all its files, says so
+and exits with status 3.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from collections.abc import Sequence
 
 COMMANDS = ("train", "predict", "info")
@@ -45,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     # --threads (issue 19): BLAS threads for this run; default: the environment decides
     train.add_argument("--threads", type=int, metavar="N", help="BLAS threads (threadpoolctl)")
     train.add_argument("--list", action="store_true", help="list the presets and exit")
+    train.add_argument("--distributed", action="store_true",
+                       help="data-parallel over the ranks of an MPI job (mpiexec -n 4 chainrule "
+                       "train ... --distributed); see docs/distributed.md")  # fmt: skip
     predict = sub.add_parser("predict", help="run a saved model on an .npy array")
     predict.add_argument("model", help="a model file written by chainrule (model.zip)")
     predict.add_argument("input", help="an .npy array of inputs, shape (N, ...)")
@@ -93,31 +99,56 @@ def _predict(args) -> None:
         print(f"wrote outputs {outputs.shape} {outputs.dtype} to {args.out}")
 
 
+def safe_text(value, limit: int = 200) -> str:
+    """``str(value)`` fit for a terminal: control characters (escape sequences, newlines, carriage
+    returns, bidi overrides ...) shown as ``\\x1b``-style escapes, and at most ``limit`` characters.
+
+    Everything ``chainrule info`` prints from a file goes through this, so a file cannot fake
+    output lines or send commands to the terminal."""
+    text = value if isinstance(value, str) else str(value)
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
+                       else f"\\U{code:08x}")  # fmt: skip
+        else:
+            out.append(ch)
+    text = "".join(out)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _info(args) -> None:
     from ..io.model_file import describe_model_file
 
+    s = safe_text
     d = describe_model_file(args.model)
     cfg = d["config"]
-    print(f"{args.model}: chainrule model file, format {cfg['format_version']}, "
-          f"written by chainrule {cfg.get('chainrule_version')}, {d['file_bytes']:,} bytes")  # fmt: skip
+    print(f"{s(args.model)}: chainrule model file, format {cfg['format_version']}, "
+          f"written by chainrule {s(cfg.get('chainrule_version'))}, {d['file_bytes']:,} bytes")  # fmt: skip
     model = cfg["model"]
-    print(f"model: {model['class_name']} '{model['config'].get('name')}', input shape "
-          f"{tuple(cfg['input_shape']) if cfg.get('input_shape') else 'unknown'}")  # fmt: skip
-    for i, layer in enumerate(model["config"].get("layers", [])):
+    mcfg = model.get("config", {})
+    shape = cfg.get("input_shape")
+    print(f"model: {s(model['class_name'])} '{s(mcfg.get('name'))}', input shape "
+          f"{s(tuple(shape)) if shape else 'unknown'}")  # fmt: skip
+    layers = mcfg.get("layers", [])
+    for i, layer in enumerate(layers if isinstance(layers, list) else []):
         c = layer.get("config", {})
         details = ", ".join(
-            f"{k}={c[k]}" for k in ("units", "activation", "rate", "target_shape") if k in c
+            f"{k}={s(c[k], 60)}" for k in ("units", "activation", "rate", "target_shape") if k in c
         )
-        print(f"  [{i}] {layer['class_name']:12s} {c.get('name', '')} {details}")
+        print(f"  [{i}] {s(layer['class_name']):12s} {s(c.get('name', ''))} {details}")
     print(f"tensors ({d['parameters']:,} values):")
     for name, (shape, dtype) in sorted(d["tensors"].items()):
-        print(f"  {name:32s} {shape!s:14s} {dtype}")
+        print(f"  {s(name):32s} {s(shape)!s:14s} {s(dtype)}")
     compiled = cfg.get("compile")
     if compiled:
         opt = compiled.get("optimizer")
         opt = opt.get("class_name") if isinstance(opt, dict) else opt
-        print(f"compiled: optimizer {opt}, loss {compiled.get('loss')}, "
-              f"metrics {compiled.get('metrics')}")  # fmt: skip
+        print(f"compiled: optimizer {s(opt)}, loss {s(compiled.get('loss'))}, "
+              f"metrics {s(compiled.get('metrics'))}")  # fmt: skip
     print(f"optimizer state: {'included' if d['has_optimizer'] else 'not included'}")
     if d["is_checkpoint"]:
         print("this is a training checkpoint: chainrule train --resume continues from it")
@@ -144,18 +175,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from ..threads import set_num_threads
 
                 set_num_threads(args.threads)
-            run_train(args.preset, args.config, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                      out=args.out, resume=args.resume, data_dir=args.data_dir,
-                      verbose=2 if args.quiet else 1)  # fmt: skip
+            result = run_train(args.preset, args.config, epochs=args.epochs, lr=args.lr,
+                               seed=args.seed, out=args.out, resume=args.resume,
+                               data_dir=args.data_dir, verbose=2 if args.quiet else 1,
+                               distributed=args.distributed)  # fmt: skip
+            if result.get("diverged"):
+                return 3
         elif args.command == "predict":
             _predict(args)
         else:
             _info(args)
     except ConfigError as exc:
-        print(f"chainrule {args.command}: configuration error: {exc}", file=sys.stderr)
+        print(f"chainrule {args.command}: configuration error: {safe_text(exc, 2000)}",
+              file=sys.stderr)  # fmt: skip
         return 2
     except (ModelFileError, DatasetError, OSError, ImportError, ValueError, TypeError) as exc:
-        print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
+        print(f"chainrule {args.command}: error: {safe_text(exc, 2000)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"chainrule {args.command}: interrupted", file=sys.stderr)

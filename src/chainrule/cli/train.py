@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import time
 from pathlib import Path
@@ -115,8 +116,8 @@ def _blame(path: tuple, entry: dict, exc: Exception) -> tuple:
 def build_model(cfg: dict, src: ConfigSource):
     """Sequential model and compiled optimizer/loss/metrics from the config; every failure is a
     ConfigError naming the key (and line) at fault."""
+    from .. import layers as L
     from .. import optim
-    from ..nn import layers as L
     from ..training import Sequential
 
     layers = []
@@ -160,7 +161,9 @@ def build_callbacks(cfg: dict, src: ConfigSource) -> list:
             )
         kwargs = {k: v for k, v in entry.items() if k != "type"}
         try:
-            out.append(getattr(cbs, kind)(**kwargs))
+            classes = {"EarlyStopping": cbs.EarlyStopping, "ReduceLROnPlateau":
+                       cbs.ReduceLROnPlateau, "TerminateOnNaN": cbs.TerminateOnNaN}  # fmt: skip
+            out.append(classes[kind](**kwargs))
         except (TypeError, ValueError) as exc:
             raise src.error(_blame(("callbacks", i), kwargs, exc), f"{kind}: {exc}") from None
     return out
@@ -194,31 +197,56 @@ def run_train(
     data_dir: str | None = None,
     verbose: int = 1,
     print_fn=print,
+    distributed: bool = False,
 ) -> dict:
-    """The whole ``chainrule train`` job; returns ``{"out", "test_metrics", "history"}``."""
+    """The whole ``chainrule train`` job; returns ``{"out", "test_metrics", "history"}``.
+
+    ``distributed``: data-parallel over the ranks of an MPI job (``mpiexec -n 4 chainrule train
+    ... --distributed``): the same global batches; rank 0 alone prints and writes the output
+    folder; an error on any rank aborts the job.
+    """
+    kwargs = {"epochs": epochs, "lr": lr, "seed": seed, "out": out, "resume": resume,
+              "data_dir": data_dir, "verbose": verbose, "print_fn": print_fn}  # fmt: skip
+    if not distributed:
+        return _run_train(preset, config, strategy=None, **kwargs)
+    from ..distributed import DataParallel, abort_on_error
+
+    with abort_on_error():
+        strategy = DataParallel()
+        if strategy.rank != 0:
+            kwargs.update(verbose=0, print_fn=lambda *a, **k: None)
+        return _run_train(preset, config, strategy=strategy, **kwargs)
+
+
+def _run_train(preset, config, *, epochs, lr, seed, out, resume, data_dir, verbose, print_fn,
+               strategy) -> dict:  # fmt: skip
     import chainrule
 
+    from ..callbacks import TerminateOnNaN
     from ..io.checkpoint import BackupAndRestore
+    from ..io.container import float_to_json
     from ..io.model_file import save_model
-    from ..nn.layers import reset_names
+    from ..layers import reset_names
 
     cfg, src = resolve_config(
         preset, config, {"epochs": epochs, "lr": lr, "seed": seed, "out": out}
     )
     out_dir = Path(cfg["out"])
     ckpt_path = out_dir / "checkpoint.zip"
-    if resume and not ckpt_path.exists():
+    writer = strategy is None or strategy.rank == 0  # distributed: rank 0 alone writes files
+    if resume and writer and not ckpt_path.exists():
         raise ConfigError(f"--resume: no checkpoint at {ckpt_path}; run without --resume first")
     chainrule.manual_seed(cfg["seed"])
     reset_names()
     model = build_model(cfg, src)
     user_callbacks = build_callbacks(cfg, src)
     data = load_data(cfg["data"], data_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     config_text = to_toml(cfg)
-    atomic_write_text(out_dir / "config.toml", config_text)
-    if not resume:
-        ckpt_path.unlink(missing_ok=True)
+    if writer:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out_dir / "config.toml", config_text)
+        if not resume:
+            ckpt_path.unlink(missing_ok=True)
     backup = BackupAndRestore(ckpt_path, save_freq=cfg["checkpoint"]["save_freq"])
     print_fn(
         f"chainrule train: {cfg['name']} on {cfg['data']['name']} "
@@ -234,6 +262,7 @@ def run_train(
         validation_split=cfg["data"].get("validation_split", 0.0),
         callbacks=[backup, *user_callbacks],
         verbose=verbose,
+        distributed=strategy,
     )
     seconds = time.perf_counter() - start
     if backup.restored_from is not None:
@@ -243,15 +272,27 @@ def run_train(
     outputs = model.predict(data["x_test"], batch_size=256)
     k = len(data["classes"])
     cm = confusion_matrix(data["y_test"], outputs.argmax(axis=-1), k)
-    save_model(model, out_dir / "model.zip", include_optimizer=True)
+    metrics = {k2: float(v) for k2, v in test.items()}
     hist, epochs_done = history.history, history.epoch
+    stopped = next(
+        (cb.message for cb in user_callbacks if isinstance(cb, TerminateOnNaN) and cb.message),
+        None,
+    )
+    if stopped is None and any(not math.isfinite(v) for vs in hist.values() for v in vs[-1:]):
+        stopped = "the loss or a metric is not finite (NaN or inf) at the last epoch"
+    if not writer:
+        return {"out": out_dir, "test_metrics": metrics, "history": hist, "diverged": stopped}
+    save_model(model, out_dir / "model.zip", include_optimizer=True)
+    hist_json = {k2: [float_to_json(v) for v in vs] for k2, vs in hist.items()}
     atomic_write_text(
         out_dir / "history.json",
-        json.dumps({"epoch": [e + 1 for e in epochs_done], **hist}, indent=1),
+        json.dumps({"epoch": [e + 1 for e in epochs_done], **hist_json}, indent=1, allow_nan=False),
     )
     atomic_write_text(out_dir / "history.csv", history_csv(hist, epochs_done))
-    metrics = {k2: float(v) for k2, v in test.items()}
-    atomic_write_text(out_dir / "test_metrics.json", json.dumps(metrics, indent=1))
+    atomic_write_text(
+        out_dir / "test_metrics.json",
+        json.dumps({k2: float_to_json(v) for k2, v in metrics.items()}, indent=1, allow_nan=False),
+    )
     summary = model.summary(print_fn=lambda *a, **kw: None)
     write_report(
         out_dir,
@@ -266,4 +307,6 @@ def run_train(
     shown = " - ".join(f"{k2}: {v:.4f}" for k2, v in metrics.items())
     print_fn(f"test: {shown}  (training took {seconds:.1f} s)")
     print_fn(f"wrote {out_dir}/: model.zip, history.csv, history.json, report.html")
-    return {"out": out_dir, "test_metrics": metrics, "history": hist}
+    if stopped:
+        print_fn(f"chainrule train: training diverged: {stopped}")
+    return {"out": out_dir, "test_metrics": metrics, "history": hist, "diverged": stopped}

@@ -31,6 +31,9 @@ class DataLoader:
             ``shuffle`` is set).
         transform: optional callable applied to each batch tuple (e.g. augmentation); it must
             return a tuple.
+        sampler: an iterable of dataset indices giving each epoch's order (e.g. a
+            :class:`chainrule.distributed.DistributedSampler`: this rank's share); it replaces
+            ``shuffle``, as in PyTorch.
 
     Yields tuples of arrays, one per dataset field: ``(x_batch, y_batch)`` of shapes
     ``(B, ...)``. Without shuffling, batches of a :class:`TensorDataset` are views (no copies).
@@ -45,6 +48,7 @@ class DataLoader:
         seed: int | None = None,
         *,
         transform: Callable[[tuple], tuple] | None = None,
+        sampler=None,
     ):
         if isinstance(dataset, np.ndarray):
             dataset = TensorDataset(dataset)
@@ -64,6 +68,15 @@ class DataLoader:
             )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
             raise TypeError(f"DataLoader: seed must be an int or None, got {type(seed).__name__}")
+        if sampler is not None:
+            if shuffle:
+                raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+            if not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
+                raise TypeError(
+                    f"DataLoader: sampler must be an iterable of indices with a length, got "
+                    f"{type(sampler).__name__}"
+                )
+        self.sampler = sampler
         self.dataset = dataset
         self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
@@ -83,18 +96,20 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         size = n if self.batch_size is None else self.batch_size
         if n == 0:
             return 0
         return n // size if self.drop_last else -(-n // size)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         size = n if self.batch_size is None else self.batch_size
         n_batches = len(self)
         start_state = copy.deepcopy(self._rng.bit_generator.state)
         order = self._rng.permutation(n) if self.shuffle else None
+        if self.sampler is not None:
+            order = np.fromiter(iter(self.sampler), dtype=np.int64, count=n)
         skip, self._skip = self._skip, 0
         current = {"epoch": self._epochs_started, "rng_state": start_state, "batches_done": skip}
         self._epochs_started += 1

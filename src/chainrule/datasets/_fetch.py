@@ -206,7 +206,11 @@ def _looked(dataset: str, spec: RemoteFile, roots: list[Path]) -> str:
 
 
 def _temp_in(folder: Path, name: str) -> tuple[int, Path]:
+    from ..io.atomic import new_file_mode
+
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    if hasattr(os, "fchmod"):  # the final file honours the umask, not mkstemp's 0600
+        os.fchmod(fd, new_file_mode())
     return fd, Path(tmp_name)
 
 

@@ -33,17 +33,17 @@ from .container import encode_tensors
 
 def _layer_maps() -> dict[type, dict[str, tuple[str, bool]]]:
     """Layer class → {chainrule attribute: (torch name, transpose)}."""
-    from ..nn.layers import BatchNorm, Dense, LayerNorm
+    from ..layers import BatchNormalization, Dense, LayerNormalization
 
     return {
         Dense: {"kernel": ("weight", True), "bias": ("bias", False)},
-        BatchNorm: {
+        BatchNormalization: {
             "gamma": ("weight", False),
             "beta": ("bias", False),
             "running_mean": ("running_mean", False),
             "running_var": ("running_var", False),
         },
-        LayerNorm: {"gamma": ("weight", False), "beta": ("bias", False)},
+        LayerNormalization: {"gamma": ("weight", False), "beta": ("bias", False)},
     }
 
 
@@ -53,7 +53,7 @@ def export_torch_state_dict(model, strip_prefix: str = "") -> dict[str, np.ndarr
     Returns name → contiguous array, ready for ``torch.from_numpy`` or a safetensors file. Raises a
     ValueError for a layer with parameters that has no known PyTorch counterpart.
     """
-    from ..nn.layers import BatchNorm
+    from ..layers import BatchNormalization
 
     maps = _layer_maps()
     out: dict[str, np.ndarray] = {}
@@ -85,7 +85,7 @@ def export_torch_state_dict(model, strip_prefix: str = "") -> dict[str, np.ndarr
             )
             name, transpose = table[attr]
             out[prefix + name] = np.asarray(arr.T if transpose else arr, order="C")
-        if isinstance(mod, BatchNorm):
+        if isinstance(mod, BatchNormalization):
             out[prefix + "num_batches_tracked"] = np.zeros((), dtype=np.int64)
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import custom_objects as _custom
 from .accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -51,7 +52,7 @@ _CLASSES = {
 def _loss_hint(loss) -> tuple[str, float | None]:
     """(lower-case kind or name, decision threshold or None) of a loss string, object or function.
 
-    Loss objects from :mod:`chainrule.nn.losses` carry ``kind`` ("binary", "categorical",
+    Loss objects from :mod:`chainrule.losses` carry ``kind`` ("binary", "categorical",
     "sparse_categorical", "regression") and, for binary losses, ``threshold``.
     """
     if loss is None:
@@ -97,18 +98,22 @@ def get(identifier, loss=None) -> Metric:
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, dict):  # {"class_name", "config"}, as compile_config records it
-        cls = _CLASSES.get(identifier.get("class_name"))
+        name = identifier.get("class_name")
+        cls = None
+        if isinstance(name, str):
+            cls = _CLASSES.get(name) or _custom.lookup_class(name, Metric)
         if cls is None:
-            raise ValueError(
-                f"Unknown metric class {identifier.get('class_name')!r}; known: {sorted(_CLASSES)}"
-            )
-        return cls(**(identifier.get("config") or {}))
+            raise ValueError(f"Unknown metric class {name!r:.200}; known: {sorted(_CLASSES)}")
+        return cls(**_custom.check_config(identifier.get("config") or {}, f"metric {name!r}"))
     if isinstance(identifier, str):
         key = identifier.lower()
         if key in ("accuracy", "acc"):
             return accuracy_for_loss(loss, name=identifier)
         if key in _REGISTRY:
             return _REGISTRY[key](name=identifier)
+        custom = _custom.lookup(identifier)
+        if custom is not None:
+            return get(custom, loss)
         raise ValueError(
             f"Unknown metric {identifier!r}; known: {sorted(['accuracy', 'acc', *_REGISTRY])}"
         )

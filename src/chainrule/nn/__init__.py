@@ -1,26 +1,7 @@
-"""Neural-network building blocks: Module, Parameter, layers, initialisers, losses, regularisers."""
+"""The PyTorch door's building blocks: ``Module`` (the base of every layer and model, shared by
+both doors) and ``Parameter``. Keras-style layers live in :mod:`chainrule.layers`."""
 
-from . import activations, constraints, init, layers, losses, regularizers
-from .layers import (
-    Activation,
-    BatchNorm,
-    BatchNormalization,
-    Dense,
-    Dropout,
-    Flatten,
-    Layer,
-    LayerNorm,
-    LayerNormalization,
-    Linear,
-    Reshape,
-    Residual,
-    Sequential,
-)
 from .module import Module
 from .parameter import Parameter
 
-__all__ = [
-    "Activation", "BatchNorm", "BatchNormalization", "Dense", "Dropout", "Flatten", "Layer",
-    "LayerNorm", "LayerNormalization", "Linear", "Module", "Parameter", "Reshape", "Residual",
-    "Sequential", "activations", "constraints", "init", "layers", "losses", "regularizers",
-]  # fmt: skip
+__all__ = ["Module", "Parameter"]

@@ -16,6 +16,7 @@ from .activation import (
     softsign,
     tanh,
 )
+from .attention import scaled_dot_product_attention
 from .elementwise import (
     abs,
     add,
@@ -35,6 +36,7 @@ from .elementwise import (
     sub,
     where,
 )
+from .embedding import embedding
 from .linalg import linear, matmul
 from .loss import (
     binary_cross_entropy_with_logits,
@@ -42,6 +44,7 @@ from .loss import (
     sparse_softmax_cross_entropy,
 )
 from .normalization import batch_norm, layer_norm
+from .recurrent import gru, lstm, rnn
 from .reduce import logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
@@ -72,10 +75,12 @@ __all__ = [
     "cos",
     "div",
     "elu",
+    "embedding",
     "exp",
     "flatten",
     "gelu",
     "getitem",
+    "gru",
     "hard_sigmoid",
     "hard_swish",
     "layer_norm",
@@ -84,6 +89,7 @@ __all__ = [
     "log",
     "log_softmax",
     "logsumexp",
+    "lstm",
     "matmul",
     "max",
     "maximum",
@@ -97,6 +103,8 @@ __all__ = [
     "pow",
     "relu",
     "reshape",
+    "rnn",
+    "scaled_dot_product_attention",
     "selu",
     "sigmoid",
     "silu",

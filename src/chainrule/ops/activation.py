@@ -13,7 +13,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import ensure_tensor
+from ._convert import float_only, floating, not_bool, scalar_param
 
 _erf_impl = None
 
@@ -132,6 +132,9 @@ class Softplus(Function):
 class Softmax(Function):
     def forward(self, a, axis):
         m = xp(a)
+        if a.size == 0:  # nothing to normalise (an empty axis or batch)
+            self.out, self.axis = a.copy(), axis
+            return self.out
         e = m.exp(a - a.max(axis=axis, keepdims=True))
         e /= e.sum(axis=axis, keepdims=True)
         self.out, self.axis = e, axis
@@ -145,6 +148,9 @@ class Softmax(Function):
 class LogSoftmax(Function):
     def forward(self, a, axis):
         m = xp(a)
+        if a.size == 0:
+            self.out, self.axis = a.copy(), axis
+            return self.out
         shifted = a - a.max(axis=axis, keepdims=True)
         out = shifted - m.log(m.exp(shifted).sum(axis=axis, keepdims=True))
         self.out, self.axis = out, axis
@@ -155,47 +161,50 @@ class LogSoftmax(Function):
 
 
 def relu(a) -> Tensor:
-    return ReLU.apply(ensure_tensor(a))
+    return ReLU.apply(not_bool(a, "relu"))
 
 
 def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply(ensure_tensor(a), slope=negative_slope)
+    slope = scalar_param(negative_slope, "leaky_relu", "negative_slope")
+    return LeakyReLU.apply(float_only(a, "leaky_relu"), slope=slope)
 
 
 def elu(a, alpha: float = 1.0) -> Tensor:
-    return ELU.apply(ensure_tensor(a), alpha=alpha)
+    return ELU.apply(float_only(a, "elu"), alpha=scalar_param(alpha, "elu", "alpha"))
 
 
 def gelu(a, approximate: str = "none") -> Tensor:
     """GELU; ``approximate="none"`` (exact, with erf) or ``"tanh"``."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(ensure_tensor(a), approximate=approximate)
+    return GELU.apply(float_only(a, "gelu"), approximate=approximate)
 
 
 def sigmoid(a) -> Tensor:
-    return Sigmoid.apply(ensure_tensor(a))
+    return Sigmoid.apply(floating(a, "sigmoid"))
 
 
 def tanh(a) -> Tensor:
-    return Tanh.apply(ensure_tensor(a))
+    return Tanh.apply(floating(a, "tanh"))
 
 
 def softplus(a, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return Softplus.apply(ensure_tensor(a), beta=beta, threshold=threshold)
+    beta = scalar_param(beta, "softplus", "beta")
+    threshold = scalar_param(threshold, "softplus", "threshold")
+    return Softplus.apply(float_only(a, "softplus"), beta=beta, threshold=threshold)
 
 
 def softmax(a, axis: int = -1) -> Tensor:
     """Softmax along ``axis``. The result remembers its input (``softmax_logits``) so that a
     cross-entropy given these probabilities can work from the logits instead, as TF-Keras does."""
-    a = ensure_tensor(a)
+    a = float_only(a, "softmax")
     out = Softmax.apply(a, axis=axis)
     out.softmax_logits = (a, axis)
     return out
 
 
 def log_softmax(a, axis: int = -1) -> Tensor:
-    return LogSoftmax.apply(ensure_tensor(a), axis=axis)
+    return LogSoftmax.apply(float_only(a, "log_softmax"), axis=axis)
 
 
 # ------------------------------------------------------------------ added for chainrule.nn (issue 4)
@@ -268,26 +277,27 @@ class HardSwish(Function):
         a = self.a
         m = xp(a)
         t = g.dtype.type
-        d = m.where(a < -3, t(0), m.where(a > 3, t(1), a / t(3) + t(0.5)))
+        # PyTorch: 0 for x <= -3, 1 for x >= 3 (the one-sided limits at the kinks are not used)
+        d = m.where(a <= -3, t(0), m.where(a >= 3, t(1), a / t(3) + t(0.5)))
         return g * d
 
 
 def selu(a) -> Tensor:
-    return SELU.apply(ensure_tensor(a))
+    return SELU.apply(float_only(a, "selu"))
 
 
 def silu(a) -> Tensor:
     """x·sigmoid(x), a.k.a. swish."""
-    return SiLU.apply(ensure_tensor(a))
+    return SiLU.apply(float_only(a, "silu"))
 
 
 def softsign(a) -> Tensor:
-    return Softsign.apply(ensure_tensor(a))
+    return Softsign.apply(floating(not_bool(a, "softsign"), "softsign"))
 
 
 def hard_sigmoid(a) -> Tensor:
-    return HardSigmoid.apply(ensure_tensor(a))
+    return HardSigmoid.apply(float_only(a, "hard_sigmoid"))
 
 
 def hard_swish(a) -> Tensor:
-    return HardSwish.apply(ensure_tensor(a))
+    return HardSwish.apply(float_only(a, "hard_swish"))

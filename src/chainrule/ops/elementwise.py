@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp
+from ..backend import DEFAULT_FLOAT, xp
 from ..function import Function, unbroadcast
 from ..tensor import Tensor
-from ._convert import ensure_tensor, operands
+from ._convert import cast, ensure_tensor, floating, not_bool, operands, result_dtype_of
 
 
 class Add(Function):
@@ -209,6 +209,57 @@ class Clip(Function):
         return g * self.mask
 
 
+class ClampTensor(Function):
+    """``clamp(a, lo, hi)`` with tensor bounds (either may be absent), broadcast together.
+
+    Gradients follow PyTorch's ``clamp_backward_min_max``: ``a`` gets it where lo <= a <= hi, ``lo``
+    where a < lo (and lo < hi), ``hi`` where a > hi or hi < lo (with crossed bounds the result is hi).
+    """
+
+    def forward(self, a, *bounds, has_lo, has_hi):
+        m = xp(a)
+        lo = bounds[0] if has_lo else None
+        hi = bounds[-1] if has_hi else None
+        self.a, self.lo, self.hi = a, lo, hi
+        out = a if lo is None else m.maximum(a, lo)
+        out = out if hi is None else m.minimum(out, hi)
+        if out is a:  # pragma: no cover - at least one bound is always given
+            out = a.copy()
+        return out
+
+    def backward(self, g):
+        a, lo, hi = self.a, self.lo, self.hi
+        m = xp(g)
+        zero = g.dtype.type(0)
+        grads = []
+        if self.needs_input_grad[0]:
+            keep = (a >= lo) if lo is not None else True
+            if hi is not None:
+                keep = keep & (a <= hi)
+            grads.append(unbroadcast(m.where(keep, g, zero), a.shape))
+        else:
+            grads.append(None)
+        i = 1
+        if lo is not None:
+            if self.needs_input_grad[i]:
+                below = a < lo
+                if hi is not None:
+                    below = below & (lo < hi)
+                grads.append(unbroadcast(m.where(below, g, zero), lo.shape))
+            else:
+                grads.append(None)
+            i += 1
+        if hi is not None:
+            if self.needs_input_grad[i]:
+                above = a > hi
+                if lo is not None:
+                    above = above | (hi < lo)
+                grads.append(unbroadcast(m.where(above, g, zero), hi.shape))
+            else:
+                grads.append(None)
+        return tuple(grads)
+
+
 class Where(Function):
     """``where(cond, a, b)``; ``cond`` is a constant boolean array."""
 
@@ -257,42 +308,49 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    return Div.apply(*operands(a, b))
+    """True division: integer or bool operands give the default float (float32), as in PyTorch."""
+    a, b = operands(a, b)
+    if a.data.dtype.kind in "biu":
+        a, b = cast(a, DEFAULT_FLOAT), cast(b, DEFAULT_FLOAT)
+    return Div.apply(a, b)
 
 
 def neg(a) -> Tensor:
-    return Neg.apply(ensure_tensor(a))
+    return Neg.apply(not_bool(a, "neg"))
 
 
 def pow(a, b) -> Tensor:
     """``a ** b``; a Python-number exponent takes the cheaper constant-exponent path."""
     if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
-        return PowScalar.apply(a, p=b.item() if isinstance(b, np.generic) else b)  # never upcast
+        p = b.item() if isinstance(b, np.generic) else b  # a Python number: never upcasts
+        if isinstance(p, float) and a.data.dtype.kind in "biu":
+            a = floating(a, "pow")  # int ** 0.5 computes in float32, as in PyTorch
+        return PowScalar.apply(a, p=p)
     return Pow.apply(*operands(a, b))
 
 
 def exp(a) -> Tensor:
-    return Exp.apply(ensure_tensor(a))
+    return Exp.apply(floating(a, "exp"))
 
 
 def log(a) -> Tensor:
-    return Log.apply(ensure_tensor(a))
+    return Log.apply(floating(a, "log"))
 
 
 def sqrt(a) -> Tensor:
-    return Sqrt.apply(ensure_tensor(a))
+    return Sqrt.apply(floating(a, "sqrt"))
 
 
 def abs(a) -> Tensor:
-    return Abs.apply(ensure_tensor(a))
+    return Abs.apply(not_bool(a, "abs"))
 
 
 def sin(a) -> Tensor:
-    return Sin.apply(ensure_tensor(a))
+    return Sin.apply(floating(a, "sin"))
 
 
 def cos(a) -> Tensor:
-    return Cos.apply(ensure_tensor(a))
+    return Cos.apply(floating(a, "cos"))
 
 
 def maximum(a, b) -> Tensor:
@@ -303,17 +361,50 @@ def minimum(a, b) -> Tensor:
     return Minimum.apply(*operands(a, b))
 
 
+def _is_array_bound(b) -> bool:
+    return isinstance(b, (Tensor, np.ndarray, list, tuple)) or hasattr(
+        b, "__cuda_array_interface__"
+    )
+
+
 def clip(a, min=None, max=None) -> Tensor:
-    """Limit values to [min, max]; either bound may be None."""
+    """Limit values to [min, max]; either bound may be None.
+
+    Bounds may be numbers or tensors (broadcast against ``a``); a tensor bound that requires grad
+    gets its gradient where it is the active bound, as with PyTorch's ``clamp``. Number bounds must
+    satisfy min <= max; with tensor bounds crossed entries give max (PyTorch's rule).
+    """
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
+    if _is_array_bound(min) or _is_array_bound(max):
+        a = ensure_tensor(a)
+        lo = None if min is None else ensure_tensor(min, a)
+        hi = None if max is None else ensure_tensor(max, a)
+        dtype = result_dtype_of(*[t for t in (a, lo, hi) if t is not None])
+        if np.dtype(dtype).kind == "b":
+            dtype = np.dtype(np.int64)
+        a, lo, hi = (None if t is None else cast(t, dtype) for t in (a, lo, hi))
+        bounds = [t for t in (lo, hi) if t is not None]
+        return ClampTensor.apply(a, *bounds, has_lo=lo is not None, has_hi=hi is not None)
+    for name, b in (("min", min), ("max", max)):
+        if b is not None and not isinstance(b, (int, float, np.number, np.bool_)):
+            raise TypeError(f"clip: {name} must be a number or a tensor, got {type(b).__name__}")
     if min is not None and max is not None and min > max:
         raise ValueError(f"clip: min ({min}) is greater than max ({max})")
-    return Clip.apply(ensure_tensor(a), lo=min, hi=max)
+    a = ensure_tensor(a)
+    kind = a.data.dtype.kind
+    if kind in "biu":
+        if isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating)):
+            a = floating(a, "clip")  # an integer tensor with float bounds: float32, as in PyTorch
+        elif kind == "b":
+            a = cast(a, np.int64)
+    return Clip.apply(a, lo=min, hi=max)
 
 
 def where(cond, a, b) -> Tensor:
     """Elements of ``a`` where ``cond`` is true, else of ``b`` (broadcast together)."""
+    if isinstance(cond, Tensor) and cond.requires_grad:
+        raise TypeError("where: cond is a condition and gets no gradient; pass a boolean tensor")
     cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
     if cond.dtype != bool:
         cond = cond.astype(bool)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from ..backend import xp
+import numpy as np
+
+from ..backend import DEFAULT_FLOAT, xp
 from ..function import Function, unbroadcast
 from ..tensor import Tensor
-from ._convert import ensure_tensor, operands
+from ._convert import cast, ensure_tensor, operands, result_dtype_of
 
 
 class MatMul(Function):
@@ -93,6 +95,15 @@ def linear(x, weight, bias=None, activation: str | None = None) -> Tensor:
             f"linear: input has shape {x.shape}, expected last axis of size {weight.shape[0]} "
             f"to match weight {weight.shape}"
         )
+    wd = weight.data.dtype
+    if x.data.dtype != wd or (bias is not None and bias.data.dtype != wd):
+        # mixed dtypes (int inputs, a float64 array into a float32 layer): PyTorch's promotion, so
+        # no float64 array is made behind a float32 model's back and no integer product truncates
+        dtype = result_dtype_of(*[t for t in (x, weight, bias) if t is not None])
+        if dtype.kind not in "fc":
+            dtype = np.dtype(DEFAULT_FLOAT)
+        x, weight = cast(x, dtype), cast(weight, dtype)
+        bias = None if bias is None else cast(bias, dtype)
     if activation is None:
         fn = Linear
     elif activation == "relu":

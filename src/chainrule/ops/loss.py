@@ -5,7 +5,7 @@ Working from logits lets the forward pass use log-sum-exp and ``log1p(exp(-|z|))
 ``sigmoid(z) - target`` instead of chaining through a saturated softmax or sigmoid.
 
 Every function here returns the *unreduced* loss (one value per sample, or per element for the
-binary loss); :mod:`chainrule.nn.losses` applies sample weights and the reduction.
+binary loss); :mod:`chainrule.losses` applies sample weights and the reduction.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import ensure_tensor
+from ._convert import ensure_tensor, float_only
 
 
 def _max_keepdims(z, axis):
@@ -89,13 +89,18 @@ class SoftmaxCrossEntropy(Function):
 
 
 class BCEWithLogits(Function):
-    """Elementwise −[t·log σ(z) + (1−t)·log(1−σ(z))] = max(z, 0) − z·t + log(1 + e^−|z|)."""
+    """Elementwise −[t·log σ(z) + (1−t)·log(1−σ(z))] = (1−t)·z + max(−z, 0) + log(1 + e^−|z|).
+
+    Written as PyTorch writes it, so infinite logits give what PyTorch gives (inf for z = +inf,
+    NaN for z = −inf, from inf − inf)."""
 
     def forward(self, z, t):
         m = xp(z)
         e = m.exp(-m.abs(z))  # in (0, 1]: never overflows; kept for the backward pass
         self.z, self.t, self.e = z, t, e
-        out = m.maximum(z, 0) - z * t
+        with np.errstate(invalid="ignore"):
+            out = (1 - t) * z
+            out += m.maximum(-z, 0)
         out += m.log1p(e)
         return out
 
@@ -139,7 +144,7 @@ def sparse_softmax_cross_entropy(logits, labels, axis: int = -1) -> Tensor:
     logits: (N, C) (or any shape with the class axis at ``axis``); labels: the logits' shape without
     the class axis, integers in [0, C). Returns shape ``labels.shape``.
     """
-    z = ensure_tensor(logits)
+    z = float_only(logits, "sparse_softmax_cross_entropy")
     if z.ndim == 0:
         raise ValueError("sparse_softmax_cross_entropy: logits need a class axis, got a 0-d tensor")
     axis = axis % z.ndim
@@ -156,7 +161,7 @@ def softmax_cross_entropy(logits, targets, axis: int = -1) -> Tensor:
 
     logits, targets: (N, C) (class axis at ``axis``). Returns shape (N,). Targets may require grad.
     """
-    z = ensure_tensor(logits)
+    z = float_only(logits, "softmax_cross_entropy")
     t = ensure_tensor(targets, z)
     if t.data.dtype != z.data.dtype:
         t = Tensor._wrap(t.data.astype(z.data.dtype)) if not t.requires_grad else t.astype(z.dtype)
@@ -170,7 +175,7 @@ def softmax_cross_entropy(logits, targets, axis: int = -1) -> Tensor:
 
 def binary_cross_entropy_with_logits(logits, targets) -> Tensor:
     """Elementwise binary cross-entropy from logits; targets in [0, 1] of the logits' shape."""
-    z = ensure_tensor(logits)
+    z = float_only(logits, "binary_cross_entropy_with_logits")
     t = ensure_tensor(targets, z)
     if t.data.dtype != z.data.dtype:
         t = Tensor._wrap(t.data.astype(z.data.dtype)) if not t.requires_grad else t.astype(z.dtype)

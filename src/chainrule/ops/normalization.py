@@ -12,10 +12,12 @@ biased one.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import ensure_tensor
+from ._convert import float_only, scalar_param
 
 
 class Normalize(Function):
@@ -82,7 +84,18 @@ def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, 
     running_var: (C,) or None. In training the batch statistics are used and the running arrays
     (NumPy arrays) are updated in place; in evaluation the running statistics are used.
     """
-    x = ensure_tensor(x)
+    x = float_only(x, "batch_norm")
+    eps = scalar_param(eps, "batch_norm", "eps")
+    momentum = scalar_param(momentum, "batch_norm", "momentum")
+    for label, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if isinstance(stat, Tensor):
+            if stat.requires_grad:
+                raise TypeError(f"batch_norm: {label} is a statistic and gets no gradient")
+            stat = stat.data
+        if label == "running_mean":
+            running_mean = stat
+        else:
+            running_var = stat
     if x.ndim < 2:
         raise ValueError(f"batch_norm: input needs a batch and a feature axis, got shape {x.shape}")
     axis = axis % x.ndim
@@ -102,8 +115,11 @@ def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, 
             raise ValueError(
                 f"batch_norm: training needs more than one value per feature, got input {x.shape}"
             )
-        mean = data.mean(axis=stat_axes, keepdims=True)
-        var = ((data - mean) ** 2).mean(axis=stat_axes, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = data.mean(axis=stat_axes, keepdims=True)
+            var = ((data - mean) ** 2).mean(axis=stat_axes, keepdims=True)
+        if t(0).itemsize < 8 and not m.isfinite(var + mean * mean).all():
+            mean, var = _wide_moments(data, stat_axes)
         if running_mean is not None:
             running_mean *= momentum
             running_mean += (1 - momentum) * mean.reshape(c).astype(running_mean.dtype, copy=False)
@@ -116,8 +132,20 @@ def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, 
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
         mean = m.asarray(running_mean, dtype=data.dtype).reshape(param_shape)
         var = m.asarray(running_var, dtype=data.dtype).reshape(param_shape)
-    inv_std = 1 / m.sqrt(var + t(eps))
+    with np.errstate(over="ignore", invalid="ignore"):
+        inv_std = (1 / m.sqrt(var.astype(m.float64) + eps)).astype(data.dtype)
     return _normalize(x, gamma, beta, mean, inv_std, stat_axes, training, param_shape, stat_axes)
+
+
+def _wide_moments(data, axes):
+    """Mean (in ``data``'s dtype) and biased variance (kept in float64, where a float32 one would
+    overflow): PyTorch accumulates float32 batch statistics in double, so a feature holding ±1e30
+    still normalises to finite values."""
+    m = xp(data)
+    wide = data.astype(m.float64)
+    mean = wide.mean(axis=axes, keepdims=True)
+    var = ((wide - mean) ** 2).mean(axis=axes, keepdims=True)
+    return mean.astype(data.dtype), var
 
 
 def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | None = None,
@@ -126,7 +154,8 @@ def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | 
 
     x: (..., *normalized_shape); gamma, beta: ``normalized_shape`` or None.
     """
-    x = ensure_tensor(x)
+    x = float_only(x, "layer_norm")
+    eps = scalar_param(eps, "layer_norm", "eps")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:
@@ -137,8 +166,14 @@ def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | 
     data = x.data
     m = xp(data)
     stat_axes = tuple(range(x.ndim - k, x.ndim))
-    mean = data.mean(axis=stat_axes, keepdims=True)
-    var = ((data - mean) ** 2).mean(axis=stat_axes, keepdims=True)
-    inv_std = 1 / m.sqrt(var + data.dtype.type(eps))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = data.mean(axis=stat_axes, keepdims=True)
+        var = ((data - mean) ** 2).mean(axis=stat_axes, keepdims=True)
+        inv_std = 1 / m.sqrt(var + data.dtype.type(eps))
+        # a row whose second moment E[x²] = var + mean² overflows the dtype has no representable
+        # statistics: it comes out NaN (forward and backward), as PyTorch's does, never silently 0
+        moment = var + mean * mean
+    if not m.isfinite(moment).all():
+        inv_std = m.where(m.isfinite(moment), inv_std, data.dtype.type("nan"))
     param_axes = tuple(range(x.ndim - k))
     return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes)

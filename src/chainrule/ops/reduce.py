@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._convert import ensure_tensor
+from ._convert import ensure_tensor, float_only, floating
 
 
 def _norm_axis(axis, ndim: int):
@@ -50,6 +52,8 @@ def _count(shape, axes) -> int:
 class Sum(Function):
     def forward(self, a, axis, keepdims):
         self.shape, self.axes, self.keepdims = a.shape, _norm_axis(axis, a.ndim), keepdims
+        if a.dtype.kind in "bu":  # PyTorch sums bool and unsigned integers into int64
+            return a.sum(axis=self.axes, keepdims=keepdims, dtype=np.int64)
         return a.sum(axis=self.axes, keepdims=keepdims)
 
     def backward(self, g):
@@ -98,30 +102,63 @@ class Min(Max):
     sign = -1
 
 
+def _centered(a, axes):
+    """``a − mean(a)`` over ``axes``, in float64 for narrower floats (as PyTorch accumulates on the
+    CPU: float32 ``std([1e30, 0, -1e30])`` is then finite), and exactly 0 on constant finite rows
+    (a rounded mean would leave a tiny spread there, and a gradient of noise or NaN)."""
+    m = xp(a)
+    if a.dtype.kind == "f" and a.dtype.itemsize < 8:
+        a = a.astype(m.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        centered = a - a.mean(axis=axes, keepdims=True)
+        hi = a.max(axis=axes, keepdims=True) if a.size else None
+        if hi is not None:
+            const = (hi == a.min(axis=axes, keepdims=True)) & m.isfinite(hi)
+            if const.any():
+                centered = m.where(const, 0.0, centered)
+    return centered
+
+
 class Var(Function):
+    """Variance over ``axes``; computed in float64 for float32 inputs and returned in their dtype."""
+
     def forward(self, a, axis, ddof, keepdims):
         axes = _norm_axis(axis, a.ndim)
         n = _count(a.shape, axes)
-        if n - ddof <= 0:
-            raise ValueError(f"var: {n} elements with ddof={ddof} leaves no degrees of freedom")
-        self.centered = a - a.mean(axis=axes, keepdims=True)
-        self.axes, self.keepdims, self.denom = axes, keepdims, n - ddof
-        return (self.centered**2).sum(axis=axes, keepdims=keepdims) / self.denom
+        if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise ValueError(f"var: ddof must be an int >= 0, got {ddof!r}")
+        self.centered = _centered(a, axes)
+        # no degrees of freedom left (n <= ddof, an empty axis): NaN or inf, as in PyTorch
+        self.dtype, self.axes, self.keepdims = a.dtype, axes, keepdims
+        self.denom = n - ddof if n > ddof else 0  # (this module shadows the builtin max)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.var = (self.centered**2).sum(axis=axes, keepdims=keepdims) / self.denom
+        with np.errstate(over="ignore"):
+            return self.var.astype(a.dtype, copy=False)
 
     def backward(self, g):
         g = _expand(g, self.centered.shape, self.axes, self.keepdims)
-        return g * (2 / self.denom) * self.centered
+        scale = 2 / self.denom if self.denom else np.nan
+        return (g * scale * self.centered).astype(self.dtype, copy=False)
 
 
 class Std(Var):
+    """√var; its gradient is 0 where the result is 0 (a constant row), as in PyTorch."""
+
     def forward(self, a, axis, ddof, keepdims):
-        var = super().forward(a, axis, ddof, keepdims)
-        self.out = out = xp(var).sqrt(var)
-        return out
+        super().forward(a, axis, ddof, keepdims)
+        self.out = out = xp(self.var).sqrt(self.var)
+        with np.errstate(over="ignore"):
+            return out.astype(a.dtype, copy=False)
 
     def backward(self, g):
-        g = _expand(g / self.out, self.centered.shape, self.axes, self.keepdims)
-        return g * self.centered / self.denom
+        m = xp(g)
+        out = self.out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gs = m.where(out == 0, 0.0, g / out)
+        g = _expand(gs, self.centered.shape, self.axes, self.keepdims)
+        scale = 1 / self.denom if self.denom else np.nan
+        return (g * self.centered * scale).astype(self.dtype, copy=False)
 
 
 class LogSumExp(Function):
@@ -130,7 +167,7 @@ class LogSumExp(Function):
     def forward(self, a, axis, keepdims):
         m = xp(a)
         axes = _norm_axis(axis, a.ndim)
-        mx = a.max(axis=axes, keepdims=True)
+        mx = _amax(a, axes)
         mx = m.where(m.isfinite(mx), mx, 0)
         out = m.log(m.exp(a - mx).sum(axis=axes, keepdims=True)) + mx
         self.a, self.out_k, self.axes, self.keepdims = a, out, axes, keepdims
@@ -141,12 +178,19 @@ class LogSumExp(Function):
         return g * xp(g).exp(self.a - self.out_k)
 
 
+def _amax(a, axes):
+    """``a.max(axes, keepdims=True)``; −inf over an empty axis (so logsumexp of nothing is −inf)."""
+    if a.size == 0:
+        return xp(a).full([1 if i in axes else n for i, n in enumerate(a.shape)], -np.inf, a.dtype)
+    return a.max(axis=axes, keepdims=True)
+
+
 def sum(a, axis=None, keepdims: bool = False) -> Tensor:
     return Sum.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
 
 
 def mean(a, axis=None, keepdims: bool = False) -> Tensor:
-    return Mean.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
+    return Mean.apply(float_only(a, "mean"), axis=axis, keepdims=keepdims)
 
 
 def max(a, axis=None, keepdims: bool = False) -> Tensor:
@@ -159,13 +203,13 @@ def min(a, axis=None, keepdims: bool = False) -> Tensor:
 
 def var(a, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     """Variance; ``ddof=0`` (NumPy's default) divides by N, ``ddof=1`` by N-1 (PyTorch's default)."""
-    return Var.apply(ensure_tensor(a), axis=axis, ddof=ddof, keepdims=keepdims)
+    return Var.apply(float_only(a, "var"), axis=axis, ddof=ddof, keepdims=keepdims)
 
 
 def std(a, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     """Standard deviation, with the same ``ddof`` convention as :func:`var`."""
-    return Std.apply(ensure_tensor(a), axis=axis, ddof=ddof, keepdims=keepdims)
+    return Std.apply(float_only(a, "std"), axis=axis, ddof=ddof, keepdims=keepdims)
 
 
 def logsumexp(a, axis=None, keepdims: bool = False) -> Tensor:
-    return LogSumExp.apply(ensure_tensor(a), axis=axis, keepdims=keepdims)
+    return LogSumExp.apply(floating(a, "logsumexp"), axis=axis, keepdims=keepdims)

@@ -10,9 +10,9 @@ import itertools
 import numpy as np
 
 from ..backend import xp
-from ..function import Function
+from ..function import Function, Scatter
 from ..tensor import Tensor
-from ._convert import ensure_tensor
+from ._convert import ensure_tensor, scalar_param
 
 
 class Reshape(Function):
@@ -87,13 +87,9 @@ class GetItem(Function):
             raise IndexError(f"getitem: indexing a tensor of shape {a.shape}: {err}") from None
 
     def backward(self, g):
-        m = xp(g)
-        out = m.zeros(self.shape, dtype=g.dtype)
-        if self.advanced:
-            m.add.at(out, self.index, g)  # repeated indices accumulate
-        else:
-            out[self.index] = g
-        return out
+        # zero but at index: the engine adds it into one accumulator shared by every slice taken
+        # of the input (n slices cost O(size), not n full-size arrays); repeated indices accumulate
+        return Scatter(self.shape, self.index, g, self.advanced)
 
 
 class Concatenate(Function):
@@ -108,12 +104,12 @@ class Concatenate(Function):
 
 class Stack(Function):
     def forward(self, *arrays, axis):
-        self.axis, self.n = axis, len(arrays)
+        self.axis = axis
         return xp(arrays[0]).stack(arrays, axis=axis)
 
     def backward(self, g):
-        m = xp(g)
-        return tuple(m.take(g, i, axis=self.axis) for i in range(self.n))
+        # one transposed copy, then a view per input: O(size) in all, whatever the number of inputs
+        return tuple(xp(g).moveaxis(g, self.axis, 0))
 
 
 class Pad(Function):
@@ -206,6 +202,8 @@ def getitem(a, index) -> Tensor:
     index = _plain_index(index)
     if isinstance(index, list):
         index = np.asarray(index)
+        if index.size == 0 and index.dtype.kind == "f":  # x[[]]: an empty selection, as in PyTorch
+            index = index.astype(np.intp)
     return GetItem.apply(ensure_tensor(a), index=index)
 
 
@@ -262,4 +260,5 @@ def split(a, indices_or_sections, axis: int = 0) -> list:
 
 def pad(a, pad_width, value: float = 0.0) -> Tensor:
     """Pad with a constant; ``pad_width`` as in ``numpy.pad`` (int, pair, or one pair per axis)."""
+    value = scalar_param(value, "pad", "value")
     return Pad.apply(ensure_tensor(a), pad_width=pad_width, value=value)

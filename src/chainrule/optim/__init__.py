@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import custom_objects as _custom
 from ._checks import Params
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -74,7 +75,10 @@ def get(identifier: str | dict | Optimizer, params: Params = None, **kwargs) -> 
             identifier.build(params)
         return identifier
     if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("name"))
+        name = identifier.get("name")
+        cls = _CLASSES.get(name) if isinstance(name, str) else None
+        if cls is None:
+            cls = _custom.lookup_class(name, Optimizer)
         if cls is None:
             raise ValueError(
                 f"optim.get: unknown optimizer config name {identifier.get('name')!r};"

@@ -8,10 +8,11 @@ JSON-able value and back.
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable
 from typing import Any
+
+from .. import custom_objects as _custom
 
 
 def _positive(cls: str, name: str, value, allow_zero: bool = False) -> float:
@@ -169,8 +170,9 @@ class PolynomialDecay(LearningRateSchedule):
 
 class LambdaSchedule(LearningRateSchedule):
     """Wraps any callable ``step -> lr`` (it returns the learning rate itself, unlike PyTorch's
-    LambdaLR, which returns a factor). Its config names the function (``module:qualname``); only
-    module-level functions can be rebuilt from it."""
+    LambdaLR, which returns a factor). Its config names the function (its ``__qualname__``); a
+    file's name is resolved **only** through ``custom_objects`` (``load_model(path,
+    custom_objects={"my_schedule": my_schedule})``), never by importing anything."""
 
     def __init__(self, fn: Callable[[int], float]):
         if not callable(fn):
@@ -181,23 +183,30 @@ class LambdaSchedule(LearningRateSchedule):
         return float(self.fn(step))
 
     def get_config(self) -> dict[str, Any]:
-        module = getattr(self.fn, "__module__", None)
-        qualname = getattr(self.fn, "__qualname__", type(self.fn).__qualname__)
-        return {"fn": f"{module}:{qualname}"}
+        qualname = getattr(self.fn, "__qualname__", None) or type(self.fn).__qualname__
+        return {"fn": str(qualname)}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> LambdaSchedule:
-        path = config.get("fn", "")
-        module, _, qualname = path.partition(":")
-        if not module or "<" in qualname:
-            raise ValueError(
-                f"LambdaSchedule: cannot rebuild {path!r} (a lambda or nested "
-                "function); pass the schedule again when constructing the optimizer"
-            )
-        obj = importlib.import_module(module)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-        return cls(obj)
+        if (
+            not isinstance(config, dict)
+            or set(config) != {"fn"}
+            or not isinstance(config["fn"], str)
+        ):
+            raise ValueError(f"LambdaSchedule: config must be {{'fn': name}}, got {config!r:.200}")
+        name = config["fn"]
+        # Older files wrote "module:qualname"; only the user's own dict is consulted, by exact key.
+        candidates = [name, name.rpartition(":")[2], name.rpartition(":")[2].rpartition(".")[2]]
+        for key in candidates:
+            fn = _custom.lookup(key)
+            if fn is not None:
+                return cls(fn)
+        raise ValueError(
+            f"LambdaSchedule: the function {name!r:.200} is not in custom_objects; a file never "
+            "names code to import. Pass it when loading: custom_objects={'"
+            f"{candidates[-1]:.100}': fn}} (or pass the schedule again when constructing the "
+            "optimizer)"
+        )
 
 
 _SCHEDULES = {
@@ -216,12 +225,30 @@ def serialize_lr(lr) -> float | dict[str, Any]:
 
 
 def deserialize_lr(value) -> float | LearningRateSchedule:
-    """Inverse of :func:`serialize_lr`."""
+    """Inverse of :func:`serialize_lr`. A schedule's ``class_name`` resolves through the built-in
+    schedules, then the active ``custom_objects``; a number must be finite and >= 0."""
     if isinstance(value, dict):
+        if set(value) - {"class_name", "config"}:
+            raise ValueError(f"learning-rate schedule entry has unexpected keys {sorted(value)}")
         name = value.get("class_name")
-        if name not in _SCHEDULES:
+        cls = _SCHEDULES.get(name) if isinstance(name, str) else None
+        if cls is None:
+            custom = _custom.lookup(name)
+            if isinstance(custom, type) and issubclass(custom, LearningRateSchedule):
+                cls = custom
+        if cls is None:
             raise ValueError(
-                f"unknown learning-rate schedule {name!r}; expected one of {sorted(_SCHEDULES)}"
+                f"unknown learning-rate schedule {name!r:.200}; expected one of "
+                f"{sorted(_SCHEDULES)} or a LearningRateSchedule subclass in custom_objects"
             )
-        return _SCHEDULES[name].from_config(value.get("config", {}))
+        config = value.get("config", {})
+        if not isinstance(config, dict):
+            raise TypeError(f"learning-rate schedule {name!r} config must be an object")
+        return cls.from_config(config)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"learning rate must be a number or a schedule config, got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"learning rate must be finite and >= 0, got {value}")
     return value

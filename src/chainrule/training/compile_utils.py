@@ -2,7 +2,7 @@
 
 ``loss``, ``metrics`` and ``loss_weights`` may be given once (single output, or the same for every
 output), as a list in output order, or as a dict keyed by output name — as in Keras. Strings go
-through the registries (``chainrule.nn.losses.get``, ``chainrule.metrics.get``); ``"accuracy"`` is
+through the registries (``chainrule.losses.get``, ``chainrule.metrics.get``); ``"accuracy"`` is
 resolved against each output's loss.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import losses as losses_mod
 from .. import metrics as metrics_mod
-from ..nn import losses as losses_mod
 
 
 def per_output(value, names: list[str], what: str, default=None) -> list:

@@ -66,6 +66,25 @@ def check_finite(arr: np.ndarray, what: str) -> None:
         raise ValueError(f"{what} contains {value} at index {tuple(int(i) for i in bad)}")
 
 
+def as_dtype(arr: np.ndarray, dtype, what: str) -> np.ndarray:
+    """``arr`` in ``dtype``, checked for NaN/inf *after* the cast: a float64 value beyond the float32
+    range is finite before the cast and inf after it, and would turn every weight into NaN."""
+    if arr.dtype.kind == "f" and np.dtype(dtype).itemsize < arr.dtype.itemsize:
+        check_finite(arr, what)  # name the original value when it was already NaN/inf
+        with np.errstate(over="ignore"):
+            out = arr.astype(dtype)
+        if not _all_finite(out):
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+            raise ValueError(
+                f"{what} contains {arr[bad]} at index {bad}, which overflows the model's dtype "
+                f"{np.dtype(dtype)} (largest finite value {np.finfo(dtype).max:.4g})"
+            )
+        return out
+    out = arr.astype(dtype, copy=False)
+    check_finite(out, what)
+    return out
+
+
 def as_list(data, names: list[str], what: str) -> list:
     """One entry per name from a single array, a list/tuple, or a dict keyed by name."""
     if isinstance(data, dict):
@@ -94,9 +113,8 @@ def convert_inputs(x, names: list[str], dtype, keep_int: list[bool]) -> list[np.
     for name, a, ki in zip(names, as_list(x, names, "inputs"), keep_int):
         what = f"x (input {name!r})" if len(names) > 1 else "x"
         arr = numeric_array(a, what)
-        check_finite(arr, what)
         if arr.dtype.kind == "f" or not ki:
-            arr = arr.astype(dtype, copy=False)
+            arr = as_dtype(arr, dtype, what)
         arrays.append(arr)
     return arrays
 
@@ -114,7 +132,7 @@ def convert_targets(y, names: list[str], dtype, sparse: list[bool]) -> list[np.n
                 raise ValueError(f"{what}: integer class labels expected, got {bad}")
             arr = arr.astype(np.int64, copy=False)
         else:
-            arr = arr.astype(dtype, copy=False)
+            arr = as_dtype(arr, dtype, what)
         arrays.append(arr)
     return arrays
 
@@ -141,36 +159,85 @@ def check_label_range(labels: np.ndarray, n_classes: int, what: str) -> None:
         )
 
 
-def sample_weights(
-    sample_weight, class_weight: dict | None, y0: np.ndarray, n: int, dtype
-) -> np.ndarray | None:
-    """Per-sample weights (n,) from ``sample_weight`` and/or ``class_weight`` (class → weight)."""
+def _weight_array(sample_weight, y0: np.ndarray, n: int, values_rank: int, dtype) -> np.ndarray:
+    """``sample_weight`` checked: (N,), (N, 1), or — for per-timestep losses — a prefix of y's shape
+    no longer than the per-sample losses' rank; finite after the cast to ``dtype``; >= 0."""
+    w = numeric_array(sample_weight, "sample_weight")
+    if w.ndim == 2 and w.shape == (n, 1) and values_rank == 1:
+        w = w.reshape(n)
+    ok = w.shape == (n,) or (2 <= w.ndim <= values_rank and w.shape == tuple(y0.shape[: w.ndim]))
+    if not ok:
+        if w.ndim == 1 or len(w) != n:
+            raise ValueError(f"sample_weight has {len(w)} entries for {n} samples")
+        allowed = f"({n},)" + (
+            f" or {tuple(y0.shape[:values_rank])}" if values_rank >= 2 else f" or ({n}, 1)"
+        )
+        raise ValueError(
+            f"sample_weight has shape {w.shape}; expected {allowed} for y of shape {y0.shape}"
+        )
+    w = as_dtype(w, dtype, "sample_weight")
+    if (w < 0).any():
+        bad = tuple(int(i) for i in np.argwhere(w < 0)[0])
+        raise ValueError(f"sample_weight must be >= 0, got {w[bad]} at index {bad}")
+    return w
+
+
+def check_class_weight(class_weight, n_classes: int | None, dtype) -> dict:
+    """``class_weight`` as {int class: float weight}; keys valid class indices, values finite, >= 0."""
+    if not isinstance(class_weight, dict):
+        raise TypeError(
+            f"class_weight must be a dict class -> weight, got {type(class_weight).__name__}"
+        )
+    out = {}
+    for k, v in class_weight.items():
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+            raise ValueError(f"class_weight: key {k!r} is not an integer class index")  # noqa: TRY004
+        k = int(k)
+        if k < 0 or (n_classes is not None and k >= n_classes):
+            raise ValueError(
+                f"class_weight: class {k} is not a valid class index"
+                + (f" for a model with {n_classes} classes" if n_classes is not None else "")
+            )
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
+            raise ValueError(f"class_weight: weight of class {k} is {v!r}, not a number")  # noqa: TRY004
+        with np.errstate(over="ignore"):
+            cast = np.asarray(v, dtype=dtype)
+        if not np.isfinite(cast) or np.isnan(float(v)):
+            raise ValueError(
+                f"class_weight: weight of class {k} is {v!r}, not finite in {np.dtype(dtype)}"
+            )
+        if cast < 0:
+            raise ValueError(f"class_weight: weight of class {k} is {v!r}; weights must be >= 0")
+        out[k] = cast
+    return out
+
+
+def sample_weights(sample_weight, class_weight: dict | None, y0: np.ndarray, n: int, dtype,
+                   values_rank: int = 1, n_classes: int | None = None) -> np.ndarray | None:  # fmt: skip
+    """Per-sample weights from ``sample_weight`` and/or ``class_weight`` (class → weight).
+
+    ``values_rank``: the rank of the per-sample losses ((N,) → 1, (N, T) → 2), the most dimensions
+    a ``sample_weight`` may have; ``n_classes``: the number of classes class_weight keys may name.
+    Every check runs before anything is trained; the result is (N,) or (N, T, …).
+    """
     w = None
     if sample_weight is not None:
-        w = numeric_array(sample_weight, "sample_weight").astype(dtype).reshape(-1)
-        check_finite(w, "sample_weight")
-        if len(w) != n:
-            raise ValueError(f"sample_weight has {len(w)} entries for {n} samples")
-        if (w < 0).any():
-            raise ValueError("sample_weight must be >= 0")
+        w = _weight_array(sample_weight, y0, n, values_rank, dtype)
     if class_weight is not None:
-        if not isinstance(class_weight, dict):
-            raise TypeError(
-                f"class_weight must be a dict class -> weight, got {type(class_weight).__name__}"
-            )
+        table_in = check_class_weight(class_weight, n_classes, dtype)
         if y0.ndim >= 2 and y0.shape[-1] > 1:
             labels = y0.reshape(n, -1).argmax(axis=1)
         else:
             labels = np.rint(y0.reshape(n)).astype(np.int64)
         present = np.unique(labels)
-        missing = [int(c) for c in present if int(c) not in class_weight]
+        missing = [int(c) for c in present if int(c) not in table_in]
         if missing:
             raise ValueError(f"class_weight has no entry for class(es) {missing} present in y")
         table = np.zeros(int(present.max()) + 1, dtype=dtype)
         for c in present:
-            table[int(c)] = class_weight[int(c)]
+            table[int(c)] = table_in[int(c)]
         cw = table[labels]
-        w = cw if w is None else w * cw
+        w = cw if w is None else w * cw.reshape((n,) + (1,) * (w.ndim - 1))
     return w
 
 

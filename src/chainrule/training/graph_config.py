@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from ..nn.layers.base import deserialize, serialize
+from ..layers.base import deserialize, serialize
 from .functional import Input
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import optim
-from ..nn.layers.base import unique_name
+from ..layers.base import unique_name
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import functional as fx
@@ -215,18 +215,31 @@ class Model(Module):
     def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose: int = 1,
             callbacks=None, validation_split: float = 0.0, validation_data=None,
             shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
-            initial_epoch: int = 0):  # fmt: skip
+            initial_epoch: int = 0, distributed=None):  # fmt: skip
         """Train for ``epochs`` epochs; returns a History (``.history[name]`` per-epoch lists).
 
         ``x``: an array (N, ...), a list/dict of arrays (several inputs) or a DataLoader yielding
         ``(x, y)`` or ``(x, y, sample_weight)``. ``batch_size=None`` is full-batch gradient descent.
+        ``distributed``: True or a ``chainrule.distributed.DataParallel`` for data-parallel
+        training over the ranks of an MPI job (``batch_size`` is then the global batch; see
+        docs/distributed.md).
         """
         from .trainer import fit
 
-        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                   callbacks=callbacks, validation_split=validation_split,
-                   validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-                   sample_weight=sample_weight, initial_epoch=initial_epoch)  # fmt: skip
+        kwargs = {"batch_size": batch_size, "epochs": epochs, "verbose": verbose,
+                  "callbacks": callbacks, "validation_split": validation_split,
+                  "validation_data": validation_data, "shuffle": shuffle,
+                  "class_weight": class_weight, "sample_weight": sample_weight,
+                  "initial_epoch": initial_epoch}  # fmt: skip
+        if distributed is None or distributed is False:
+            return fit(self, x, y, **kwargs)
+        from ..distributed.strategy import resolve
+
+        strategy = resolve(distributed)
+        try:
+            return fit(self, x, y, strategy=strategy, **kwargs)
+        finally:
+            strategy.end(self)
 
     def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose: int = 0,
                  sample_weight=None, callbacks=None, return_dict: bool = False):  # fmt: skip
@@ -240,7 +253,11 @@ class Model(Module):
         """Outputs for ``x``, computed in batches without a graph: an array (list for several)."""
         from .trainer import predict
 
-        return predict(self, x, batch_size=batch_size, callbacks=callbacks)
+        out = predict(self, x, batch_size=batch_size, callbacks=callbacks)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        if any(np.asarray(o).dtype.kind == "f" and not np.isfinite(o).all() for o in outs):
+            _warn_non_finite_outputs(self)
+        return out
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None, return_dict=False):
         """One optimiser step on one batch; returns the loss (and metrics) of that batch."""
@@ -274,7 +291,30 @@ class Model(Module):
         save_weights_npz(self, path)
 
     def load_weights(self, path: str | os.PathLike) -> None:
-        """Load weights written by :meth:`save_weights` (shape-checked; nothing changes on error)."""
+        """Load weights written by :meth:`save_weights` (shape-checked; nothing changes on error).
+
+        The archive's directory is checked before anything is inflated: only this model's tensor
+        names, each no larger than the tensor it replaces (a zip bomb is refused unread)."""
+        import zipfile
+
+        expected = {k: np.asarray(v).nbytes for k, v in self.state_dict().items()}
+        try:
+            with zipfile.ZipFile(path) as zf:
+                infos = zf.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ValueError(
+                f"{self._label()}.load_weights: {path} is not an .npz archive ({exc})"
+            ) from None
+        if len(infos) > len(expected):
+            raise ValueError(f"{self._label()}.load_weights: {path} holds {len(infos)} arrays, "
+                             f"the model has {len(expected)}")  # fmt: skip
+        for info in infos:
+            name = info.filename.removesuffix(".npy")
+            if name not in expected or info.file_size > expected[name] + 2**16:
+                raise ValueError(
+                    f"{self._label()}.load_weights: {path}: member {info.filename[:100]!r} "
+                    "is not one of this model's tensors or is larger than it"
+                )
         with np.load(path, allow_pickle=False) as data:
             self.load_state_dict({k: data[k] for k in data.files})
 
@@ -308,6 +348,25 @@ class Model(Module):
         from .summary import summary
 
         return summary(self, print_fn)
+
+
+def _warn_non_finite_outputs(model) -> None:
+    """predict's warning: outputs with NaN/inf, naming the weights that hold NaN/inf if any."""
+    import warnings
+
+    from ..io.model_file import NonFiniteWeightsWarning, non_finite
+
+    bad = non_finite({k: np.asarray(v) for k, v in model.state_dict().items()})
+    cause = (
+        f"weights {', '.join(repr(k) for k in bad[:10])} hold NaN or infinite values"
+        if bad
+        else "the weights are finite, so the inputs or an overflow are the cause"
+    )
+    warnings.warn(
+        f"{model._label()}.predict: outputs contain NaN or infinite values ({cause})",
+        NonFiniteWeightsWarning,
+        stacklevel=3,
+    )
 
 
 def _listify(x) -> list:

@@ -1,7 +1,7 @@
-"""Sequential: a trainable stack of layers (``compile`` / ``fit`` on ``chainrule.nn.Sequential``).
+"""Sequential: a trainable stack of layers (``compile`` / ``fit`` on ``chainrule.layers.Sequential``).
 
 The layer chaining, ``add``, indexing and the layer-list config are those of
-:class:`chainrule.nn.Sequential`; :class:`~chainrule.training.model.Model` adds the training API.
+:class:`chainrule.layers.sequential.Sequential`; :class:`~chainrule.training.model.Model` adds the training API.
 ``Sequential([Input(shape=(784,)), Dense(64), ...])`` builds the layers at once (so ``summary``
 shows shapes before any data); otherwise they build on the first batch.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import no_grad
-from ..nn.layers.sequential import Sequential as _Stack
+from ..layers.sequential import Sequential as _Stack
 from ..tensor import Tensor
 from .functional import SymbolicTensor
 from .model import Model
@@ -25,7 +25,7 @@ class Sequential(Model, _Stack):
         self._declared_input: SymbolicTensor | None = None
         if layers and isinstance(layers[0], SymbolicTensor):
             self._declared_input = layers.pop(0)
-        Model.__init__(self, name=name)  # runs nn.Sequential.__init__ via the MRO
+        Model.__init__(self, name=name)  # runs layers.sequential.Sequential.__init__ via the MRO
         self.dtype = np.dtype(dtype)
         for layer in layers:
             self.add(layer)
@@ -58,7 +58,7 @@ class Sequential(Model, _Stack):
 
     @classmethod
     def from_config(cls, config: dict) -> Sequential:
-        from ..nn.layers.base import deserialize
+        from ..layers.base import deserialize
         from .functional import Input
 
         config = dict(config)

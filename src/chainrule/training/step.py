@@ -19,6 +19,7 @@ class Step:
     def __init__(self, model):
         self.model = model
         self.bound = False
+        self.strategy = None  # chainrule.distributed.DataParallel during a distributed fit
 
     # ------------------------------------------------------------------ preparation
     def _dtype(self):
@@ -95,13 +96,37 @@ class Step:
             (f"y[{i}]" if len(ys_for_len) > 1 else "y", _len(a)) for i, a in enumerate(ys_for_len)
         ]
         da.check_lengths([(k, np.empty(v)) for k, v in named if v is not None])
+        dtype = self._dtype()
+        ys = da.convert_targets(y, model.output_names, dtype, self._sparse())
+        n = len(ys[0])
+        # weights checked before the probe (which may build the model): loose limits here, the
+        # exact ones (the output's rank and class count) once the output shape is known
+        da.sample_weights(sample_weight, class_weight, ys[0], n, dtype, max(ys[0].ndim, 1))
+        pre = (list(model.output_names), self._sparse())
         xs = self.prepare_x(x, what)
-        ys = da.convert_targets(y, self.names, self._dtype(), self.loss.sparse)
+        if pre != (list(self.names), list(self.loss.sparse)):  # outputs bound by the probe
+            ys = da.convert_targets(y, self.names, dtype, self.loss.sparse)
         n = da.check_lengths([("x", xs[0])] + [(f"y ({k})", a) for k, a in zip(self.names, ys)])
         for name, arr, sparse, shape in zip(self.names, ys, self.loss.sparse, self.out_shapes):
             self._check_target(name, arr, sparse, shape)
-        w = da.sample_weights(sample_weight, class_weight, ys[0], n, self._dtype())
+        w = self._weights(sample_weight, class_weight, ys[0], n)
         return xs, ys, w, n
+
+    def _sparse(self) -> list[bool]:
+        """Which outputs take sparse labels: as compiled, or a guess (none) before the outputs are
+        bound; the targets are converted again after the probe when the guess was wrong."""
+        model = self.model
+        n = len(model.output_names)
+        compiled = model._compiled_loss
+        return (
+            [False] * n if compiled is None or len(compiled.sparse) != n else list(compiled.sparse)
+        )
+
+    def _weights(self, sample_weight, class_weight, y0: np.ndarray, n: int):
+        out_shape = self.out_shapes[0]
+        rank = max(len(out_shape), 1)
+        classes = (out_shape[-1] if out_shape[-1] > 1 else 2) if out_shape else 2
+        return da.sample_weights(sample_weight, class_weight, y0, n, self._dtype(), rank, classes)
 
     def _check_target(self, name: str, y: np.ndarray, sparse: bool, out_shape: tuple) -> None:
         what = f"y (output {name!r})" if self.multi else "y"
@@ -145,7 +170,7 @@ class Step:
         for name, arr, sparse, shape in zip(self.names, ys, self.loss.sparse, self.out_shapes):
             self._check_target(name, arr, sparse, shape)
         if w is not None:
-            w = da.numeric_array(w, "sample_weight").astype(self._dtype()).reshape(-1)
+            w = self._weights(w, None, ys[0], len(ys[0]))
         return xs, ys, w
 
     def _fast_x(self, x) -> list[np.ndarray]:
@@ -202,14 +227,25 @@ class Step:
             if not self.params:
                 raise ValueError(f"{model._label()}: has no trainable parameters to optimise")
             opt.build(self.params)
-        total, terms, outs = self._loss(xs, ys, w, True)
-        total.backward()
+        strategy = self.strategy
+        if strategy is None:
+            total, terms, outs = self._loss(xs, ys, w, True)
+            total.backward()
+        else:  # data parallel: this rank's part; gradients averaged over every rank's samples
+            n = len(xs[0])
+            strategy.before_step(self, n)
+            total = None
+            if n:  # (a small last batch may leave a rank without samples)
+                total, terms, outs = self._loss(xs, ys, w, True)
+                total.backward()
+            strategy.after_backward()
         opt.step()
         for c, p in self.constraints:
             c.apply_(p.data)
         for p in self.params:
             p.grad = None
-        self._record(total, terms, outs, ys, len(xs[0]))
+        if total is not None:
+            self._record(total, terms, outs, ys, len(xs[0]))
 
     def test(self, xs, ys, w) -> None:
         total, terms, outs = self._loss(xs, ys, w, False)

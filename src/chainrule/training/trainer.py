@@ -43,7 +43,8 @@ def _check_batch_size(batch_size, n: int) -> int:
 
 
 def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split,
-        validation_data, shuffle, class_weight, sample_weight, initial_epoch):  # fmt: skip
+        validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+        strategy=None):  # fmt: skip
     if not model.compiled:
         raise ValueError(f"{model._label()}: call compile(optimizer, loss) before fit")
     if not isinstance(epochs, (int, np.integer)) or epochs < 0 or initial_epoch < 0:
@@ -74,15 +75,22 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     history = History()
     cbs = list(callbacks or [])
     cbs.append(history)
+    if strategy is not None:  # distributed: rank 0 alone prints and writes files
+        cbs, verbose = strategy.callbacks(cbs, verbose)
     if verbose:
         cbs.append(ProgbarLogger(verbose))
-    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
+    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
+              "samples": None if loader else train[3], "shuffle": bool(shuffle)}  # fmt: skip
     cb = CallbackList(cbs, model=model, params=params)
     batch_logs = cb.wants("on_train_batch_end")
+    if strategy is not None:
+        batch_logs = strategy.agree(batch_logs)
 
     model.stop_training = False
     model.history = history
     cb.on_train_begin()
+    if strategy is not None:  # agree on the resume point; the step reduces gradients from now on
+        strategy.begin(model, step)
     start_epoch, resume = initial_epoch, model.resume_state
     if resume is not None:
         start_epoch = int(resume["epoch"])
@@ -104,6 +112,8 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
                 skip = int(resume["batch"])
             else:
                 order = gen.permutation(n) if shuffle else None
+                if strategy is not None:  # every rank follows rank 0's order
+                    order = strategy.order(order)
         resume = None
         model.train_state = {"epoch": epoch, "batch": skip, "order": order}
         for b in range(skip, steps if steps is not None else 2**62):
@@ -112,24 +122,39 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
                     xb, yb, wb = step.loader_batch(next(batches))
                 except StopIteration:
                     break
+                if strategy is not None:
+                    xb, yb, wb = strategy.shard_loader_batch(x, xb, yb, wb)
             else:
                 sl = slice(b * batch_size, (b + 1) * batch_size)
                 idx = sl if order is None else order[sl]
+                if strategy is not None:  # this rank's part of the global batch
+                    idx = strategy.shard(idx, n)
                 xb = [a[idx] for a in train[0]]
                 yb = [a[idx] for a in train[1]]
                 wb = None if train[2] is None else train[2][idx]
             cb.on_train_batch_begin(b)
             step.train(xb, yb, wb)
             model.train_state["batch"] = b + 1
-            if batch_logs:
+            if strategy is not None:  # logs over all ranks; a stop anywhere stops every rank
+                if batch_logs:
+                    cb.on_train_batch_end(b, strategy.batch_logs(step))
+                model.stop_training = strategy.agree(model.stop_training)
+            elif batch_logs:
                 cb.on_train_batch_end(b, step.logs(cheap=True))
             if model.stop_training:
                 break
-        epoch_logs = step.logs()
+        epoch_logs = step.logs() if strategy is None else strategy.logs(step)
         if val is not None:
-            val_logs = _evaluate_prepared(step, val, batch_size or 32, cb)
+            part = val if strategy is None else strategy.shard_prepared(val)
+            val_logs = _evaluate_prepared(step, part, batch_size or 32, cb)
+            if strategy is not None:
+                val_logs = strategy.logs(step)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        if strategy is not None:
+            strategy.epoch_end(model)
         cb.on_epoch_end(epoch, epoch_logs)
+        if strategy is not None:
+            model.stop_training = strategy.agree(model.stop_training)
         if model.stop_training:
             break
     model.eval()

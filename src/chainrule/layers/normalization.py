@@ -1,0 +1,191 @@
+"""BatchNormalization and LayerNormalization layers over the fused ops in :mod:`chainrule.ops.normalization`.
+
+BatchNormalization: x (N, ..., C) with the features on ``axis`` (default −1,
+channels last; use ``axis=1`` for (N, C, L) as in PyTorch). Training normalises with the batch
+statistics and updates ``running_mean`` / ``running_var``; evaluation uses the running ones.
+Momentum follows Keras: ``running = momentum · running + (1 − momentum) · batch``, so the default
+0.99 equals PyTorch's ``momentum=0.01``; the running variance uses the unbiased batch variance, as
+PyTorch does. Defaults (momentum 0.99, epsilon 1e-3) are Keras's.
+
+LayerNormalization: normalises each sample over its last axis (or the trailing
+``normalized_shape`` axes), with learned γ, β of that shape. Default epsilon 1e-5 (PyTorch's).
+"""
+
+from __future__ import annotations
+
+from .. import initializers, regularizers
+from ..nn.parameter import Parameter
+from ..ops.normalization import batch_norm, layer_norm
+from .base import Layer, register
+
+
+@register(aliases=("BatchNorm",))  # "BatchNorm": files written before the rename
+class BatchNormalization(Layer):
+    """Batch normalisation (see the module docstring)."""
+
+    default_name = "batch_normalization"
+    _buffers = ("running_mean", "running_var")
+
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        num_features: int | None = None,
+        name: str | None = None,
+        dtype="float32",
+    ):
+        super().__init__(name=name, dtype=dtype)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"{self.describe()}: momentum must be in [0, 1], got {momentum}")
+        if not epsilon > 0:
+            raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
+        self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self._regularizers = {
+            "gamma": regularizers.get(gamma_regularizer),
+            "beta": regularizers.get(beta_regularizer),
+        }
+        self.num_features = None
+        self.gamma = self.beta = self.running_mean = self.running_var = None
+        if num_features is not None:
+            self._create(int(num_features))
+            self.built = True
+
+    def _create(self, c: int) -> None:
+        self.num_features = c
+        if self.scale:
+            self.gamma = Parameter(self.gamma_initializer((c,), self.dtype))
+        if self.center:
+            self.beta = Parameter(self.beta_initializer((c,), self.dtype))
+        self.running_mean = self.moving_mean_initializer((c,), self.dtype)
+        self.running_var = self.moving_variance_initializer((c,), self.dtype)
+
+    def build(self, input_shape: tuple) -> None:
+        if (
+            input_shape is None
+            or len(input_shape) < 2
+            or not -len(input_shape) <= self.axis < len(input_shape)
+        ):
+            raise ValueError(
+                f"{self.describe()}: needs an input with a batch axis and feature axis {self.axis}, "
+                f"got shape {input_shape}"
+            )
+        self._create(int(input_shape[self.axis]))
+
+    def forward(self, x):
+        if (
+            x.ndim < 2
+            or not -x.ndim <= self.axis < x.ndim
+            or x.shape[self.axis] != self.num_features
+        ):
+            raise ValueError(
+                f"{self.describe()} expects {self.num_features} features on axis {self.axis}, "
+                f"got input shape {x.shape}"
+            )
+        return batch_norm(
+            x, self.gamma, self.beta, self.running_mean, self.running_var, training=self.training,
+            momentum=self.momentum, eps=self.epsilon, axis=self.axis,
+        )  # fmt: skip
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": regularizers.serialize(self._regularizers["beta"]),
+            "gamma_regularizer": regularizers.serialize(self._regularizers["gamma"]),
+            "num_features": self.num_features,
+        }
+
+    def extra_repr(self) -> str:
+        return f"{self.name!r}, features={self.num_features}, momentum={self.momentum}, eps={self.epsilon}"
+
+
+@register(aliases=("LayerNorm",))  # "LayerNorm": files written before the rename
+class LayerNormalization(Layer):
+    """Layer normalisation over the trailing ``normalized_shape`` axes (the last axis by default).
+
+    x: (N, ..., *normalized_shape) → same shape.
+    """
+
+    default_name = "layer_normalization"
+
+    def __init__(
+        self,
+        normalized_shape=None,
+        epsilon: float = 1e-5,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        name: str | None = None,
+        dtype="float32",
+    ):
+        super().__init__(name=name, dtype=dtype)
+        if not epsilon > 0:
+            raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
+        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.gamma = self.beta = None
+        self.normalized_shape = None
+        if normalized_shape is not None:
+            shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+            self._create(tuple(int(n) for n in shape))
+            self.built = True
+
+    def _create(self, shape: tuple) -> None:
+        self.normalized_shape = shape
+        if self.scale:
+            self.gamma = Parameter(self.gamma_initializer(shape, self.dtype))
+        if self.center:
+            self.beta = Parameter(self.beta_initializer(shape, self.dtype))
+
+    def build(self, input_shape: tuple) -> None:
+        if input_shape is None or len(input_shape) < 1:
+            raise ValueError(f"{self.describe()}: cannot build from input shape {input_shape}")
+        self._create((int(input_shape[-1]),))
+
+    def forward(self, x):
+        k = len(self.normalized_shape)
+        if tuple(x.shape[x.ndim - k :]) != self.normalized_shape or x.ndim < k:
+            raise ValueError(
+                f"{self.describe()} expects inputs ending with shape {self.normalized_shape}, "
+                f"got {x.shape}"
+            )
+        return layer_norm(x, self.normalized_shape, self.gamma, self.beta, self.epsilon)
+
+    def get_config(self) -> dict:
+        shape = None if self.normalized_shape is None else list(self.normalized_shape)
+        return {
+            **super().get_config(),
+            "normalized_shape": shape,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+        }
+
+    def extra_repr(self) -> str:
+        return f"{self.name!r}, shape={self.normalized_shape}, eps={self.epsilon}"

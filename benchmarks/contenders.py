@@ -237,7 +237,7 @@ class ChainruleFit:
             layers.append(layer)
         self.model = cr.Sequential(layers)
         self.model.compile(
-            optimizer=SGD(lr=lr, momentum=momentum),
+            optimizer=SGD(None, lr=lr, momentum=momentum),  # parameters attached by compile
             loss=SparseCategoricalCrossentropy(from_logits=True),
         )
         self.x, self.y, self.batch = x, y, batch

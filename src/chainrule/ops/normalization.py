@@ -26,10 +26,12 @@ class Normalize(Function):
     ``stat_axes``: the axes the statistics were reduced over; ``batch_stats``: whether they came
     from ``x`` itself (then the gradient flows through them) or are constants (running statistics).
     ``param_shape``: γ/β reshaped to broadcast against x; ``param_axes``: axes γ/β are broadcast over.
+    ``eps``: the variance floor inside ``inv_std``, kept so an exporter can recompute the statistics.
     """
 
     def forward(self, x, *params, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,
-                has_gamma, has_beta):  # fmt: skip
+                has_gamma, has_beta, eps=None):  # fmt: skip
+        # eps is not needed here (inv_std has it): it is recorded for exporters (chainrule.onnx)
         xhat = (x - mean) * inv_std
         self.xhat, self.inv_std, self.stat_axes = xhat, inv_std, stat_axes
         self.batch_stats = batch_stats
@@ -66,12 +68,13 @@ class Normalize(Function):
         return tuple(grads)
 
 
-def _normalize(x, gamma, beta, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes):
+def _normalize(x, gamma, beta, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,
+               eps):  # fmt: skip
     params = [p for p in (gamma, beta) if p is not None]
     return Normalize.apply(
         x, *params, mean=mean, inv_std=inv_std, stat_axes=stat_axes, batch_stats=batch_stats,
         param_shape=param_shape, param_axes=param_axes, has_gamma=gamma is not None,
-        has_beta=beta is not None,
+        has_beta=beta is not None, eps=eps,
     )  # fmt: skip
 
 
@@ -134,7 +137,9 @@ def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, 
         var = m.asarray(running_var, dtype=data.dtype).reshape(param_shape)
     with np.errstate(over="ignore", invalid="ignore"):
         inv_std = (1 / m.sqrt(var.astype(m.float64) + eps)).astype(data.dtype)
-    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, training, param_shape, stat_axes)
+    return _normalize(
+        x, gamma, beta, mean, inv_std, stat_axes, training, param_shape, stat_axes, eps
+    )
 
 
 def _wide_moments(data, axes):
@@ -176,4 +181,4 @@ def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | 
     if not m.isfinite(moment).all():
         inv_std = m.where(m.isfinite(moment), inv_std, data.dtype.type("nan"))
     param_axes = tuple(range(x.ndim - k))
-    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes)
+    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes, eps)

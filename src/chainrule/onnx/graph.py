@@ -75,7 +75,11 @@ class GraphBuilder:
         (parameters, buffers and constants the model made outside any op)."""
         key = id(tensor)
         if key not in self._names:
-            data = tensor.data if hasattr(tensor, "data") and not isinstance(tensor, np.ndarray) else tensor
+            data = (
+                tensor.data
+                if hasattr(tensor, "data") and not isinstance(tensor, np.ndarray)
+                else tensor
+            )
             label = "param" if getattr(tensor, "requires_grad", False) else "const"
             self.bind(tensor, self.const(np.asarray(data), label))
         return self._names[key]

@@ -349,6 +349,34 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
 
         return test_on_batch(self, x, y, sample_weight, return_dict)
 
+    def export(self, filepath: str | os.PathLike, format: str = "onnx", verbose: bool | None = None,
+               input_signature=None, **kwargs):  # fmt: skip
+        """Write the model for inference, as ``keras.Model.export``; ``format="onnx"`` is the one
+        format chainrule writes (Keras's TensorFlow/OpenVINO formats raise a ValueError).
+
+        ``input_signature``: an example input (array or list of arrays) or an input shape
+        (``(None, 784)``); None uses the model's ``input_shape``. ``kwargs`` go to
+        :func:`chainrule.onnx.export` (``opset_version``, ``dynamic_axes``, …). The batch axis is
+        dynamic. Returns the ``onnx.ModelProto``.
+        """
+        if format != "onnx":
+            raise ValueError(f"Model.export: format must be 'onnx' (the one chainrule writes), "
+                             f"got {format!r}")  # fmt: skip
+        from ..onnx import export as onnx_export
+
+        example = input_signature
+        if example is None:
+            example = getattr(self, "input_shape", None)
+            if example is None:
+                raise ValueError("Model.export: the model has no known input shape; build it or "
+                                 "pass input_signature=(None, ...)")  # fmt: skip
+        if isinstance(example, tuple) and all(d is None or isinstance(d, int) for d in example):
+            example = np.zeros((2, *tuple(example)[1:]), dtype=np.float32)
+        proto = onnx_export(self, example, filepath, **kwargs)
+        if verbose:
+            print(f"Saved the model as ONNX to {filepath}")
+        return proto
+
     # ------------------------------------------------------------------ weights and config
     def save(self, filepath: str | os.PathLike, overwrite: bool = True, zipped=None,
              include_optimizer: bool = False, **kwargs) -> None:  # fmt: skip

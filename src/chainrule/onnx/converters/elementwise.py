@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import math
+from importlib import import_module
 
 import numpy as np
 

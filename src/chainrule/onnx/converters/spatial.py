@@ -12,7 +12,9 @@ from importlib import import_module
 import numpy as np
 
 conv = import_module("chainrule.ops.conv")  # the module, not ops.conv()
-conv_transpose = import_module("chainrule.ops.conv_transpose")  # the module, not ops.conv_transpose()
+conv_transpose = import_module(
+    "chainrule.ops.conv_transpose"
+)  # the module, not ops.conv_transpose()
 pool = import_module("chainrule.ops.pool")  # the module, not ops.pool()
 from ..graph import GraphBuilder, register
 
@@ -75,11 +77,11 @@ def _conv_transpose(g, rec):
 
 def _pool_attrs(p):
     one_d = p["one_d"]
-    return dict(
-        kernel_shape=_spatial(p, "kernel", one_d),
-        strides=_spatial(p, "stride", one_d),
-        pads=_onnx_pads(_spatial(p, "pads", one_d)),
-    )
+    return {
+        "kernel_shape": _spatial(p, "kernel", one_d),
+        "strides": _spatial(p, "stride", one_d),
+        "pads": _onnx_pads(_spatial(p, "pads", one_d)),
+    }
 
 
 @register(pool.MaxPool)

@@ -95,7 +95,12 @@ def _getitem(g, rec):
                 start, stop, step = i.indices(size)
                 if step < 0 and stop < 0:
                     stop = -(2**62)
-                starts, ends, axes, steps = starts + [start], ends + [stop], axes + [dim], steps + [step]
+                starts, ends, axes, steps = (
+                    starts + [start],
+                    ends + [stop],
+                    axes + [dim],
+                    steps + [step],
+                )
             out_dim += 1
         else:
             j = int(i) % size

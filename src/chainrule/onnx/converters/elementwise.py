@@ -137,3 +137,25 @@ def _hard_sigmoid(g, rec):  # clip(x/6 + 1/2, 0, 1)
 @register(act.HardSwish)
 def _hard_swish(g, rec):
     return g.node("HardSwish", [g.name(rec.inputs[0])])
+
+
+@register(npa._Cumsum)
+def _cumsum(g, rec):
+    (a,) = rec.inputs
+    x, axis = g.name(a), rec.params["axis"]
+    if axis is None:  # over the flattened array
+        x, axis = g.node("Reshape", [x, g.ints([-1])]), 0
+    return g.node(
+        "CumSum", [x, g.const(np.asarray(int(axis) % max(a.ndim, 1), dtype=np.int64), "axis")]
+    )
+
+
+@register(npa._Tile)
+def _tile(g, rec):
+    (a,) = rec.inputs
+    reps = [int(r) for r in rec.params["reps"]]
+    x = g.name(a)
+    if len(reps) > a.ndim:  # np.tile first prepends unit axes
+        x = g.node("Unsqueeze", [x, g.ints(range(len(reps) - a.ndim), "axes")])
+    reps = [1] * (max(a.ndim, len(reps)) - len(reps)) + reps
+    return g.node("Tile", [x, g.ints(reps, "repeats")])

@@ -16,6 +16,7 @@ conv_transpose = import_module(
     "chainrule.ops.conv_transpose"
 )  # the module, not ops.conv_transpose()
 pool = import_module("chainrule.ops.pool")  # the module, not ops.pool()
+resize = import_module("chainrule.ops.resize")
 from ..graph import GraphBuilder, register
 
 
@@ -125,3 +126,42 @@ def _avg_pool(g, rec):
         scale = g.const((size / counts).astype(dtype), "scale")
     y = g.node("Mul", [y, scale])
     return _from_cf(g, y, rank, p["cf"])
+
+
+@register(resize.Repeat2d)
+def _repeat2d(g, rec):
+    """Nearest upsampling by integer factors: Resize with floor(i / f) source indices (exact)."""
+    (x,) = rec.inputs
+    fh, fw = rec.params["factors"]
+    scales = (
+        [1.0, 1.0, float(fh), float(fw)] if rec.params["cf"] else [1.0, float(fh), float(fw), 1.0]
+    )
+    return g.node(
+        "Resize", [g.name(x), "", g.const(np.asarray(scales, dtype=np.float32), "scales")],
+        mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor",
+    )  # fmt: skip
+
+
+@register(resize.Pad2d)
+def _pad2d(g, rec):
+    """Constant padding of the spatial axes; negative amounts crop (ONNX Pad allows them)."""
+    (x,) = rec.inputs
+    (t, b), (left, r) = rec.params["pads"]
+    lo, hi = (
+        ([0, 0, t, left], [0, 0, b, r]) if rec.params["cf"] else ([0, t, left, 0], [0, b, r, 0])
+    )
+    value = g.scalar_like(rec.params["value"], x)
+    return g.node("Pad", [g.name(x), g.ints(lo + hi, "pads"), value], mode="constant")
+
+
+@register(resize.SpatialLinear)
+def _spatial_linear(g, rec):
+    """y = A · x · Bᵀ over the spatial axes (bilinear/adaptive resizing): two MatMuls in NCHW."""
+    (x,) = rec.inputs
+    p = rec.params
+    dtype = x.data.dtype
+    a = g.const(np.asarray(p["a"], dtype=dtype), "rows")
+    bt = g.const(np.ascontiguousarray(np.asarray(p["b"], dtype=dtype).T), "cols")
+    xc = _to_cf(g, g.name(x), 4, p["cf"])
+    y = g.node("MatMul", [g.node("MatMul", [a, xc]), bt])
+    return _from_cf(g, y, 4, p["cf"])

@@ -345,3 +345,29 @@ def test_recurrent_mask_is_refused(tmp_path):
     model = _Op(_batch_first(fn), _param(4, 4 * H), _param(H, 4 * H))
     with pytest.raises(ValueError, match="LSTM with a mask"):
         export(model, _rand(3, 6, 4), None)
+
+
+def test_keras_functional_two_inputs_and_lazy_sequential(tmp_path):
+    cr.manual_seed(0)
+    a, b = layers.Input((3,)), layers.Input((2,))
+    out = layers.Dense(2)(layers.Concatenate()([a, layers.Dense(3, activation="tanh")(b)]))
+    model = cr.models.Model([a, b], out)
+    xa, xb = _rand(4, 3), _rand(4, 2, seed=1)
+    export(model, [xa, xb], tmp_path / "two.onnx", input_names=["a", "b"])
+    sess = ort.InferenceSession(str(tmp_path / "two.onnx"))
+    got = sess.run(None, {"a": xa[:3], "b": xb[:3]})[0]
+    np.testing.assert_allclose(got, model([xa[:3], xb[:3]]).numpy(), atol=1e-5)
+
+    lazy = cr.models.Sequential([layers.Dense(4, activation="gelu"), layers.Dense(2)])
+    _check(lazy, _rand(3, 5), tmp_path)  # built during the export's trace
+
+
+def test_keras_export_two_input_model(tmp_path):
+    cr.manual_seed(0)
+    a, b = layers.Input((3,)), layers.Input((2,))
+    model = cr.models.Model([a, b], layers.Add()([layers.Dense(2)(a), layers.Dense(2)(b)]))
+    model.export(tmp_path / "m.onnx")
+    sess = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    xa, xb = _rand(5, 3), _rand(5, 2, seed=2)
+    got = sess.run(None, {"input_0": xa, "input_1": xb})[0]
+    np.testing.assert_allclose(got, model([xa, xb]).numpy(), atol=1e-5)

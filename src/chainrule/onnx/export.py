@@ -85,8 +85,9 @@ def export(
     """Export ``model`` (any callable built from chainrule ops: a Keras-door model or layer, an
     ``nn.Module`` of any kind) to ONNX and return the checked ``onnx.ModelProto``.
 
-    ``example_input``: one array/Tensor or a tuple of them, e.g. (N, 784); the model runs on it once
-    in evaluation mode and every op it calls becomes ONNX nodes. ``f``: a path or binary file to
+    ``example_input``: one array/Tensor, e.g. (N, 784), a tuple of them (PyTorch's ``args``:
+    ``model(*example_input)``) or a list (a Keras multi-input model: ``model(example_input)``);
+    the model runs on it once in evaluation mode and every op it calls becomes ONNX nodes. ``f``: a path or binary file to
     write (None: write nothing). ``dynamic_axes``: PyTorch's form, ``{"input": {0: "batch"}}``;
     without it the batch axis (0) of every input and output is dynamic unless
     ``dynamic_batch=False``. Raises :class:`UnsupportedOpError` naming an op with no converter.
@@ -111,7 +112,10 @@ def export(
     if hasattr(model, "eval"):
         model.eval()
     try:
-        tr = trace(model, inputs)
+        if isinstance(example_input, list):  # Keras: one list argument
+            tr = trace(lambda *ts: model(list(ts)), inputs)
+        else:  # PyTorch: the tuple's items are the positional arguments
+            tr = trace(model, inputs)
     finally:
         if was_training and hasattr(model, "train"):
             model.train(True)
@@ -161,4 +165,35 @@ def export(
             from ..io.atomic import atomic_write_bytes
 
             atomic_write_bytes(f, data)
+    return proto
+
+
+def export_keras_model(model, filepath, format: str = "onnx", verbose: bool | None = None,
+                       input_signature=None, **kwargs):  # fmt: skip
+    """``keras.Model.export`` (see :meth:`chainrule.training.Model.export`): the example input
+    comes from ``input_signature`` (an array, a list of arrays or an input shape), else from the
+    model's ``Input`` specs or its ``input_shape``; the batch axis is dynamic."""
+    if format != "onnx":
+        raise ValueError(f"Model.export: format must be 'onnx' (the one chainrule writes), "
+                         f"got {format!r}")  # fmt: skip
+    example = input_signature
+    if example is None and getattr(model, "_graph", None) is not None:  # functional: Input specs
+        specs = [np.zeros((2, *s.shape[1:]), dtype=s.dtype) for s in model._graph[0]]
+        example = specs if model._multi_in else specs[0]
+    if example is None:
+        example = getattr(model, "input_shape", None)
+        if example is None:
+            raise ValueError("Model.export: the model has no known input shape; build it or "
+                             "pass input_signature=(None, ...)")  # fmt: skip
+
+    def is_shape(s):
+        return isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
+
+    if is_shape(example):
+        example = np.zeros((2, *example[1:]), dtype=np.float32)
+    elif isinstance(example, list) and all(is_shape(s) for s in example):
+        example = [np.zeros((2, *s[1:]), dtype=np.float32) for s in example]
+    proto = export(model, example, filepath, **kwargs)
+    if verbose:
+        print(f"Saved the model as ONNX to {filepath}")
     return proto

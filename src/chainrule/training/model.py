@@ -359,23 +359,9 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
         :func:`chainrule.onnx.export` (``opset_version``, ``dynamic_axes``, …). The batch axis is
         dynamic. Returns the ``onnx.ModelProto``.
         """
-        if format != "onnx":
-            raise ValueError(f"Model.export: format must be 'onnx' (the one chainrule writes), "
-                             f"got {format!r}")  # fmt: skip
-        from ..onnx import export as onnx_export
+        from ..onnx.export import export_keras_model
 
-        example = input_signature
-        if example is None:
-            example = getattr(self, "input_shape", None)
-            if example is None:
-                raise ValueError("Model.export: the model has no known input shape; build it or "
-                                 "pass input_signature=(None, ...)")  # fmt: skip
-        if isinstance(example, tuple) and all(d is None or isinstance(d, int) for d in example):
-            example = np.zeros((2, *tuple(example)[1:]), dtype=np.float32)
-        proto = onnx_export(self, example, filepath, **kwargs)
-        if verbose:
-            print(f"Saved the model as ONNX to {filepath}")
-        return proto
+        return export_keras_model(self, filepath, format, verbose, input_signature, **kwargs)
 
     # ------------------------------------------------------------------ weights and config
     def save(self, filepath: str | os.PathLike, overwrite: bool = True, zipped=None,

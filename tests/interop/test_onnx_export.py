@@ -176,7 +176,8 @@ def test_torch_door_onnx_export_signature(tmp_path):
     path = tmp_path / "t.onnx"
     cr.onnx.export(model, (cr.Tensor(_rand(2, 6)),), str(path), input_names=["x"],
                    output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}},
-                   opset_version=18)  # fmt: skip
+                   opset_version=18, export_params=True, do_constant_folding=True,
+                   dynamo=False)  # fmt: skip
     proto = onnx.load(str(path))
     assert proto.opset_import[0].version == 18
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "n"

@@ -81,6 +81,10 @@ def export(
     output_names: Sequence[str] | None = None,
     dynamic_axes: Mapping | None = None,
     dynamic_batch: bool = True,
+    export_params: bool = True,
+    verbose: bool = False,
+    do_constant_folding: bool = True,
+    dynamo: bool | None = None,
 ):
     """Export ``model`` (any callable built from chainrule ops: a Keras-door model or layer, an
     ``nn.Module`` of any kind) to ONNX and return the checked ``onnx.ModelProto``.
@@ -91,12 +95,18 @@ def export(
     write (None: write nothing). ``dynamic_axes``: PyTorch's form, ``{"input": {0: "batch"}}``;
     without it the batch axis (0) of every input and output is dynamic unless
     ``dynamic_batch=False``. Raises :class:`UnsupportedOpError` naming an op with no converter.
+    PyTorch's ``export_params`` (must stay True: weights are always stored), ``verbose`` (prints
+    the graph), ``do_constant_folding`` and ``dynamo`` are accepted; the last two change nothing
+    (the trace records the ops as run).
     """
     import onnx
     from onnx import helper
 
     from . import converters  # noqa: F401  (registers the converters)
 
+    if not export_params:
+        raise ValueError("onnx.export: export_params=False is not supported (weights are stored)")
+    del do_constant_folding, dynamo
     if not MIN_OPSET <= int(opset_version) <= MAX_OPSET:
         raise ValueError(
             f"onnx.export: opset_version must be in [{MIN_OPSET}, {MAX_OPSET}], got {opset_version}"
@@ -157,6 +167,8 @@ def export(
     )
     proto.ir_version = min(onnx.IR_VERSION, 10)
     onnx.checker.check_model(proto, full_check=True)
+    if verbose:
+        print(helper.printable_graph(proto.graph))
     if f is not None:
         data = proto.SerializeToString()
         if hasattr(f, "write"):

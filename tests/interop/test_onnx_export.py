@@ -130,6 +130,10 @@ TORCH_MODULES = {
         nn.Softplus(),
         nn.LogSoftmax(dim=-1),
     ),
+    "more_activations": lambda: nn.Sequential(
+        nn.Mish(), nn.ReLU6(), nn.Hardtanh(-0.5, 0.7), nn.SELU(), nn.Identity(), nn.Softmax(dim=1)
+    ),
+    "unflatten": lambda: nn.Sequential(nn.Linear(6, 8), nn.Unflatten(1, (2, 4)), nn.Flatten()),
 }
 
 

@@ -47,6 +47,8 @@ from .perceptron import Perceptron
 from .random import get_generator, manual_seed
 from .saving import load_model, save_model  # Keras signatures (custom_objects=, .keras)
 from .tensor import Tensor
+from .threads import get_num_threads as get_num_threads
+from .threads import set_num_threads as set_num_threads
 from .torch_api import *
 from .torch_api import __all__ as _torch_names
 from .training import Input, Model, Sequential  # the Keras-style training API

@@ -63,7 +63,8 @@ def test_epoch_scalars_train_and_validation(tmp_path):
 def test_batch_scalars(tmp_path, freq, expected):
     x, y = _data()
     _model().fit(x, y, epochs=2, batch_size=16, verbose=0,
-                 callbacks=[TensorBoard(tmp_path, update_freq=freq, write_graph=False)])  # fmt: skip
+                 callbacks=[TensorBoard(tmp_path, update_freq=freq,
+                                        write_graph=False)])  # fmt: skip
     steps = [e.step for e in _read(tmp_path / "train").Scalars("batch_loss")]
     assert steps == expected
 

@@ -1,4 +1,4 @@
-"""chainrule.onnx.export: each supported layer/op runs in onnxruntime and matches chainrule to 1e-5."""
+"""chainrule.onnx.export: each supported layer/op runs in onnxruntime and matches chainrule (1e-5)."""
 
 from __future__ import annotations
 
@@ -208,8 +208,8 @@ class _Op(nn.Module):
 
 
 OP_CASES = {
-    "conv2d_nhwc_same": ((2, 7, 7, 3), lambda x, w, b: ops.conv2d(x, w, b, stride=2, padding="same"),
-                         [(3, 3, 3, 4), (4,)]),
+    "conv2d_nhwc_same": ((2, 7, 7, 3), lambda x, w, b: ops.conv2d(
+        x, w, b, stride=2, padding="same"), [(3, 3, 3, 4), (4,)]),
     "conv2d_nchw_torch_w": ((2, 3, 8, 8), lambda x, w: ops.conv2d(
         x, w, padding=1, dilation=2, data_format="channels_first"), [(6, 3, 3, 3)]),
     "conv2d_groups_relu": ((2, 6, 6, 4), lambda x, w: ops.conv2d(
@@ -313,15 +313,27 @@ def _batch_first(fn):
 
 H = 5
 RECURRENT_CASES = {
-    "lstm_torch_biases": (lambda x, a, b, c, d: ops.lstm(x, a, b, c, d), [(4, 4 * H), (H, 4 * H), (4 * H,), (4 * H,)]),
-    "lstm_keras_bias": (lambda x, a, b, c: ops.lstm(x, a, b, c), [(4, 4 * H), (H, 4 * H), (4 * H,)]),
+    "lstm_torch_biases": (
+        lambda x, a, b, c, d: ops.lstm(x, a, b, c, d),
+        [(4, 4 * H), (H, 4 * H), (4 * H,), (4 * H,)],
+    ),
+    "lstm_keras_bias": (
+        lambda x, a, b, c: ops.lstm(x, a, b, c),
+        [(4, 4 * H), (H, 4 * H), (4 * H,)],
+    ),
     "lstm_no_bias": (lambda x, a, b: ops.lstm(x, a, b), [(4, 4 * H), (H, 4 * H)]),
-    "gru_rzn": (lambda x, a, b, c, d: ops.gru(x, a, b, c, d), [(4, 3 * H), (H, 3 * H), (3 * H,), (3 * H,)]),
-    "gru_zrn_keras": (lambda x, a, b, c, d: ops.gru(x, a, b, c, d, gate_order="zrn"), [(4, 3 * H), (H, 3 * H), (3 * H,), (3 * H,)]),
+    "gru_rzn": (
+        lambda x, a, b, c, d: ops.gru(x, a, b, c, d),
+        [(4, 3 * H), (H, 3 * H), (3 * H,), (3 * H,)],
+    ),
+    "gru_zrn_keras": (
+        lambda x, a, b, c, d: ops.gru(x, a, b, c, d, gate_order="zrn"),
+        [(4, 3 * H), (H, 3 * H), (3 * H,), (3 * H,)],
+    ),
     "rnn_tanh": (lambda x, a, b, c: ops.rnn(x, a, b, c), [(4, H), (H, H), (H,)]),
     "rnn_relu": (lambda x, a, b: ops.rnn(x, a, b, nonlinearity="relu"), [(4, H), (H, H)]),
     "lstm_projected_input": (lambda x, a, b: ops.lstm(x @ a, None, b), [(4, 4 * H), (H, 4 * H)]),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", sorted(RECURRENT_CASES))

@@ -1,5 +1,5 @@
-"""PyTorch weights both ways, against real torch: a torch ``state_dict`` saved with safetensors loads
-into the PyTorch-door twin (same outputs), and Keras-door weights load into the torch twin."""
+"""PyTorch weights both ways, against real torch: a torch ``state_dict`` saved with safetensors
+loads into the PyTorch-door twin (same outputs), and Keras-door weights load into the torch twin."""
 
 from __future__ import annotations
 

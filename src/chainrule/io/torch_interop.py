@@ -3,17 +3,13 @@
 **To PyTorch** (:func:`export_torch_state_dict`, :func:`save_torch_weights`): each module's tensors
 are renamed and re-laid-out for ``torch.nn``:
 
-==========================  =============================  ===============================  ==========
-chainrule module            chainrule tensor               PyTorch tensor                   layout
-==========================  =============================  ===============================  ==========
-Keras ``Dense``             ``<p>.kernel`` (in, out)       ``<p>.weight`` (out, in)         transposed
-Keras ``Dense``             ``<p>.bias`` (out,)            ``<p>.bias``                     same
-``BatchNormalization``      ``gamma`` / ``beta``           ``weight`` / ``bias``            same
-``BatchNormalization``      ``running_mean/var``           ``running_mean/var`` (+ ``num_batches_tracked`` = 0)
-``LayerNormalization``      ``gamma`` / ``beta``           ``weight`` / ``bias``            same
-PyTorch-door ``nn.*``       ``weight``, ``bias``, …        the same names                   same
-other Keras layers          by the op that reads them      (see below)
-==========================  =============================  ===============================  ==========
+- Keras ``Dense``: ``<p>.kernel`` (in, out) → ``<p>.weight`` (out, in), transposed;
+  ``<p>.bias`` → ``<p>.bias``.
+- ``BatchNormalization``: ``gamma``/``beta`` → ``weight``/``bias``; ``running_mean``/``running_var``
+  as they are, plus ``num_batches_tracked`` = 0.
+- ``LayerNormalization``: ``gamma``/``beta`` → ``weight``/``bias``.
+- PyTorch-door ``nn.*`` modules: the same names and layouts (nothing to do).
+- Other Keras layers: by the op that reads each weight (below).
 
 A layer class is added with :func:`register_torch_layout` (attribute → (torch name, axis
 permutation or None)). A Keras layer with no registered table is handled op by op: the model is
@@ -22,7 +18,8 @@ each weight takes the layout of the op that consumed it — a ``linear`` kernel 
 ``conv2d`` kernel (kh, kw, in, out) becomes (out, in, kh, kw), a ``conv1d`` one (k, in, out)
 becomes (out, in, k), a ``conv_transpose2d`` one (kh, kw, out, in) becomes (in, out, kh, kw), an
 embedding table stays — and Keras names map to PyTorch's (``kernel``/``gamma``/``embeddings`` →
-``weight``, ``beta`` → ``bias``, ``moving_mean``/``moving_variance`` → ``running_mean``/``running_var``).
+``weight``, ``beta`` → ``bias``, ``moving_mean``/``moving_variance`` →
+``running_mean``/``running_var``).
 So a layer class built on those ops needs nothing registered.
 
 ``<p>`` is the chainrule path, e.g. ``layers.1`` for the second layer of a Sequential: the matching

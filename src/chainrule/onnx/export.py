@@ -91,7 +91,8 @@ def export(
 
     ``example_input``: one array/Tensor, e.g. (N, 784), a tuple of them (PyTorch's ``args``:
     ``model(*example_input)``) or a list (a Keras multi-input model: ``model(example_input)``);
-    the model runs on it once in evaluation mode and every op it calls becomes ONNX nodes. ``f``: a path or binary file to
+    the model runs on it once in evaluation mode and every op it calls becomes ONNX nodes.
+    ``f``: a path or binary file to
     write (None: write nothing). ``dynamic_axes``: PyTorch's form, ``{"input": {0: "batch"}}``;
     without it the batch axis (0) of every input and output is dynamic unless
     ``dynamic_batch=False``. Raises :class:`UnsupportedOpError` naming an op with no converter.

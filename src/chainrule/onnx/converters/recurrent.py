@@ -25,8 +25,8 @@ def _reorder_rows(g: GraphBuilder, w: str, order: list[int]) -> str:
     """(G·H, …) rows in blocks of H, reordered to ``order``."""
     if order == sorted(order):
         return w
-    parts = g.node("Split", [w], n_out=len(order), axis=0, num_outputs=len(order)) if g.opset >= 18 \
-        else g.node("Split", [w], n_out=len(order), axis=0)  # fmt: skip
+    extra = {"num_outputs": len(order)} if g.opset >= 18 else {}
+    parts = g.node("Split", [w], n_out=len(order), axis=0, **extra)
     return g.node("Concat", [parts[i] for i in order], axis=0)
 
 

@@ -127,7 +127,7 @@ def _embedding(g, rec):
 
 @register(attention.ScaledDotProductAttention)
 def _attention(g, rec):
-    """softmax(q·kᵀ·scale + mask) · v, with a boolean ``blocked`` mask as −∞ (no dropout at export)."""
+    """softmax(q·kᵀ·scale + mask) · v; a boolean ``blocked`` mask becomes −∞ (no dropout here)."""
     q, k, v, *mask = rec.inputs
     p = rec.params
     if p["dropout_p"]:

@@ -1,4 +1,4 @@
-"""chainrule.onnx.export: each supported layer/op runs in onnxruntime and matches chainrule (1e-5)."""
+"""chainrule.onnx.export: each supported layer/op run in onnxruntime equals chainrule to 1e-5."""
 
 from __future__ import annotations
 

@@ -100,8 +100,13 @@ def export(
     the graph), ``do_constant_folding`` and ``dynamo`` are accepted; the last two change nothing
     (the trace records the ops as run).
     """
-    import onnx
-    from onnx import helper
+    try:
+        import onnx
+        from onnx import helper
+    except ImportError as err:
+        raise ImportError(
+            "chainrule.onnx.export needs the onnx package: pip install 'chainrule[onnx]'"
+        ) from err
 
     from . import converters  # noqa: F401  (registers the converters)
 

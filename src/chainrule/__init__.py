@@ -106,4 +106,7 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]  # fmt: skip
+from . import onnx  # noqa: F401  (NumPy-only until export() runs; needs the onnx extra)
+
+__all__.append("onnx")
 __all__.extend(n for n in _torch_names + _dtype_names if n not in __all__)

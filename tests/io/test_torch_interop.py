@@ -99,3 +99,19 @@ def test_layer_without_a_torch_mapping_is_named():
     model(np.ones((1, 2), np.float32))
     with pytest.raises(ValueError, match="no PyTorch mapping for Scale 'layers.0'"):
         export_torch_state_dict(model)
+
+
+def test_safetensors_header_length_with_low_byte_0x80_is_not_taken_for_a_pickle(tmp_path):
+    """A safetensors file starts with its header length (little-endian u64): a length whose low
+    byte is 0x80 looks like a pickle's first byte and must still load."""
+    from safetensors.numpy import save_file
+
+    for n in range(1, 300):  # find a name length that makes the header 0x80 mod 256 bytes long
+        path = tmp_path / f"w{n}.safetensors"
+        save_file({"w" * n: np.arange(3, dtype=np.float32)}, str(path))
+        if path.read_bytes()[0] == 0x80:
+            break
+    else:
+        pytest.fail("no header length ending in 0x80 found")
+    loaded = chainrule.load(path)
+    np.testing.assert_array_equal(loaded["w" * n].numpy(), np.arange(3, dtype=np.float32))

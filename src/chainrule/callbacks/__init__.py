@@ -7,6 +7,7 @@ from .lambda_callback import LambdaCallback
 from .lr import LearningRateScheduler, ReduceLROnPlateau, get_lr, set_lr
 from .model_checkpoint import ModelCheckpoint, save_weights_npz
 from .progbar import ProgbarLogger
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 
@@ -26,5 +27,5 @@ def __getattr__(name: str):
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
-    "TerminateOnNaN", "get_lr", "save_weights_npz", "set_lr",
+    "TensorBoard", "TerminateOnNaN", "get_lr", "save_weights_npz", "set_lr",
 ]  # fmt: skip

@@ -7,7 +7,12 @@ from .atomic import atomic_open, atomic_write_bytes, atomic_write_text, atomic_w
 from .checkpoint import BackupAndRestore, read_checkpoint, save_checkpoint
 from .container import ModelFileError
 from .model_file import NonFiniteWeightsWarning, describe_model_file, load_model, save_model
-from .torch_interop import export_torch_state_dict, save_torch_weights
+from .torch_interop import (
+    export_torch_state_dict,
+    load_torch_weights,
+    register_torch_layout,
+    save_torch_weights,
+)
 
 __all__ = [
     "BackupAndRestore",
@@ -21,7 +26,9 @@ __all__ = [
     "describe_model_file",
     "export_torch_state_dict",
     "load_model",
+    "load_torch_weights",
     "read_checkpoint",
+    "register_torch_layout",
     "save_checkpoint",
     "save_model",
     "save_torch_weights",

@@ -91,7 +91,9 @@ def save(obj: Any, f: str | os.PathLike, pickle_module=None, pickle_protocol=Non
 
 def _refuse_pickle(path: Path) -> None:
     with open(path, "rb") as fh:
-        head = fh.read(4)
+        head = fh.read(9)
+    if head[8:9] == b"{":  # safetensors: an 8-byte header length (its low byte may be 0x80), "{"
+        return
     if head[:1] == b"\x80":
         raise ModelFileError(f"{path}: this is a Python pickle (a legacy PyTorch file); "
                              f"chainrule never unpickles. {_CONVERT_HINT}")  # fmt: skip

@@ -26,6 +26,7 @@ class Normalize(Function):
     ``stat_axes``: the axes the statistics were reduced over; ``batch_stats``: whether they came
     from ``x`` itself (then the gradient flows through them) or are constants (running statistics).
     ``param_shape``: γ/β reshaped to broadcast against x; ``param_axes``: axes γ/β are broadcast over.
+    ``eps``: the variance floor inside ``inv_std``, kept so an exporter can recompute the statistics.
     """
 
     def forward(self, x, *params, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,

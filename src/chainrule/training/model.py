@@ -349,6 +349,20 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
 
         return test_on_batch(self, x, y, sample_weight, return_dict)
 
+    def export(self, filepath: str | os.PathLike, format: str = "onnx", verbose: bool | None = None,
+               input_signature=None, **kwargs):  # fmt: skip
+        """Write the model for inference, as ``keras.Model.export``; ``format="onnx"`` is the one
+        format chainrule writes (Keras's TensorFlow/OpenVINO formats raise a ValueError).
+
+        ``input_signature``: an example input (array or list of arrays) or an input shape
+        (``(None, 784)``); None uses the model's ``input_shape``. ``kwargs`` go to
+        :func:`chainrule.onnx.export` (``opset_version``, ``dynamic_axes``, …). The batch axis is
+        dynamic. Returns the ``onnx.ModelProto``.
+        """
+        from ..onnx.export import export_keras_model
+
+        return export_keras_model(self, filepath, format, verbose, input_signature, **kwargs)
+
     # ------------------------------------------------------------------ weights and config
     def save(self, filepath: str | os.PathLike, overwrite: bool = True, zipped=None,
              include_optimizer: bool = False, **kwargs) -> None:  # fmt: skip

@@ -54,7 +54,14 @@ class NumpyLoop:
             self._bufs[n] = (acts, back, np.empty((n, max(self.sizes[1:])), bool))
         return self._bufs[n]
 
+    #: set to a clock (e.g. ``time.process_time``) to add each step's forward / backward /
+    #: optimizer seconds into :attr:`phase_times` (``benchmarks.phases``); None: not timed
+    clock = None
+
     def step(self, xb, yb):
+        clock = self.clock
+        if clock is not None:
+            t0 = clock()
         n = xb.shape[0]
         acts, back, mask = self._buffers(n)
         a = xb
@@ -73,6 +80,8 @@ class NumpyLoop:
         g /= g.sum(axis=1, keepdims=True)
         g[np.arange(n), yb] -= 1
         g *= np.float32(1.0 / n)
+        if clock is not None:
+            t1 = clock()
         for i in range(last, -1, -1):
             w, _ = self.params[i]
             gw, gb = self.grads[i]
@@ -86,6 +95,8 @@ class NumpyLoop:
                 np.greater(a_in, 0, out=mk)
                 np.multiply(gp, mk, out=gp)
                 g = gp
+        if clock is not None:
+            t2 = clock()
         for (w, b), (vw, vb), (gw, gb), (tw, tb) in zip(
             self.params, self.vel, self.grads, self.tmp
         ):
@@ -98,6 +109,12 @@ class NumpyLoop:
                     tb_ = t[s : s + self.BLOCK]
                     np.multiply(vb_, self.lr, out=tb_)
                     p[s : s + self.BLOCK] -= tb_
+        if clock is not None:
+            t3 = clock()
+            times = self.phase_times
+            times["forward"] += t1 - t0
+            times["backward"] += t2 - t1
+            times["optimizer"] += t3 - t2
 
     def epoch(self):
         x, y, b = self.x, self.y, self.batch

@@ -6,9 +6,16 @@ For each batch size it times, interleaved and as medians per step:
   gradients), in raw NumPy with preallocated outputs: the floor set by the BLAS;
 - ``forward``, ``backward``, ``optimizer``: the phases of chainrule's own step (Dense layers with
   fused ReLU, fused sparse cross-entropy, SGD with momentum), timed one after the other;
-- ``fit``: ``Model.fit`` per step, everything included.
+- ``fit``: ``Model.fit`` per step, everything included;
+- ``floor forward``, ``floor backward``, ``floor optimizer``, ``floor``: the same split of the
+  hand-written NumPy step (:class:`benchmarks.contenders.NumpyLoop`), timed inside its loop.
 
-Run: ``python -m benchmarks.phases [--batch-sizes 32,128,1024] [--steps 64] [--repeats 5]``.
+Each phase is timed inside the running loop, where the GEMMs have evicted the optimizer's arrays
+from cache (timed alone, in cache, the optimizer costs about half as much).
+
+Run: ``python -m benchmarks.phases [--batch-sizes 32,128,1024] [--steps 64] [--repeats 5]
+[--clock cpu|wall]`` (CPU time of this process by default: steadier on a shared machine with one
+BLAS thread).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import time
 import numpy as np
 
 from .common import init_mlp, mnist_shaped
-from .contenders import ChainruleFit
+from .contenders import ChainruleFit, NumpyLoop
 from .harness import machine_cores
 from .mlp import MLP_SIZES
 
@@ -44,9 +51,15 @@ def _gemm_step(sizes, batch):
     return run
 
 
+#: the clock of every phase: CPU time of this process unless ``--clock wall``
+CLOCK = time.process_time
+
+
 def breakdown(batch: int, steps: int, repeats: int, sizes=None) -> dict:
     """Median milliseconds per step of each phase (see the module docstring)."""
     from chainrule.losses import SparseCategoricalCrossentropy
+
+    clock = CLOCK
 
     sizes = sizes or MLP_SIZES
     x, y = mnist_shaped(batch * steps, sizes[0], sizes[-1])
@@ -54,32 +67,43 @@ def breakdown(batch: int, steps: int, repeats: int, sizes=None) -> dict:
     model, opt = fit.model, fit.model.optimizer
     loss_fn = SparseCategoricalCrossentropy(from_logits=True)
     gemm = _gemm_step(sizes, batch)
+    floor = NumpyLoop(sizes, batch, x, y)
     fit.epoch()  # warm-up (also builds the optimiser state)
-    times = {k: [] for k in ("gemm", "forward", "backward", "optimizer", "fit")}
+    floor.epoch()
+    floor.clock = clock
+    names = ("gemm", "forward", "backward", "optimizer", "fit")
+    floor_names = ("floor forward", "floor backward", "floor optimizer", "floor")
+    times = {k: [] for k in names + floor_names}
     params = model.trainable_parameters()
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(steps):
             gemm()
-        times["gemm"].append((time.perf_counter() - t0) / steps)
+        times["gemm"].append((clock() - t0) / steps)
         fw = bw = op = 0.0
         for s in range(0, len(x), batch):
-            t0 = time.perf_counter()
+            t0 = clock()
             loss = loss_fn(y[s : s + batch], model(x[s : s + batch]))
-            t1 = time.perf_counter()
+            t1 = clock()
             loss.backward()
-            t2 = time.perf_counter()
+            t2 = clock()
             opt.step()
             for p in params:
                 p.grad = None
-            t3 = time.perf_counter()
+            t3 = clock()
             fw, bw, op = fw + t1 - t0, bw + t2 - t1, op + t3 - t2
         times["forward"].append(fw / steps)
         times["backward"].append(bw / steps)
         times["optimizer"].append(op / steps)
-        t0 = time.perf_counter()
+        t0 = clock()
         fit.epoch()
-        times["fit"].append((time.perf_counter() - t0) / steps)
+        times["fit"].append((clock() - t0) / steps)
+        floor.phase_times = dict.fromkeys(("forward", "backward", "optimizer"), 0.0)
+        t0 = clock()
+        floor.epoch()
+        times["floor"].append((clock() - t0) / steps)
+        for k, v in floor.phase_times.items():
+            times[f"floor {k}"].append(v / steps)
     return {k: 1e3 * statistics.median(v) for k, v in times.items()}
 
 
@@ -91,19 +115,24 @@ def main(argv=None) -> dict:
     p.add_argument("--steps", type=int, default=64)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--threads", type=int, default=machine_cores())
+    p.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     args = p.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     import chainrule
 
     chainrule.set_num_threads(args.threads)  # in-process: chainrule alone, no peer loaded
     out = {}
-    print(f"ms per step, MLP {'-'.join(map(str, MLP_SIZES))}, {args.threads} threads, "
-          f"median of {args.repeats}")  # fmt: skip
-    print(f"{'batch':>6} {'gemm':>7} {'forward':>8} {'backward':>9} {'optimizer':>10} {'fit':>7}"
-          f" {'gemm/fit':>9}")  # fmt: skip
+    print(f"ms per step ({args.clock} time), MLP {'-'.join(map(str, MLP_SIZES))}, "
+          f"{args.threads} threads, median of {args.repeats}")  # fmt: skip
+    print(f"{'batch':>6} {'':>6} {'forward':>8} {'backward':>9} {'optimizer':>10} {'step':>7}"
+          f" {'gemm':>7} {'gemm/step':>10}")  # fmt: skip
     for b in (int(v) for v in args.batch_sizes.split(",")):
         r = out[b] = breakdown(b, args.steps, args.repeats)
-        print(f"{b:>6} {r['gemm']:7.3f} {r['forward']:8.3f} {r['backward']:9.3f} "
-              f"{r['optimizer']:10.3f} {r['fit']:7.3f} {r['gemm'] / r['fit']:9.0%}")  # fmt: skip
+        for label, pre, step in (("fit", "", "fit"), ("floor", "floor ", "floor")):
+            print(f"{b:>6} {label:>6} {r[pre + 'forward']:8.3f} {r[pre + 'backward']:9.3f} "
+                  f"{r[pre + 'optimizer']:10.3f} {r[step]:7.3f} {r['gemm']:7.3f} "
+                  f"{r['gemm'] / r[step]:10.0%}")  # fmt: skip
     return out
 
 

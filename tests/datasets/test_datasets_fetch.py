@@ -9,6 +9,7 @@ import tarfile
 import threading
 import time
 import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ def test_missing_file_offline_env_raises_without_network(tmp_path, monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError("must not touch the network when CHAINRULE_OFFLINE=1")
 
-    monkeypatch.setattr(_fetch.urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
     with pytest.raises(datasets.DatasetNotFoundError) as info:
         datasets.load_tiny_shakespeare(data_dir=tmp_path / "empty")
     msg = str(info.value)
@@ -106,7 +107,7 @@ def test_missing_file_no_network_raises_quickly(tmp_path, monkeypatch):
         assert timeout == _fetch.DOWNLOAD_TIMEOUT_S
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(_fetch.urllib.request, "urlopen", offline_opener)
+    monkeypatch.setattr(urllib.request, "urlopen", offline_opener)
     with pytest.raises(datasets.DatasetNotFoundError, match="Temporary failure") as info:
         datasets.load_sst2(data_dir=tmp_path / "empty")
     assert "train.tsv" in str(info.value) and "forest-snow/alps" in str(info.value)
@@ -196,13 +197,13 @@ def test_download_extracts_members_from_tarball(data_dir, tmp_path, monkeypatch)
     ]
     monkeypatch.setattr(text_sets, "_RT", specs)
     calls = []
-    real_urlopen = _fetch.urllib.request.urlopen
+    real_urlopen = urllib.request.urlopen
 
     def counting_urlopen(url, timeout):
         calls.append(url)
         return real_urlopen(url, timeout=timeout)
 
-    monkeypatch.setattr(_fetch.urllib.request, "urlopen", counting_urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", counting_urlopen)
     x, y = datasets.load_rt_polarity(test_size=None, data_dir=tmp_path / "empty")
     assert calls == [archive.as_uri()]  # one download serves both members
     assert len(x) == 10_662 and y.sum() == 5_331

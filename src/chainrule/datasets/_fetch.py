@@ -15,18 +15,16 @@ into place with :func:`os.replace`, so a target path only ever holds a complete,
 from __future__ import annotations
 
 import gzip
-import hashlib
 import logging
 import os
 import shutil
-import tarfile
-import tempfile
-import urllib.error
-import urllib.request
-import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+# hashlib, tempfile, urllib, tarfile and zipfile are imported where used: they cost ~0.1 s of
+# `import chainrule` (urllib.request pulls in http.client, ssl and email) and most programs never
+# download or unpack a file.
 
 DOWNLOAD_TIMEOUT_S = 30.0
 _log = logging.getLogger("chainrule.datasets")
@@ -99,6 +97,8 @@ def _file_key(path: Path) -> tuple:
 
 def sha256_of(path: Path) -> str:
     """The hex sha256 of a file, read in 1 MiB chunks."""
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(_CHUNK):
@@ -206,6 +206,8 @@ def _looked(dataset: str, spec: RemoteFile, roots: list[Path]) -> str:
 
 
 def _temp_in(folder: Path, name: str) -> tuple[int, Path]:
+    import tempfile
+
     from ..io.atomic import new_file_mode
 
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
@@ -216,6 +218,9 @@ def _temp_in(folder: Path, name: str) -> tuple[int, Path]:
 
 def _fetch_url(dataset: str, spec: RemoteFile, roots: list[Path], folder: Path) -> Path:
     """Stream ``spec.url`` into a temporary file in ``folder``; returns its path."""
+    import urllib.error
+    import urllib.request
+
     fd, tmp = _temp_in(folder, spec.url.rsplit("/", 1)[-1] or "download")
     _log.info("%s: downloading %s into %s", dataset, spec.url, folder)
     try:
@@ -239,6 +244,9 @@ def _extract_member(
     archive: Path, spec: RemoteFile, dataset: str, roots: list[Path], folder: Path
 ) -> Path:
     """Copy member ``spec.member`` of the downloaded ``archive`` (tar or zip) to a temporary file."""
+    import tarfile
+    import zipfile
+
     fd, tmp = _temp_in(folder, Path(spec.name).name)
     try:
         with os.fdopen(fd, "wb") as out:

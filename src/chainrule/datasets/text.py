@@ -7,7 +7,6 @@ Sentences come back as 1-D NumPy arrays of Python ``str`` (dtype object) and lab
 from __future__ import annotations
 
 import os
-import zipfile
 
 import numpy as np
 
@@ -153,6 +152,8 @@ def load_eng_fra(data_dir: PathLike = None) -> tuple[np.ndarray, np.ndarray]:
     short to long as in the file.
     """
     path = locate("eng-fra", [_ENG_FRA], data_dir)["fra-eng.zip"]
+    import zipfile  # here, not at the top: most imports of chainrule never read a zip
+
     try:
         with zipfile.ZipFile(path) as zf:
             text = zf.read("fra.txt").decode("utf-8")

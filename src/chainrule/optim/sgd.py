@@ -40,6 +40,20 @@ def _momentum_step_blocked(param, grad, buf, scratch, momentum: float, lr: float
         p[start:stop] -= t
 
 
+def _keras_momentum_blocked(param, grad, buf, scratch, momentum: float, lr: float) -> None:
+    """``buf = momentum·buf − lr·grad; param += buf`` block by block (Keras's form; the same
+    arithmetic, element by element, as the whole-array passes)."""
+    p, g, b = param.reshape(-1), grad.reshape(-1), buf.reshape(-1)
+    for start in range(0, p.size, _BLOCK):
+        stop = start + _BLOCK
+        bb = b[start:stop]
+        t = scratch[: bb.size]
+        np.multiply(g[start:stop], lr, out=t)
+        bb *= momentum
+        bb -= t
+        p[start:stop] += bb
+
+
 class SGD(Optimizer):
     """``g = grad + weight_decay * p``; with ``momentum`` μ and ``dampening`` d::
 
@@ -145,6 +159,10 @@ class SGD(Optimizer):
         buf = state.get("momentum_buffer")
         if buf is None:
             buf = state["momentum_buffer"] = mod.zeros_like(param)
+        if not group["nesterov"] and _blockable(param, grad, buf):
+            scratch = self._buffer(param.reshape(-1)[:_BLOCK], "block")
+            _keras_momentum_blocked(param, grad, buf, scratch, momentum, lr)
+            return
         tmp = self._buffer(param, "t1")
         mod.multiply(grad, lr, out=tmp)
         buf *= momentum

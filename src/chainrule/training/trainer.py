@@ -21,11 +21,14 @@ import numpy as np
 from ..callbacks.base import CallbackList
 from ..callbacks.progbar import ProgbarLogger
 from ..function import no_grad
+from ..nn.module import Module
 from ..random import get_generator
 from ..tensor import Tensor
 from . import data_adapter as da
 from .history import History
 from .step import Step
+
+_MODULE_TRAIN = Module.train
 
 
 def _check_batch_size(batch_size, n: int) -> int:
@@ -113,8 +116,9 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         model.resume_state = None
     gen = get_generator()
     epoch_logs: dict = {}
+    modules = None  # every module, listed at the first epoch (see _train_mode)
     for epoch in range(start_epoch, epochs):
-        model.train()
+        modules = _train_mode(model, modules)
         step.reset_metrics()
         cb.on_epoch_begin(epoch)
         skip = 0
@@ -178,6 +182,24 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     model.eval()
     cb.on_train_end(epoch_logs)
     return history
+
+
+def _train_mode(model, modules: list | None) -> list:
+    """``model.train()`` at an epoch's start, skipped when it would change nothing.
+
+    The walk over every sub-module costs ~50 µs on a two-layer net (a fifth of an XOR epoch of
+    one step), so it runs at the first epoch, which lists the modules, and afterwards only when
+    one of them left training mode (validation restores the mode itself; a callback may call
+    ``eval()``), or always when the model overrides ``train``. Modules attached during fit start
+    in training mode, as every new Module does."""
+    if modules is None or type(model).train is not _MODULE_TRAIN:
+        model.train()
+        return list(model.modules())
+    for m in modules:
+        if not m.training:
+            model.train()
+            return list(model.modules())
+    return modules
 
 
 class _Prepared:

@@ -108,7 +108,9 @@ def test_layer_api_add_weight_trainable_and_weights():
     assert y.shape == (2, 3) and layer.built
     assert [w.shape for w in layer.trainable_weights] == [(3,)]
     assert [w.shape for w in layer.non_trainable_weights] == [()]
-    assert len(layer.weights) == 2 and layer.last_training is True
+    assert len(layer.weights) == 2 and not layer.last_training  # inference unless training=True
+    layer(np.ones((2, 3), np.float32), training=True)
+    assert layer.last_training is True
     assert list(layer.state_dict()) == ["k", "variable"]
     layer.set_weights([np.full(3, 2.0), np.array(5.0)])
     np.testing.assert_array_equal(layer.get_weights()[0], [2, 2, 2])

@@ -11,7 +11,7 @@ from chainrule import layers
 def test_mask_statistics_and_scaling(rate):
     n = 200_000
     x = cr.Tensor(np.ones((n // 100, 100), dtype=np.float32), requires_grad=True)
-    y = layers.Dropout(rate)(x)
+    y = layers.Dropout(rate).train()(x)
     values = y.numpy()
     dropped = np.mean(values == 0)
     sigma = np.sqrt(rate * (1 - rate) / n)
@@ -28,12 +28,12 @@ def test_identity_in_eval_and_at_rate_zero():
     x = cr.Tensor(np.random.default_rng(0).standard_normal((8, 5)).astype(np.float32))
     layer = layers.Dropout(0.5).eval()
     assert layer(x) is x
-    assert layers.Dropout(0.0)(x) is x
+    assert layers.Dropout(0.0).train()(x) is x
 
 
 def test_masks_follow_the_library_seed():
     x = np.ones((50, 40), dtype=np.float32)
-    layer = layers.Dropout(0.5)
+    layer = layers.Dropout(0.5).train()
     cr.manual_seed(123)
     a = layer(x).numpy()
     b = layer(x).numpy()
@@ -45,10 +45,10 @@ def test_masks_follow_the_library_seed():
 
 def test_noise_shape_shares_the_mask_and_bad_rates_are_rejected():
     x = np.ones((4, 6, 3), dtype=np.float32)
-    y = layers.Dropout(0.5, noise_shape=(None, 1, 3))(x).numpy()
+    y = layers.Dropout(0.5, noise_shape=(None, 1, 3)).train()(x).numpy()
     assert np.all(y == y[:, :1, :])  # one decision per (sample, channel), shared over axis 1
     with pytest.raises(ValueError, match="does not broadcast"):
-        layers.Dropout(0.5, noise_shape=(None, 2, 3))(x)
+        layers.Dropout(0.5, noise_shape=(None, 2, 3)).train()(x)
     for bad in (1.0, -0.1, "0.5"):
         with pytest.raises(ValueError, match=r"Dropout 'dropout(_\d+)?': rate must be in \[0, 1\)"):
             layers.Dropout(bad)
@@ -60,14 +60,24 @@ def test_noise_shape_includes_the_batch_axis_as_in_keras():
     cr.manual_seed(0)
     x = np.ones((4, 5, 6), dtype=np.float32)
     for noise in [(None, 1, 6), (4, 1, 6), (None, 1, None), (4, 1, 1)]:
-        y = layers.Dropout(0.5, noise_shape=noise)(x).numpy()
+        y = layers.Dropout(0.5, noise_shape=noise).train()(x).numpy()
         assert y.shape == x.shape
         assert np.all(y == y[:, :1, :])
-    y = layers.Dropout(0.5, noise_shape=(1, None, None))(np.ones((50, 5, 6), np.float32)).numpy()
+    y = (
+        layers.Dropout(0.5, noise_shape=(1, None, None))
+        .train()(np.ones((50, 5, 6), np.float32))
+        .numpy()
+    )
     assert np.all(y == y[:1])  # shared over the batch
-    y = layers.Dropout(0.5, noise_shape=(None, None, None))(np.ones((50, 5, 6), np.float32)).numpy()
+    y = (
+        layers.Dropout(0.5, noise_shape=(None, None, None))
+        .train()(np.ones((50, 5, 6), np.float32))
+        .numpy()
+    )
     assert not np.all(y == y[:1])  # None everywhere: elementwise
-    y = layers.Dropout(0.5, noise_shape=[None, 1, 6])(x)  # a list (as read from a config) works too
+    y = layers.Dropout(0.5, noise_shape=[None, 1, 6]).train()(
+        x
+    )  # a list (as read from a config) works too
     assert y.shape == x.shape
 
 
@@ -82,7 +92,7 @@ def test_noise_shape_includes_the_batch_axis_as_in_keras():
     ],
 )
 def test_noise_shape_of_the_wrong_rank_or_size_names_the_layer(noise, match):
-    layer = layers.Dropout(0.5, noise_shape=noise, name="drop")
+    layer = layers.Dropout(0.5, noise_shape=noise, name="drop").train()
     with pytest.raises(ValueError, match=r"Dropout 'drop': noise_shape .*" + match):
         layer(np.ones((4, 5, 6), np.float32))
 
@@ -90,10 +100,22 @@ def test_noise_shape_of_the_wrong_rank_or_size_names_the_layer(noise, match):
 @pytest.mark.parametrize("noise", [(0, 1), (None, -1), (None, 1.5), (None, "1"), 3, (True, 1)])
 def test_noise_shape_entries_are_checked_at_construction(noise):
     with pytest.raises(ValueError, match="noise_shape"):
-        layers.Dropout(0.5, noise_shape=noise)
+        layers.Dropout(0.5, noise_shape=noise).train()
 
 
 def test_noise_shape_round_trips_through_the_config():
-    layer = layers.Dropout(0.3, noise_shape=(None, 1, 6))
-    again = layers.Dropout(**{k: v for k, v in layer.get_config().items() if k != "name"})
+    layer = layers.Dropout(0.3, noise_shape=(None, 1, 6)).train()
+    again = layers.Dropout(**{k: v for k, v in layer.get_config().items() if k != "name"}).train()
     assert again.noise_shape == (None, 1, 6)
+
+
+def test_a_layer_called_directly_is_in_inference_mode_as_in_keras():
+    """Keras: ``layer(x)`` and ``model(x)`` run in inference mode unless ``training=True`` (or
+    inside fit); the PyTorch door's modules start in training mode as torch's do."""
+    x = np.ones((64, 32), np.float32)
+    assert layers.Dropout(0.5)(x).numpy().min() == 1.0
+    assert (layers.Dropout(0.5)(x, training=True).numpy() == 0).any()
+    model = cr.Sequential([layers.Dense(8), layers.Dropout(0.9)])
+    a, b = model(x).numpy(), model(x).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert cr.nn.Dropout(0.5).training

@@ -33,7 +33,9 @@ def test_batchnorm_train_and_eval_match_torch_batchnorm1d(dtype):
     tol = {"rtol": 2e-5, "atol": 2e-5} if dtype == "float32" else {"rtol": 1e-10, "atol": 1e-10}
     rng = np.random.default_rng(1)
     c, momentum, eps = 5, 0.9, 1e-3
-    ours = layers.BatchNormalization(momentum=momentum, epsilon=eps, num_features=c, dtype=dtype)
+    ours = layers.BatchNormalization(
+        momentum=momentum, epsilon=eps, num_features=c, dtype=dtype
+    ).train()
     theirs = torch.nn.BatchNorm1d(c, eps=eps, momentum=1 - momentum).to(getattr(torch, dtype))
     gamma, beta = rng.random(c) + 0.5, rng.standard_normal(c)
     ours.gamma.data[...] = gamma
@@ -72,7 +74,7 @@ def test_batchnorm_channels_first_and_channels_last_images():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((4, 3, 5)) * 2  # (N, C, L) as BatchNorm1d expects
     w = rng.standard_normal((4, 3, 5))
-    ours = layers.BatchNormalization(axis=1, momentum=0.99, epsilon=1e-5, dtype="float64")
+    ours = layers.BatchNormalization(axis=1, momentum=0.99, epsilon=1e-5, dtype="float64").train()
     theirs = torch.nn.BatchNorm1d(3, eps=1e-5, momentum=0.01).double()
     y, gx = _run(ours, x, w)
     ty, tgx = _torch_run(theirs, x, w)
@@ -81,7 +83,7 @@ def test_batchnorm_channels_first_and_channels_last_images():
     np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), atol=1e-12)
     img = rng.standard_normal((2, 4, 4, 3))  # (N, H, W, C): channels last, the default axis
     wimg = rng.standard_normal(img.shape)
-    ours = layers.BatchNormalization(epsilon=1e-5, dtype="float64")
+    ours = layers.BatchNormalization(epsilon=1e-5, dtype="float64").train()
     theirs = torch.nn.BatchNorm2d(3, eps=1e-5).double()
     y, gx = _run(ours, img, wimg)
     perm = (0, 3, 1, 2)
@@ -143,7 +145,7 @@ def test_fused_normalisation_ops_pass_gradcheck():
 
 
 def test_batchnorm_errors_and_config():
-    bn = layers.BatchNormalization(name="bn")
+    bn = layers.BatchNormalization(name="bn").train()
     bn(np.zeros((4, 3), dtype=np.float32))
     with pytest.raises(ValueError, match=r"BatchNormalization 'bn' expects 3 features on axis -1"):
         bn(np.zeros((4, 5), dtype=np.float32))

@@ -160,6 +160,7 @@ class Layer(KerasLayerAPI, Module):
             )
         auto = type(self).__dict__.get("default_name") or _snake(type(self).__name__)
         Module.__init__(self, name=name or unique_name(auto))
+        self.training = False  # Keras: a layer called directly runs in inference mode
         dtype = "float32" if dtype is None else dtype
         dtype = dtype.get("config", {}).get("name", "float32") if isinstance(dtype, dict) else dtype
         self.dtype = np.dtype(dtype)

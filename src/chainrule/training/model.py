@@ -45,6 +45,7 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
         if kwargs:
             raise TypeError(f"Model: unexpected keyword argument(s) {sorted(kwargs)}")
         super().__init__(name=name)  # for Sequential this also runs the layer stack's __init__
+        self.training = False  # Keras: model(x) runs in inference mode; fit trains
         self._trainable = bool(trainable)
         if self.name is None:  # Keras-style automatic names: model, model_1, net, ...
             snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in type(self).__name__)

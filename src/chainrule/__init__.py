@@ -15,6 +15,7 @@ from . import (
     optim,
     regularizers,
 )
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .backend import gpu_available, xp
 from .creation import (
     arange,
@@ -39,9 +40,9 @@ from .training import Input, Model, Sequential  # the Keras-style training API
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "GradcheckError", "Input", "Model", "Perceptron", "Sequential", "Tensor",
-    "activations", "arange", "callbacks", "constraints", "data", "datasets", "enable_grad", "eye", "full", "functional",
-    "get_generator", "gpu_available", "gradcheck", "initializers", "is_grad_enabled", "layers",
-    "load_model", "losses", "manual_seed", "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "regularizers", "save_model",
+    "AnomalyError", "Function", "GradcheckError", "Input", "Model", "Perceptron", "Sequential", "Tensor",
+    "activations", "arange", "callbacks", "constraints", "data", "datasets", "detect_anomaly", "enable_grad", "eye", "full", "functional",
+    "get_generator", "gpu_available", "gradcheck", "initializers", "is_anomaly_enabled", "is_grad_enabled", "layers",
+    "load_model", "losses", "manual_seed", "metrics", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "regularizers", "save_model", "set_detect_anomaly",
     "tensor", "xp", "zeros", "zeros_like",
 ]  # fmt: skip

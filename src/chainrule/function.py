@@ -14,6 +14,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from . import anomaly as _anomaly
 from .backend import xp
 
 
@@ -126,6 +127,10 @@ class Function:
             raise _named_error(cls, inputs, err) from None
         if isinstance(out, np.generic):
             out = np.asarray(out)
+        # -- anomaly mode (chainrule.anomaly): one flag test when off
+        if _anomaly.state.on:
+            _anomaly.after_forward(fn, inputs, out)
+        # -- end anomaly mode
         if _GradMode.enabled and True in needs:
             fn.parents = inputs
             fn.needs_input_grad = needs
@@ -303,6 +308,10 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
         in_grads = fn.backward(g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
+        # -- anomaly mode (chainrule.anomaly): one flag test when off
+        if _anomaly.state.on:
+            _anomaly.after_backward(fn, g, in_grads)
+        # -- end anomaly mode
         for p, pg in zip(fn.parents, in_grads):
             if pg is None or not p.requires_grad:
                 continue

@@ -215,7 +215,8 @@ class Model(Module):
     def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose: int = 1,
             callbacks=None, validation_split: float = 0.0, validation_data=None,
             shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
-            initial_epoch: int = 0, distributed=None):  # fmt: skip
+            initial_epoch: int = 0, distributed=None,
+            detect_anomaly: bool = False):  # fmt: skip
         """Train for ``epochs`` epochs; returns a History (``.history[name]`` per-epoch lists).
 
         ``x``: an array (N, ...), a list/dict of arrays (several inputs) or a DataLoader yielding
@@ -223,7 +224,17 @@ class Model(Module):
         ``distributed``: True or a ``chainrule.distributed.DataParallel`` for data-parallel
         training over the ranks of an MPI job (``batch_size`` is then the global batch; see
         docs/distributed.md).
+        ``detect_anomaly=True`` runs the whole fit in anomaly mode (see :mod:`chainrule.anomaly`):
+        the first NaN or inf in a forward or backward pass raises an AnomalyError naming its op,
+        layer and source line. It slows every op; use it to find a problem, not routinely.
         """
+        if detect_anomaly:
+            from ..anomaly import detect_anomaly as _anomaly_mode
+
+            with _anomaly_mode():
+                return self.fit(x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                                validation_data, shuffle, class_weight, sample_weight,
+                                initial_epoch, distributed)  # fmt: skip
         from .trainer import fit
 
         kwargs = {"batch_size": batch_size, "epochs": epochs, "verbose": verbose,

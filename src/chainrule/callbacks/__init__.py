@@ -3,6 +3,7 @@
 from .base import Callback, CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
+from .gradient_monitor import GradientMonitor
 from .lambda_callback import LambdaCallback
 from .lr import LearningRateScheduler, ReduceLROnPlateau, get_lr, set_lr
 from .model_checkpoint import ModelCheckpoint, save_weights_npz
@@ -20,7 +21,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "GradientMonitor", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
     "TerminateOnNaN", "get_lr", "save_weights_npz", "set_lr",
 ]  # fmt: skip

@@ -151,7 +151,7 @@ class GradientMonitor(Callback):
             )
         elif gnorm < self.vanish:
             self._warn(label, "vanish", f"gradient norm {gnorm:.3g} is below {self.vanish:g}", step)
-        if dead == dead and dead >= self.dead_relu:
+        if not math.isnan(dead) and dead >= self.dead_relu:
             self._warn(
                 label,
                 "dead",
@@ -185,7 +185,9 @@ class GradientMonitor(Callback):
 
         if not self.steps:
             raise ValueError("GradientMonitor.plot: nothing recorded yet (was fit run?)")
-        has_dead = any(any(v == v for v in rec["dead_fraction"]) for rec in self.history.values())
+        has_dead = any(
+            any(not math.isnan(v) for v in rec["dead_fraction"]) for rec in self.history.values()
+        )
         panels = [("grad_norm", "gradient norm"), ("update_ratio", "update / weight")]
         if has_dead:
             panels.append(("dead_fraction", "dead ReLU fraction"))

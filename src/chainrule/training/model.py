@@ -354,6 +354,13 @@ class Model(Module):
 
         return graph_from_config(config, cls)
 
+    def plot(self, path="model.png", engine: str = "auto"):
+        """Draw the layers (name, type, output shape, parameters) to ``path`` (.png, .svg, .pdf,
+        .dot): Keras's ``plot_model``. See :func:`chainrule.viz.plot_model`."""
+        from ..viz import plot_model
+
+        return plot_model(self, path, engine=engine)
+
     def summary(self, print_fn=print) -> str:
         """Print (and return) each layer's output shape and parameter count, and the totals."""
         from .summary import summary

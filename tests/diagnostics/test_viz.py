@@ -75,4 +75,4 @@ def test_functional_model_diagram_follows_the_graph(tmp_path):
     dot = model.plot(tmp_path / "f.dot").read_text()
     assert "x (Input)" in dot and "b (Dense)" in dot
     assert dot.count("->") == 3  # x → a, x → b, a → c (a branch, not a chain)
-    assert "n0 -> n2" in dot and "n1 -> n3" in dot
+    assert "n0 -> n1" in dot and "n1 -> n2" in dot and "n0 -> n3" in dot  # x→a, a→c, x→b

@@ -55,4 +55,7 @@ def first_below(values, threshold: float) -> int | None:
 
 
 def fmt(x: float) -> str:
+    """4 significant digits; "never" for +inf (a threshold not reached), "nan" for NaN."""
+    if x == math.inf:
+        return "never"
     return "nan" if not math.isfinite(x) else f"{x:.4g}"

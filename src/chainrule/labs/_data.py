@@ -15,7 +15,7 @@ def image_subset(n_train: int, n_test: int, fashion: bool = False):
     from ..datasets import load_fashion_mnist, load_mnist
 
     (x, y), (xt, yt) = (load_fashion_mnist if fashion else load_mnist)()
-    prep = lambda a: a.reshape(len(a), -1).astype(np.float32) / 255.0  # noqa: E731
+    prep = lambda a: a.reshape(len(a), 784).astype(np.float32) / 255.0
     return (prep(x[:n_train]), y[:n_train].astype(np.int64)), (
         prep(xt[:n_test]),
         yt[:n_test].astype(np.int64),
@@ -27,7 +27,7 @@ def digits():
     from ..datasets import load_digits
 
     (x, y), (xt, yt) = load_digits()
-    prep = lambda a: a.reshape(len(a), -1).astype(np.float32) / 16.0  # noqa: E731
+    prep = lambda a: a.reshape(len(a), -1).astype(np.float32) / 16.0
     return (prep(x), y.astype(np.int64)), (prep(xt), yt.astype(np.int64))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,9 @@ class LabReport:
         return new_figure(width, height)
 
     def save(self, fig, filename: str, caption: str, wide: bool = True) -> Path:
-        fig.tight_layout()
+        with warnings.catch_warnings():  # figures drawn on a bare add_axes canvas need none
+            warnings.simplefilter("ignore", UserWarning)
+            fig.tight_layout()
         path = save_png(fig, self.out_dir / filename)
         self.files.append(path)
         cls = ' class="wide"' if wide else ""

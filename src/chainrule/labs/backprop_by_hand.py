@@ -22,7 +22,7 @@ CLAIM = (
     "multiplied along each path, equal the engine's gradients and finite differences."
 )
 
-I = (0.05, 0.10)  # noqa: E741 - the inputs i1, i2
+I = (0.05, 0.10)
 T = (0.01, 0.99)
 W0 = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30, "w5": 0.40, "w6": 0.45, "w7": 0.50,
       "w8": 0.55, "b1": 0.35, "b2": 0.60}  # fmt: skip
@@ -52,9 +52,17 @@ def by_hand(p: dict) -> tuple[dict, list[tuple[str, str, float]], dict]:
     put("out_h1", "σ(net_h1)", _sig(v["net_h1"]))
     put("net_h2", "w3·i1 + w4·i2 + b1", p["w3"] * i1 + p["w4"] * i2 + p["b1"])
     put("out_h2", "σ(net_h2)", _sig(v["net_h2"]))
-    put("net_o1", "w5·out_h1 + w6·out_h2 + b2", p["w5"] * v["out_h1"] + p["w6"] * v["out_h2"] + p["b2"])
+    put(
+        "net_o1",
+        "w5·out_h1 + w6·out_h2 + b2",
+        p["w5"] * v["out_h1"] + p["w6"] * v["out_h2"] + p["b2"],
+    )
     put("out_o1", "σ(net_o1)", _sig(v["net_o1"]))
-    put("net_o2", "w7·out_h1 + w8·out_h2 + b2", p["w7"] * v["out_h1"] + p["w8"] * v["out_h2"] + p["b2"])
+    put(
+        "net_o2",
+        "w7·out_h1 + w8·out_h2 + b2",
+        p["w7"] * v["out_h1"] + p["w8"] * v["out_h2"] + p["b2"],
+    )
     put("out_o2", "σ(net_o2)", _sig(v["net_o2"]))
     put("E", "½(t1 − out_o1)² + ½(t2 − out_o2)²",
         0.5 * (t1 - v["out_o1"]) ** 2 + 0.5 * (t2 - v["out_o2"]) ** 2)  # fmt: skip

@@ -96,8 +96,10 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
     low, good, high = runs["too low"], runs["good"], runs["too high"]
     slow = math.isfinite(low["final"]) and low["final"] > 2 * good["final"]
     converges = good["final"] < 0.25 * good["first"]
-    fails = (not math.isfinite(high["final"])) or high["final"] > 0.5 * high["first"] or (
-        high["rises"] >= max(2, epochs // 4)
+    fails = (
+        (not math.isfinite(high["final"]))
+        or high["final"] > 0.5 * high["first"]
+        or (high["rises"] >= max(2, epochs // 4))
     )
     sug = runs["lr_find suggestion"]
     rep.numbers.update(

@@ -141,7 +141,9 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
     nes = reach["Nesterov 0.9"] if reach["Nesterov 0.9"] is not None else math.inf
     m_gd, m_mom, m_nes = (mnist[k]["final"] for k in ("gradient descent", "momentum 0.9",
                                                       "Nesterov 0.9"))  # fmt: skip
-    rep.numbers.update(steps_to_threshold=reach, mnist_final={k: r["final"] for k, r in mnist.items()})
+    rep.numbers.update(
+        steps_to_threshold=reach, mnist_final={k: r["final"] for k, r in mnist.items()}
+    )
     holds = mom < gd and nes < gd and m_mom < m_gd and m_nes < m_gd
     detail = (
         f"Quadratic (condition number {CURVATURE[1] / CURVATURE[0]:g}): steps to f < {THRESHOLD:g} "

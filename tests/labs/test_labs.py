@@ -26,7 +26,7 @@ def _check_files(result):
 
 
 def test_backprop_by_hand_equals_engine(tmp_path):
-    v, rows, g = by_hand(W0)
+    v, _, g = by_hand(W0)
     e, ge = engine_grads(W0)
     assert abs(e - v["E"]) < 1e-12
     assert max(abs(g[k] - ge[k]) for k in W0) < 1e-12

@@ -97,8 +97,10 @@ class LabReport:
             f"<p><b>Claim.</b> {html.escape(self.claim)}</p>",
             f'<p class="verdict {cls}">Verdict: the claim {word}{mode}. {html.escape(detail)}</p>',
         ]
-        tail = [f"<p><small>chainrule lab {html.escape(self.name)}{' --quick' if self.quick else ''}"
-                f": {seconds:.1f} s.</small></p>"]  # fmt: skip
+        flag = " --quick" if self.quick else ""
+        tail = [
+            f"<p><small>chainrule lab {html.escape(self.name)}{flag}: {seconds:.1f} s.</small></p>"
+        ]
         page = html_page(f"Lab: {self.title}", head + self.body + tail)
         report = atomic_write_text(self.out_dir / "report.html", page)
         self.files.append(report)

@@ -3,6 +3,7 @@ with the learning-rate range test (:func:`chainrule.training.lr_find`) beside th
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -54,7 +55,7 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
             hist = model.fit(x, y, epochs=epochs, batch_size=32, verbose=0, callbacks=[rec],
                              validation_data=(xt, yt))  # fmt: skip
         losses = hist.history["loss"]
-        rises = sum(1 for a, b in zip(losses, losses[1:]) if not b < a)
+        rises = sum(1 for a, b in itertools.pairwise(losses) if not b < a)
         runs[label] = {
             "lr": lr,
             "epoch_loss": losses,

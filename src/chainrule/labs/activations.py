@@ -118,12 +118,13 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
     faster = all(v < sig for v in family.values())
     relu_dead = res["relu"]["dead"][-1]
     rep.numbers.update(final_loss={a: r["loss"][-1] for a, r in res.items()},
-                       dead_relu=relu_dead, dead_leaky=res["leaky_relu"]["dead"][-1])  # fmt: skip
+                       dead_relu=relu_dead, dead_relu_init=res["relu"]["dead"][0], dead_leaky=res["leaky_relu"]["dead"][-1])  # fmt: skip
     detail = (
         f"Final training loss: sigmoid {fmt(sig)}, tanh {fmt(res['tanh']['loss'][-1])}, "
         + ", ".join(f"{a} {fmt(v)} ({sig / v:.1f}× lower than sigmoid)" for a, v in family.items())
-        + f". Dead ReLUs at the end: {relu_dead:.1%} of the ReLU network's hidden units "
-        f"(leaky ReLU: {res['leaky_relu']['dead'][-1]:.1%} negative everywhere, but still passing "
-        "gradient)."
+        + f". Dead ReLUs (negative on every training input): {relu_dead:.1%} of the ReLU "
+        f"network's hidden units at the end ({res['relu']['dead'][0]:.1%} at initialisation, at "
+        f"most {max(res['relu']['dead']):.1%}); leaky ReLU {res['leaky_relu']['dead'][-1]:.1%} "
+        "negative everywhere, and those still pass 0.2× the gradient."
     )
     return rep.finish(faster and relu_dead > 0, detail)

@@ -38,7 +38,7 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
     from ..random import manual_seed
 
     rep = LabReport(NAME, "regularisation", CLAIM, out_dir, quick, verbose)
-    n_train, n_val, epochs = (200, 500, 5) if quick else (500, 2000, 40)
+    n_train, n_val, epochs = (200, 500, 5) if quick else (500, 1000, 30)
     (x, y), (xv, yv) = image_subset(n_train, n_val)
     res = {}
     for method in METHODS:

@@ -1,15 +1,16 @@
-"""``python -m benchmarks``: run chosen benchmark rows and print one table per row.
+"""``python -m benchmarks``: cross-library rows, each contender in a fresh process of its own.
 
-Rows: ``mlp`` (samples/s of a 784-512-512-10 MLP per contender and batch size, with ratios),
-``overhead`` (autograd cost per elementwise op, from :mod:`benchmarks.overhead`), ``gflops``
-(training GFLOP/s as a share of this run's float32 GEMM peak), ``memory`` (peak RSS, one process per
-contender), ``scaling`` (time per epoch against batch size, width and depth, saved as PNG).
+Rows: ``mlp`` (samples/s of a 784-512-512-10 MLP per batch size), ``tiny`` (steps/s of XOR 2-8-2,
+Iris 4-16-3 and digits 64-128-10, where per-step overhead dominates), ``startup`` (import time and
+RSS), ``overhead`` (autograd µs per elementwise op), ``memory`` (peak RSS while training, from the
+MLP row at batch 128), ``gflops`` (training GFLOP/s as a share of the float32 GEMM peak),
+``scaling`` (time per epoch against batch, width and depth, PNGs; not in the default set).
 
-Every contender runs with the same thread count (``--threads``, default: the cores this process may
-use), set through threadpoolctl and ``torch.set_num_threads``. Contenders are interleaved round-robin
-within each repeat and medians are reported, because the machine may be shared.
+Every row prints, per contender, the median over ``--repeats`` rounds with its spread (min–max),
+then chainrule's ratio to each peer: the ratio of the two processes of each round, summarised
+the same way (above 1: chainrule better). ``--quick`` is a smoke run of every row in seconds.
 
-Example: ``python -m benchmarks --rows mlp,gflops --batch-sizes 32,128,1024 --repeats 7 --json r.json``
+Example: ``python -m benchmarks --rows mlp --batch-sizes 32,128,1024 --repeats 3 --json r.json``
 """
 
 from __future__ import annotations
@@ -17,230 +18,243 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 
-ROWS = ("mlp", "overhead", "gflops", "memory", "scaling")
-OURS = ("chainrule-fit", "chainrule-loop")
-OTHERS = ("torch", "sklearn", "numpy")
+from .common import format_table
+from .harness import compare, environment_line, load_average, machine_cores, machine_info, ratio
+
+ROWS = ("mlp", "tiny", "startup", "overhead", "memory", "gflops", "scaling")
+DEFAULT_ROWS = ("mlp", "tiny", "startup", "overhead", "memory", "gflops")
+OURS = ("chainrule-fit", "chainrule-loop", "chainrule")
+PEERS = ("torch", "keras-torch", "keras-jax", "sklearn", "numpy")
+#: the tiny rows: label -> (sizes, batch, data, epochs per timed call, quick epochs per call)
+TINY = {
+    "xor 2-8-2 (batch 4)": ([2, 8, 2], 4, "xor", 200, 10),
+    "iris 4-16-3 (batch 32)": ([4, 16, 3], 32, "iris", 40, 2),
+    "digits 64-128-10 (batch 32)": ([64, 128, 10], 32, "digits", 2, 1),
+}
 
 
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers, got {text!r}"
-        ) from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
-    return values
+def _csv(kind):
+    def parse(text: str) -> list:
+        items = [v.strip() for v in text.split(",") if v.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+        if kind is int:
+            try:
+                items = [int(v) for v in items]
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"expected integers, got {text!r}") from None
+            if min(items) < 1:
+                raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+        return items
+
+    return parse
 
 
-def _rows(text: str) -> list[str]:
-    rows = [r.strip() for r in text.split(",") if r.strip()]
-    bad = [r for r in rows if r not in ROWS]
-    if bad or not rows:
-        raise argparse.ArgumentTypeError(
-            f"unknown row(s) {bad or text!r}; choose from {','.join(ROWS)}"
-        )
-    return rows
+def _all_contenders() -> list[str]:
+    from . import gemm, mlp, overhead, startup
+
+    seen = {}
+    for mod in (mlp, startup, overhead, gemm):
+        seen.update(dict.fromkeys(mod.CONTENDERS))
+    return list(seen)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from .common import machine_cores
-
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    p.add_argument(
-        "--rows", type=_rows, default=list(ROWS), help=f"comma list from {','.join(ROWS)}"
-    )
-    p.add_argument("--batch-sizes", type=_int_list, default=[32, 128, 1024])
-    p.add_argument("--repeats", type=int, default=7, help="interleaved timed repeats (median)")
-    p.add_argument("--samples", type=int, default=16384, help="samples per epoch")
-    p.add_argument("--threads", type=int, default=machine_cores())
-    p.add_argument("--contenders", default=None, help="comma list (default: all installed)")
-    p.add_argument("--json", default=None, help="also write the results to this JSON file")
+    p.add_argument("--rows", type=_csv(str), default=list(DEFAULT_ROWS),
+                   help=f"comma list from {','.join(ROWS)} (default: all but scaling)")  # fmt: skip
+    p.add_argument("--contenders", type=_csv(str), default=None,
+                   help="comma list (default: every installed one; 'chainrule' and "
+                        "'chainrule-fit'/'chainrule-loop' select each other's rows)")  # fmt: skip
+    p.add_argument("--batch-sizes", type=_csv(int), default=None,
+                   help="MLP batch sizes (default 32,128,1024; 128 with --quick)")  # fmt: skip
+    p.add_argument("--repeats", type=int, default=3, help="rounds: fresh processes per contender")
+    p.add_argument("--epochs", type=int, default=5, help="timed epochs (calls) per process")
+    p.add_argument("--samples", type=int, default=16384, help="samples per MLP epoch")
+    p.add_argument("--threads", type=int, default=machine_cores(),
+                   help="threads for every contender (default: the cores this process may use)")  # fmt: skip
+    p.add_argument("--json", default=None, help="also write everything measured to this file")
     p.add_argument("--plots", default=os.path.join("benchmarks", "out"), help="folder for PNGs")
-    p.add_argument(
-        "--settle",
-        type=float,
-        default=0.25,
-        help="seconds to sleep before each timed call (lets idle thread pools park)",
-    )
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of every row")
     args = p.parse_args(argv)
-    if args.repeats < 1 or args.samples < 1 or args.threads < 1:
-        p.error("--repeats, --samples and --threads must be positive")
-    if args.quick:
-        args.samples, args.repeats = min(args.samples, 1024), min(args.repeats, 3)
-        args.settle = min(args.settle, 0.02)
-    args.contenders = args.contenders.split(",") if args.contenders else None
+    bad_rows = [r for r in args.rows if r not in ROWS]
+    if bad_rows:
+        p.error(f"unknown row(s) {bad_rows}; choose from {','.join(ROWS)}")
+    if min(args.repeats, args.epochs, args.samples, args.threads) < 1:
+        p.error("--repeats, --epochs, --samples and --threads must be positive")
     if args.contenders:
-        from .contenders import CONTENDERS
-
-        unknown = [n for n in args.contenders if n not in CONTENDERS]
+        known = _all_contenders()
+        unknown = [n for n in args.contenders if n not in known]
         if unknown:
-            p.error(f"unknown contender(s) {unknown}; choose from {','.join(CONTENDERS)}")
+            p.error(f"unknown contender(s) {unknown}; choose from {','.join(known)}")
+    if args.batch_sizes is None:
+        args.batch_sizes = [128] if args.quick else [32, 128, 1024]
+    if args.quick:
+        args.samples, args.epochs = min(args.samples, 1024), min(args.epochs, 2)
+        args.repeats = min(args.repeats, 2)
     return args
 
 
-def machine_info(threads: int) -> dict:
-    """What the numbers were measured on: cores, CPU, library versions, BLAS."""
-    import numpy as np
+def _chosen(module: str, wanted: list[str] | None) -> list[str] | None:
+    """The contenders of ``module`` to run: either chainrule API selects a row's 'chainrule', and
+    'chainrule' selects both APIs (chainrule-fit, chainrule-loop) where a row has them."""
+    if wanted is None:
+        return None
+    import importlib
 
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(
-                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu
-            )
-    except OSError:
-        pass
-    info = {"cores": os.cpu_count(), "threads": threads, "cpu": cpu, "python": platform.python_version(),
-            "numpy": np.__version__}  # fmt: skip
-    try:
-        import torch
-
-        info["torch"] = torch.__version__
-    except ImportError:
-        info["torch"] = None
-    try:
-        from threadpoolctl import threadpool_info
-
-        info["blas"] = sorted({f"{d['internal_api']} {d.get('version')}" for d in threadpool_info()
-                               if d["user_api"] == "blas"})  # fmt: skip
-    except ImportError:
-        info["blas"] = None
-    return info
+    names = importlib.import_module(f"benchmarks.{module}").CONTENDERS
+    ours = any(w.startswith("chainrule") for w in wanted)
+    both = "chainrule" in wanted
+    return [n for n in names if n in wanted or (n == "chainrule" and ours)
+            or (n.startswith("chainrule-") and both)]  # fmt: skip
 
 
-def _print_mlp(mlp: dict, samples: int, repeats: int) -> None:
-    from .common import format_table
-
-    batches = list(mlp)
-    names = list(mlp[batches[0]])
-    print(f"\nMLP 784-512-512-10 training, samples/s (median of {repeats} interleaved epochs of "
-          f"{samples} samples)")  # fmt: skip
-    rows = [[n] + [mlp[b][n]["samples_per_s"] for b in batches] for n in names]
-    print(format_table(["contender"] + [f"batch {b}" for b in batches], rows))
-    ratio_rows = []
-    for ours in (n for n in OURS if n in names):
-        for other in (n for n in OTHERS if n in names):
-            ratio_rows.append([f"{ours} / {other}"] + [
-                mlp[b][ours]["samples_per_s"] / mlp[b][other]["samples_per_s"] for b in batches])  # fmt: skip
-    if ratio_rows:
-        print(
-            format_table(
-                ["ratio (higher: chainrule faster)"] + [f"batch {b}" for b in batches], ratio_rows
-            )
-        )
+def _cell(s: dict | None, digits: int = 0) -> str:
+    if s is None:
+        return "-"
+    if digits == 0 and s["median"] >= 100:
+        return f"{s['median']:,.0f} ({s['min']:,.0f}–{s['max']:,.0f})"
+    d = digits or 2
+    return f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})"
 
 
-def _print_gflops(mlp: dict, gemm: dict) -> None:
-    from .common import format_table
-
-    batches = list(mlp)
-    names = list(mlp[batches[0]])
-    peak = gemm["numpy"]
-    extra = f", PyTorch {gemm['torch']:.0f}" if gemm.get("torch") else ""
-    print(f"\nTraining GFLOP/s (6·N·Σ in·out per epoch) and share of the float32 GEMM peak "
-          f"(NumPy {peak:.0f} GFLOP/s at n={gemm['n']}{extra})")  # fmt: skip
+def _ratio_rows(results: dict[str, dict], metric: str) -> list[list]:
+    """One line per (ours, peer) pair present in every column."""
+    cols = list(results.values())
+    present = set.intersection(*(set(r["results"]) for r in cols)) if cols else set()
     rows = []
-    for n in names:
-        row = [n]
-        for b in batches:
-            g = mlp[b][n]["gflops"]
-            row += [g, f"{100 * g / peak:.0f}%"]
-        rows.append(row)
-    heads = ["contender"]
-    for b in batches:
-        heads += [f"GFLOP/s b={b}", "share"]
-    print(format_table(heads, rows))
+    for ours in (n for n in OURS if n in present):
+        for peer in (n for n in PEERS if n in present):
+            rows.append([f"{ours} / {peer}"] + [_cell(ratio(r, ours, peer, metric)) for r in cols])
+    return rows
 
 
-def _print_memory(mem: dict, batch: int, samples: int) -> None:
-    from .common import format_table
+def _print_table(title: str, results: dict[str, dict], metric: str, digits: int = 0) -> None:
+    """Contenders down, columns across (one compare() result per column), then the ratios."""
+    print(f"\n{title}")
+    cols = list(results)
+    names = []
+    for r in results.values():
+        names += [n for n in (*r["results"], *r["errors"]) if n not in names]
+    rows = [[n] + [_cell(results[c]["results"].get(n, {}).get(metric), digits) for c in cols]
+            for n in names]  # fmt: skip
+    print(format_table(["contender (median (min–max))"] + cols, rows))
+    ratio_rows = _ratio_rows(results, metric)
+    if ratio_rows:
+        print(format_table(["ratio per round (above 1: chainrule better)"] + cols, ratio_rows))
+    notes = {}
+    for r in results.values():
+        notes.update(r["skipped"])
+        notes.update({n: f"failed: {e.splitlines()[-1]}" for n, e in r["errors"].items()})
+    for n, why in notes.items():
+        print(f"  {n}: {why}")
 
-    print(
-        f"\nPeak RSS of MLP training (batch {batch}, {samples} samples, 2 epochs), one process each"
-    )
-    rows = [[n, r.get("peak_mb"), r.get("baseline_mb"),
-             r["peak_mb"] - r["baseline_mb"] if "peak_mb" in r else r.get("error")]
-            for n, r in mem.items()]  # fmt: skip
-    print(format_table(["contender", "peak MB", "after setup MB", "added by training MB"], rows))
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    from . import common
-    from .common import pin_threads
-
-    common.SETTLE = args.settle
-    pinned = pin_threads(args.threads)
-    info = machine_info(args.threads)
-    print(f"chainrule benchmarks: {info['cpu']}, {info['cores']} cores, {args.threads} threads "
-          f"(threadpoolctl: {pinned['threadpoolctl']}), numpy {info['numpy']}, torch {info['torch']}, "
-          f"BLAS {info['blas']}")  # fmt: skip
-    report = {"machine": info, "config": {k: v for k, v in vars(args).items() if k != "json"}}
+    info = machine_info()
+    print(f"chainrule benchmarks, {info['utc']} UTC: {info['cpu']}, {info['cores']} cores "
+          f"({info['cores_allowed']} allowed), {info['memory_gib']} GiB, {args.threads} threads "
+          f"per contender, load average {info['load_average']}, BLAS env {info['blas_env']}")  # fmt: skip
+    print(f"each contender in its own process: {args.repeats} rounds × {args.epochs} timed calls")
     t0 = time.perf_counter()
-    mlp = None
+    rounds, threads, report = args.repeats, args.threads, {"machine": info, "rows": {}}
+    report["config"] = {k: v for k, v in vars(args).items() if k != "json"}
+    mlp = {}
+
+    def run(label: str, module: str, cfg: dict, rnds: int = rounds) -> dict:
+        _log(f"running {label} ...")
+        res = compare(module, cfg, _chosen(module, args.contenders), rnds, threads, log=_log)
+        report["rows"][label] = res
+        return res
+
+    base = {"samples": args.samples, "epochs": args.epochs}
     if "mlp" in args.rows or "gflops" in args.rows:
-        from .mlp import run_mlp
-
-        mlp = run_mlp(args.batch_sizes, args.samples, args.repeats, args.contenders)
-        report["mlp"] = {str(b): v for b, v in mlp.items()}
-        if "mlp" in args.rows:
-            _print_mlp(mlp, args.samples, args.repeats)
-    if "gflops" in args.rows:
-        from .gemm import gemm_peak
-
-        gemm = gemm_peak(256 if args.quick else 1024, args.repeats)
-        report["gemm"] = gemm
-        _print_gflops(mlp, gemm)
+        for b in args.batch_sizes:
+            mlp[f"batch {b}"] = run(f"mlp batch {b}", "mlp", {**base, "batch": b})
+        _print_table(f"MLP 784-512-512-10 training, samples/s ({args.samples} samples per epoch)",
+                     mlp, "samples_per_s")  # fmt: skip
+        _print_table("The same, samples per CPU-second of each process (all its threads): robust "
+                     "to other jobs with --threads 1; counts spinning threads as busy",
+                     mlp, "samples_per_cpu_s")  # fmt: skip
+    if "tiny" in args.rows:
+        tiny = {}
+        for label, (sizes, batch, data, per_call, quick_per_call) in TINY.items():
+            cfg = {"sizes": sizes, "batch": batch, "data": data, "epochs": args.epochs,
+                   "per_call": quick_per_call if args.quick else per_call}  # fmt: skip
+            if data == "xor":
+                cfg["skip"] = {"sklearn": "MLPClassifier gives two classes one logistic output "
+                                          "(a 2-8-1 network, not this 2-8-2 one)"}  # fmt: skip
+            tiny[label] = run(f"tiny {label}", "mlp", cfg)
+        _print_table("Tiny models (real data, SGD momentum), training steps/s", tiny, "steps_per_s")
+        _print_table("The same, steps per CPU-second", tiny, "steps_per_cpu_s")
+    if "startup" in args.rows:
+        res = {"import": run("startup", "startup", {}, max(rounds, 2 if args.quick else 5))}
+        _print_table("import time, fresh process, seconds", res, "import_s", digits=3)
+        _print_table("RSS after the import, MiB", res, "rss_mb", digits=1)
     if "overhead" in args.rows:
-        from .overhead import run as run_overhead
-
-        ov = run_overhead(repeats=args.repeats, chain=200 if args.quick else 2000)
-        report["overhead"] = ov
-        torch_part = (
-            f", PyTorch {ov['torch_us']:.2f} us/op, ratio {ov['ratio']:.2f}"
-            if ov["torch_us"]
-            else ""
-        )
-        print(f"\nAutograd overhead per elementwise op (forward + backward): chainrule "
-              f"{ov['chainrule_us']:.2f} us/op{torch_part}")  # fmt: skip
+        cfg = {"chain": 200, "repeats": 3} if args.quick else {"chain": 2000, "repeats": 11}
+        res = {"per op": run("overhead", "overhead", cfg)}
+        _print_table("Autograd overhead per elementwise op (forward + backward), µs of CPU time",
+                     res, "us_per_op", digits=2)  # fmt: skip
     if "memory" in args.rows:
-        from .contenders import available
-        from .memory import run_memory
-
-        names = list(available(args.contenders))
         batch = 128 if 128 in args.batch_sizes else args.batch_sizes[0]
-        mem = run_memory(names, batch, args.samples, args.threads, epochs=2)
-        report["memory"] = mem
-        _print_memory(mem, batch, args.samples)
+        res = mlp.get(f"batch {batch}") or run(
+            f"mlp batch {batch}", "mlp", {**base, "batch": batch, "epochs": 2}, 1
+        )
+        _print_table(f"Peak RSS while training the MLP (batch {batch}), MiB", {"peak": res},
+                     "peak_mb", digits=1)  # fmt: skip
+        added = [[n, f"{r['setup_mb']['median']:.1f}",
+                  f"{r['peak_mb']['median'] - r['setup_mb']['median']:.1f}"]
+                 for n, r in res["results"].items()]  # fmt: skip
+        print(format_table(["contender", "after setup MiB", "added by training MiB"], added))
+    if "gflops" in args.rows:
+        from .mlp import MLP_SIZES, training_flops
+
+        gemm = run("gemm", "gemm", {"n": 512 if args.quick else 1024})
+        _print_table("float32 GEMM peak, GFLOP/s (best of 7 in each process)", {"peak": gemm},
+                     "gflops")  # fmt: skip
+        peak = gemm["results"].get("numpy", {}).get("gflops", {}).get("median")
+        if peak:
+            per_sample = training_flops(MLP_SIZES, 1) / 1e9
+            rows = [[n] + [f"{r['results'][n]['samples_per_s']['median'] * per_sample:.0f} "
+                           f"({100 * r['results'][n]['samples_per_s']['median'] * per_sample / peak:.0f}%)"
+                           if n in r["results"] else "-" for r in mlp.values()]
+                    for n in dict.fromkeys(n for r in mlp.values() for n in r["results"])]  # fmt: skip
+            print(f"training GFLOP/s (6·N·Σ in·out) and share of NumPy's GEMM peak ({peak:.0f})")
+            print(format_table(["contender"] + list(mlp), rows))
     if "scaling" in args.rows:
-        from .contenders import available
         from .scaling import run_scaling, save_plots
 
-        chosen = available(args.contenders)  # chainrule's highest-level API beside PyTorch
-        names = [n for n in ("chainrule-fit", "chainrule-loop") if n in chosen][:1]
-        names += ["torch"] if "torch" in chosen else []
+        names = _chosen("mlp", args.contenders) or ["chainrule-fit", "torch"]
         kw = {"batches": [32, 128], "widths": [64, 128], "depths": [1, 2]} if args.quick else {}
-        # time per epoch scales linearly with the epoch size: 4096 samples per point keep the
-        # 17 points × 2 contenders affordable
-        scaling_samples = min(args.samples, 4096)
-        curves = run_scaling(scaling_samples, max(3, args.repeats // 2), names, **kw)
+        samples = min(args.samples, 4096)
+        curves = run_scaling(samples, args.epochs, 1, names, threads, **kw)
         report["scaling"] = {k: {str(v): t for v, t in pts.items()} for k, pts in curves.items()}
-        paths = save_plots(curves, args.plots, scaling_samples)
-        print(f"\nScaling curves written: {', '.join(paths)}")
+        print(f"\nScaling curves written: {', '.join(save_plots(curves, args.plots, samples))}")
+    envs = {}
+    for res in report["rows"].values():
+        for name, recs in res["records"].items():
+            envs.setdefault(name, environment_line(recs[0]))
+    print("\nProcesses (interpreter, libraries, thread pools seen by threadpoolctl):")
+    for name, line in envs.items():
+        print(f"  {name}: {line}")
+    report["load_average_end"] = load_average()
     report["wall_s"] = time.perf_counter() - t0
+    print(f"load average at the end {report['load_average_end']}; {report['wall_s']:.0f} s")
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:
             json.dump(report, f, indent=1)
         os.replace(tmp, args.json)
-        print(f"\nJSON written to {args.json}")
+        print(f"JSON written to {args.json}")
     return report
 
 

@@ -1,39 +1,24 @@
-"""Shared benchmark machinery: thread pinning, data, interleaved timing, tables.
+"""Shared benchmark pieces: the data every contender trains on, the shared initial weights, tables.
 
-Every contender runs under the same thread count: ``pin_threads(n)`` limits OpenBLAS (NumPy,
-scikit-learn) and OpenMP through threadpoolctl when it is installed and calls
-``torch.set_num_threads(n)`` when PyTorch is imported. The library itself never touches these
-settings; only the benchmark process does.
+Timing and process handling live in :mod:`benchmarks.harness` and :mod:`benchmarks.worker`.
+:func:`pin_threads` and :func:`machine_cores` remain for rows not yet ported to the harness.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
-import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
 
-_limits = None  # keeps the threadpoolctl context alive for the whole process
-#: default pause (seconds) before each timed call in :func:`interleaved`; ``--settle`` sets it
-SETTLE = 0.25
+from .harness import machine_cores  # noqa: F401  (kept importable from here)
 
-
-def machine_cores() -> int:
-    """Cores this process may run on (its CPU affinity), the default thread count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+_limits = None  # keeps threadpoolctl's limits alive for the whole process
 
 
 def pin_threads(n: int, torch: bool = True) -> dict:
-    """Use ``n`` threads in every BLAS/OpenMP pool of this process; returns what was set.
-
-    ``torch=False`` leaves PyTorch unimported (the memory row measures processes without it).
-    """
+    """Use ``n`` threads in every BLAS/OpenMP pool of this process (threadpoolctl) and in PyTorch
+    (``torch=True`` imports it); returns what was set. Rows on the harness use
+    :func:`benchmarks.worker.apply_threads` instead."""
     global _limits
     info = {"threads": n, "threadpoolctl": False, "torch": False}
     try:
@@ -64,6 +49,31 @@ def mnist_shaped(samples: int, features: int = 784, classes: int = 10, seed: int
     return x, y
 
 
+def load_data(name: str, samples: int | None = None, sizes: list[int] | None = None):
+    """Float32 inputs and int64 labels for a row: ``random`` (:func:`mnist_shaped`, ``samples`` rows
+    with ``sizes[0]`` features and ``sizes[-1]`` classes), ``xor`` (the 4 points of XOR, 2
+    features, 2 classes), ``iris`` (150 × 4, 3 classes, standardised) or ``digits`` (1797 × 64,
+    10 classes, scaled to [0, 1]); the last two ship with scikit-learn.
+    """
+    if name == "random":
+        sizes = sizes or [784, 10]
+        return mnist_shaped(samples or 16384, sizes[0], sizes[-1])
+    if name == "xor":
+        x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+        return x, np.array([0, 1, 1, 0], np.int64)
+    if name in ("iris", "digits"):
+        from sklearn import datasets
+
+        bunch = datasets.load_iris() if name == "iris" else datasets.load_digits()
+        x = bunch.data.astype(np.float32)
+        if name == "iris":
+            x = (x - x.mean(axis=0)) / x.std(axis=0)
+        else:
+            x /= np.float32(16.0)
+        return np.ascontiguousarray(x, dtype=np.float32), bunch.target.astype(np.int64)
+    raise ValueError(f"unknown data set {name!r}; choose random, xor, iris or digits")
+
+
 def init_mlp(sizes: list[int], seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """One weight (in, out) and bias (out,) per layer, float32, He-uniform: the shared init scheme."""
     rng = np.random.default_rng(seed)
@@ -73,37 +83,6 @@ def init_mlp(sizes: list[int], seed: int = 0) -> list[tuple[np.ndarray, np.ndarr
         w = rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(np.float32)
         params.append((w, np.zeros(fan_out, dtype=np.float32)))
     return params
-
-
-def interleaved(
-    runs: dict[str, Callable[[], None]], repeats: int, warmup: int = 1, settle: float | None = None
-) -> dict:
-    """Time each callable ``repeats`` times, round-robin, rotating the start; seconds per call.
-
-    Returns ``{name: {"median": s, "min": s, "times": [...]}}``. Each callable gets ``warmup``
-    untimed calls first. Interleaving spreads the noise of a shared machine over all contenders.
-    Before each timed call the process sleeps ``settle`` seconds (default :data:`SETTLE`): the previous contender's thread
-    pool (OpenBLAS pthreads, PyTorch's OpenMP) busy-waits for a while after its last call and would
-    otherwise steal the cores from the next contender.
-    """
-    names = list(runs)
-    settle = SETTLE if settle is None else settle
-    for _ in range(warmup):
-        for name in names:
-            runs[name]()
-    times = {name: [] for name in names}
-    for r in range(repeats):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for name in order:
-            if settle:
-                time.sleep(settle)
-            t0 = time.perf_counter()
-            runs[name]()
-            times[name].append(time.perf_counter() - t0)
-    return {
-        name: {"median": statistics.median(ts), "min": min(ts), "times": ts}
-        for name, ts in times.items()
-    }
 
 
 def format_table(headers: list[str], rows: list[list]) -> str:

@@ -6,9 +6,13 @@ from the same initial weights (:func:`benchmarks.common.init_mlp`), over the sam
 in order (no shuffling), ``batch`` samples per step. ``epoch()`` runs one pass over the data.
 
 Contenders: ``numpy`` (a hand-written loop with preallocated buffers: the floor for any NumPy
-engine), ``torch`` (PyTorch eager), ``sklearn`` (MLPClassifier.partial_fit), ``chainrule-loop`` (the
-low-level API: Tensor ops, ``loss.backward()``, an optimiser step) and ``chainrule-fit``
-(``Model.fit``).
+engine), ``torch`` (PyTorch eager), ``keras-torch`` / ``keras-jax`` (Keras 3 ``fit`` on its torch
+backend, eager, and on its JAX backend, XLA-compiled), ``sklearn`` (MLPClassifier.partial_fit),
+``chainrule-loop`` (the low-level API: Tensor ops, ``loss.backward()``, an optimiser step) and
+``chainrule-fit`` (``Model.fit``). ``train(epochs)`` runs that many epochs the way a user of the
+library would (one ``fit`` call for the ``fit`` APIs, a loop otherwise); ``epoch()`` is
+``train(1)``. These classes only build and train; timing happens in :mod:`benchmarks.mlp`, one
+process per contender (:mod:`benchmarks.harness`).
 """
 
 from __future__ import annotations
@@ -100,6 +104,10 @@ class NumpyLoop:
         for s in range(0, x.shape[0], b):
             self.step(x[s : s + b], y[s : s + b])
 
+    def train(self, epochs: int) -> None:
+        for _ in range(epochs):
+            self.epoch()
+
 
 class TorchEager:
     """PyTorch eager: nn.Sequential of Linear/ReLU, CrossEntropyLoss, optim.SGD(momentum)."""
@@ -132,6 +140,10 @@ class TorchEager:
             loss.backward()
             opt.step()
 
+    def train(self, epochs: int) -> None:
+        for _ in range(epochs):
+            self.epoch()
+
 
 class SklearnMLP:
     """scikit-learn's MLPClassifier (solver='sgd', plain momentum, no L2), one partial_fit per epoch."""
@@ -157,6 +169,10 @@ class SklearnMLP:
 
     def epoch(self):
         self.clf.partial_fit(self.x, self.y)
+
+    def train(self, epochs: int) -> None:
+        for _ in range(epochs):
+            self.clf.partial_fit(self.x, self.y)
 
 
 class ChainruleLoop:
@@ -195,6 +211,10 @@ class ChainruleLoop:
         for s in range(0, x.shape[0], b):
             self.step(x[s : s + b], y[s : s + b])
 
+    def train(self, epochs: int) -> None:
+        for _ in range(epochs):
+            self.epoch()
+
 
 class ChainruleFit:
     """chainrule's ``Model.fit``: ``Sequential`` of ``Dense`` layers (ReLU fused into the layer),
@@ -217,7 +237,7 @@ class ChainruleFit:
             layers.append(layer)
         self.model = cr.Sequential(layers)
         self.model.compile(
-            optimizer=SGD(lr=lr, momentum=momentum),
+            optimizer=SGD(None, lr=lr, momentum=momentum),  # parameters attached by compile
             loss=SparseCategoricalCrossentropy(from_logits=True),
         )
         self.x, self.y, self.batch = x, y, batch
@@ -226,26 +246,63 @@ class ChainruleFit:
         return [layer.kernel.data for layer in self.model.layers]
 
     def epoch(self):
-        self.model.fit(self.x, self.y, batch_size=self.batch, epochs=1, shuffle=False, verbose=0)
+        self.train(1)
+
+    def train(self, epochs: int) -> None:
+        """``epochs`` epochs in one ``fit`` call, as a user trains."""
+        self.model.fit(self.x, self.y, batch_size=self.batch, epochs=epochs, shuffle=False,
+                       verbose=0)  # fmt: skip
 
 
-CONTENDERS = {c.name: c for c in (NumpyLoop, TorchEager, SklearnMLP, ChainruleLoop, ChainruleFit)}
-_NEEDS = {"torch": "torch", "sklearn": "sklearn"}
+class KerasFit:
+    """Keras 3 ``Sequential`` of ``Dense`` layers, ``SGD(momentum=...)``,
+    ``SparseCategoricalCrossentropy(from_logits=True)``, trained with ``fit``.
 
-
-def available(names: list[str] | None = None) -> dict:
-    """The contenders named (all by default) whose library is installed, in a fixed order.
-
-    An unknown name raises ValueError listing the known ones.
+    The backend comes from ``$KERAS_BACKEND`` (set by the harness): ``torch`` runs eagerly
+    (``jit_compile=False``, Keras's own choice there), ``jax`` compiles the train step with XLA
+    (``jit_compile=True``). Keras's momentum form ``v = m·v - lr·g; w += v`` is PyTorch's with
+    ``v`` scaled by ``-lr``: the same trajectory at a constant learning rate.
     """
-    import importlib.util
 
-    names = list(CONTENDERS) if names is None else names
-    unknown = [n for n in names if n not in CONTENDERS]
-    if unknown:
-        raise ValueError(f"unknown contender(s) {unknown}; known: {list(CONTENDERS)}")
-    return {
-        n: CONTENDERS[n]
-        for n in CONTENDERS
-        if n in names and (n not in _NEEDS or importlib.util.find_spec(_NEEDS[n]) is not None)
-    }
+    name = "keras"
+
+    def __init__(self, sizes, batch, x, y, lr=0.01, momentum=0.9, seed=0):
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        init = init_mlp(sizes, seed)
+        layers = [keras.Input((sizes[0],))]
+        for i, (w, _) in enumerate(init):
+            act = "relu" if i < len(init) - 1 else None
+            layers.append(keras.layers.Dense(w.shape[1], activation=act))
+        self.model = keras.Sequential(layers)
+        for layer, (w, b) in zip(self.model.layers, init):
+            layer.set_weights([w, b])
+        self.model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            jit_compile=keras.backend.backend() == "jax",
+        )
+        self.x, self.y, self.batch = x, y, batch
+
+    def kernels(self) -> list:
+        return [np.asarray(layer.get_weights()[0]) for layer in self.model.layers]
+
+    def epoch(self):
+        self.train(1)
+
+    def train(self, epochs: int) -> None:
+        self.model.fit(self.x, self.y, batch_size=self.batch, epochs=epochs, shuffle=False,
+                       verbose=0)  # fmt: skip
+
+
+#: contender name -> trainer class (built with the same arguments; ``train(epochs)`` runs epochs)
+TRAINERS = {
+    "chainrule-fit": ChainruleFit,
+    "chainrule-loop": ChainruleLoop,
+    "torch": TorchEager,
+    "keras-torch": KerasFit,
+    "keras-jax": KerasFit,
+    "sklearn": SklearnMLP,
+    "numpy": NumpyLoop,
+}

@@ -19,8 +19,9 @@ import time
 
 import numpy as np
 
-from .common import init_mlp, machine_cores, mnist_shaped, pin_threads
+from .common import init_mlp, mnist_shaped
 from .contenders import ChainruleFit
+from .harness import machine_cores
 from .mlp import MLP_SIZES
 
 
@@ -91,7 +92,9 @@ def main(argv=None) -> dict:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--threads", type=int, default=machine_cores())
     args = p.parse_args(argv)
-    pin_threads(args.threads, torch=False)
+    import chainrule
+
+    chainrule.set_num_threads(args.threads)  # in-process: chainrule alone, no peer loaded
     out = {}
     print(f"ms per step, MLP {'-'.join(map(str, MLP_SIZES))}, {args.threads} threads, "
           f"median of {args.repeats}")  # fmt: skip

@@ -1,41 +1,43 @@
 """Scaling curves: time per epoch against batch size, hidden width and depth, saved as PNG.
 
-Each point trains the same data with chainrule and PyTorch, interleaved, and keeps the median.
-The defaults vary one thing around the 784-512-512-10 MLP at batch 128.
+Each point is an MLP row (:mod:`benchmarks.mlp`) with one size changed around 784-512-512-10 at
+batch 128, each contender in its own process (:func:`benchmarks.harness.compare`); a point keeps
+the median over rounds of each process's median epoch.
 """
 
 from __future__ import annotations
 
 import os
 
-from .common import interleaved, mnist_shaped
-from .contenders import available
+from .harness import compare
 
 BATCHES = [16, 32, 64, 128, 256, 512, 1024]
 WIDTHS = [64, 128, 256, 512, 1024]
 DEPTHS = [1, 2, 3, 4, 6]
 
 
-def _point(sizes, batch, x, y, names, repeats) -> dict:
-    built = {n: cls(sizes, batch, x, y) for n, cls in available(names).items()}
-    times = interleaved({n: c.epoch for n, c in built.items()}, repeats, warmup=1)
-    return {n: t["median"] for n, t in times.items()}
+def _point(sizes, batch, samples, epochs, names, rounds, threads) -> dict:
+    cfg = {"sizes": sizes, "batch": batch, "samples": samples, "epochs": epochs}
+    res = compare("mlp", cfg, names, rounds, threads)
+    return {n: samples / r["samples_per_s"]["median"] for n, r in res["results"].items()}
 
 
 def run_scaling(
     samples: int,
-    repeats: int,
+    epochs: int,
+    rounds: int,
     names: list[str],
+    threads: int | None = None,
     batches: list[int] = BATCHES,
     widths: list[int] = WIDTHS,
     depths: list[int] = DEPTHS,
 ) -> dict:
     """Seconds per epoch: ``{"batch": {b: {name: s}}, "width": {...}, "depth": {...}}``."""
-    x, y = mnist_shaped(samples)
+    args = (samples, epochs, names, rounds, threads)
     return {
-        "batch": {b: _point([784, 512, 512, 10], b, x, y, names, repeats) for b in batches},
-        "width": {w: _point([784, w, w, 10], 128, x, y, names, repeats) for w in widths},
-        "depth": {d: _point([784] + [512] * d + [10], 128, x, y, names, repeats) for d in depths},
+        "batch": {b: _point([784, 512, 512, 10], b, *args) for b in batches},
+        "width": {w: _point([784, w, w, 10], 128, *args) for w in widths},
+        "depth": {d: _point([784] + [512] * d + [10], 128, *args) for d in depths},
     }
 
 
@@ -49,11 +51,8 @@ def save_plots(curves: dict, folder: str, samples: int) -> list[str]:
     except ImportError as err:
         raise ImportError("the scaling plots need matplotlib: pip install chainrule[plot]") from err
     os.makedirs(folder, exist_ok=True)
-    labels = {
-        "batch": "batch size",
-        "width": "hidden width (2 layers)",
-        "depth": "hidden layers of 512",
-    }
+    labels = {"batch": "batch size", "width": "hidden width (2 layers)",
+              "depth": "hidden layers of 512"}  # fmt: skip
     paths = []
     for key, points in curves.items():
         fig, ax = plt.subplots(figsize=(5, 3.5))

@@ -45,9 +45,9 @@ def compute_fans(shape: tuple) -> tuple[int, int]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def _truncated_normal(shape, stddev: float, dtype) -> np.ndarray:
+def _truncated_normal(shape, stddev: float, dtype, gen=None) -> np.ndarray:
     """Normal(0, stddev) redrawn outside ±2 standard deviations (as Keras and TensorFlow do)."""
-    gen = get_generator()
+    gen = get_generator() if gen is None else gen
     z = gen.standard_normal(shape, dtype=np.float64)
     bad = np.abs(z) > 2
     while bad.any():
@@ -100,6 +100,21 @@ class Initializer:
     """Base: subclasses implement ``__call__(shape, dtype)`` and ``get_config()``."""
 
     registered_name = ""
+    #: Keras's ``seed=``: None draws from the library generator (``chainrule.manual_seed``); an int
+    #: makes every call draw the same values (a generator seeded with it), as in Keras 3.
+    seed = None
+
+    def _rng(self) -> np.random.Generator:
+        if self.seed is None:
+            return get_generator()
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
+            raise TypeError(
+                f"{type(self).__name__}: seed must be an int or None, got {self.seed!r}"
+            )
+        return np.random.default_rng(int(self.seed))
+
+    def _seed_config(self) -> dict:
+        return {} if self.seed is None else {"seed": self.seed}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -157,32 +172,51 @@ class Constant(Initializer):
 class RandomUniform(Initializer):
     """Uniform on [minval, maxval)."""
 
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
+        self.seed = seed
         if not minval < maxval:
             raise ValueError(f"RandomUniform: minval ({minval}) must be below maxval ({maxval})")
         self.minval, self.maxval = float(minval), float(maxval)
 
     def __call__(self, shape, dtype="float32") -> np.ndarray:
-        return get_generator().uniform(self.minval, self.maxval, shape).astype(dtype, copy=False)
+        return self._rng().uniform(self.minval, self.maxval, shape).astype(dtype, copy=False)
 
     def get_config(self) -> dict:
-        return {"minval": self.minval, "maxval": self.maxval}
+        return {"minval": self.minval, "maxval": self.maxval, **self._seed_config()}
 
 
 @_register("random_normal", "normal")
 class RandomNormal(Initializer):
     """Normal(mean, stddev)."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
+        self.seed = seed
         if stddev <= 0:
             raise ValueError(f"RandomNormal: stddev must be positive, got {stddev}")
         self.mean, self.stddev = float(mean), float(stddev)
 
     def __call__(self, shape, dtype="float32") -> np.ndarray:
-        return get_generator().normal(self.mean, self.stddev, shape).astype(dtype, copy=False)
+        return self._rng().normal(self.mean, self.stddev, shape).astype(dtype, copy=False)
 
     def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev}
+        return {"mean": self.mean, "stddev": self.stddev, **self._seed_config()}
+
+
+@_register("truncated_normal")
+class TruncatedNormal(Initializer):
+    """Normal(mean, stddev) with values beyond two standard deviations redrawn (Keras's)."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
+        if stddev <= 0:
+            raise ValueError(f"TruncatedNormal: stddev must be positive, got {stddev}")
+        self.mean, self.stddev, self.seed = float(mean), float(stddev), seed
+
+    def __call__(self, shape, dtype="float32") -> np.ndarray:
+        out = _truncated_normal(shape, self.stddev, np.float64, self._rng()) + self.mean
+        return out.astype(dtype, copy=False)
+
+    def get_config(self) -> dict:
+        return {"mean": self.mean, "stddev": self.stddev, **self._seed_config()}
 
 
 @_register("variance_scaling")
@@ -194,8 +228,10 @@ class VarianceScaling(Initializer):
     """
 
     def __init__(
-        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal"
-    ):
+        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+        seed: int | None = None,
+    ):  # fmt: skip
+        self.seed = seed
         if scale <= 0:
             raise ValueError(f"VarianceScaling: scale must be positive, got {scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -218,14 +254,16 @@ class VarianceScaling(Initializer):
         var = self.variance(shape)
         if self.distribution == "uniform":
             limit = math.sqrt(3 * var)
-            return get_generator().uniform(-limit, limit, shape).astype(dtype, copy=False)
+            return self._rng().uniform(-limit, limit, shape).astype(dtype, copy=False)
         if self.distribution == "truncated_normal":
             # 0.8796... is the std of a standard normal truncated to [-2, 2]
-            return _truncated_normal(shape, math.sqrt(var) / 0.87962566103423978, dtype)
-        return (get_generator().standard_normal(shape) * math.sqrt(var)).astype(dtype, copy=False)
+            std = math.sqrt(var) / 0.87962566103423978
+            return _truncated_normal(shape, std, dtype, self._rng())
+        return (self._rng().standard_normal(shape) * math.sqrt(var)).astype(dtype, copy=False)
 
     def get_config(self) -> dict:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                **self._seed_config()}  # fmt: skip
 
 
 class _Preset(VarianceScaling):
@@ -233,11 +271,11 @@ class _Preset(VarianceScaling):
 
     preset: tuple = ()
 
-    def __init__(self):
-        super().__init__(*self.preset)
+    def __init__(self, seed: int | None = None):
+        super().__init__(*self.preset, seed=seed)
 
     def get_config(self) -> dict:
-        return {}
+        return self._seed_config()
 
 
 @_register("glorot_uniform", "xavier_uniform")
@@ -290,15 +328,16 @@ class Orthogonal(Initializer):
     when rows ≥ columns, orthonormal rows otherwise.
     """
 
-    def __init__(self, gain: float = 1.0):
+    def __init__(self, gain: float = 1.0, seed: int | None = None):
         self.gain = float(gain)
+        self.seed = seed
 
     def __call__(self, shape, dtype="float32") -> np.ndarray:
         shape = tuple(shape)
         if len(shape) < 2:
             raise ValueError(f"Orthogonal: needs a shape of at least 2 dimensions, got {shape}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        a = get_generator().standard_normal((max(rows, cols), min(rows, cols)))
+        a = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(a)
         q *= np.sign(np.diag(r))  # makes the distribution uniform over orthogonal matrices
         if rows < cols:
@@ -306,7 +345,7 @@ class Orthogonal(Initializer):
         return (self.gain * q).reshape(shape).astype(dtype, copy=False)
 
     def get_config(self) -> dict:
-        return {"gain": self.gain}
+        return {"gain": self.gain, **self._seed_config()}
 
 
 def serialize(initializer: Initializer) -> dict:

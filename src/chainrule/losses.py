@@ -35,6 +35,9 @@ from .tensor import Tensor
 
 EPSILON = 1e-7
 REDUCTIONS = ("mean", "sum", "none")
+#: Keras 3's reduction names → ours ("sum_over_batch_size" is Keras's default: Σ w·l / N).
+_KERAS_REDUCTIONS = {"sum_over_batch_size": "mean", "mean": "mean", "sum": "sum", "none": "none",
+                     None: "none", "mean_with_sample_weight": "mean"}  # fmt: skip
 
 
 # ------------------------------------------------------------------ input handling
@@ -114,8 +117,30 @@ def huber(y_true, y_pred, delta: float = 1.0) -> Tensor:
     return _per_sample(quad * quad * 0.5 + (a - quad) * delta)
 
 
-def binary_crossentropy(y_true, y_pred, from_logits: bool = False) -> Tensor:
-    """Binary cross-entropy, mean over the last axis; y_true in [0, 1]."""
+def _check_axis(axis, name: str) -> None:
+    if axis != -1:
+        raise ValueError(
+            f"{name}: only axis=-1 (classes on the last axis) is supported, got {axis}"
+        )
+
+
+def _smooth(y_true, label_smoothing: float, toward: float, name: str):
+    """Targets pulled toward ``toward``: y·(1 − s) + s·toward (Keras's label smoothing)."""
+    s = float(label_smoothing)
+    if not 0.0 <= s <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if s == 0.0:
+        return y_true
+    data = y_true.data if isinstance(y_true, Tensor) else np.asarray(y_true, dtype=np.float32)
+    return data * (1.0 - s) + s * toward
+
+
+def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0,
+                        axis: int = -1) -> Tensor:  # fmt: skip
+    """Binary cross-entropy, mean over the last axis; y_true in [0, 1]. ``label_smoothing`` s
+    replaces the targets by y·(1 − s) + s/2."""
+    _check_axis(axis, "binary_crossentropy")
+    y_true = _smooth(y_true, label_smoothing, 0.5, "binary_crossentropy")
     p = _pred(y_pred, "binary_crossentropy")
     t = _target(y_true, p, "binary_crossentropy")
     outside = (t.data < 0) | (t.data > 1)
@@ -129,9 +154,14 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False) -> Tensor:
     return _per_sample(-(t * p.log() + (1 - t) * (1 - p).log()))
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits: bool = False) -> Tensor:
-    """−Σ y_true · log softmax(y_pred) over the class (last) axis; y_true one-hot or soft."""
+def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
+                             label_smoothing: float = 0.0, axis: int = -1) -> Tensor:  # fmt: skip
+    """−Σ y_true · log softmax(y_pred) over the class (last) axis; y_true one-hot or soft.
+    ``label_smoothing`` s replaces the targets by y·(1 − s) + s/C for C classes."""
+    _check_axis(axis, "categorical_crossentropy")
     p = _pred(y_pred, "categorical_crossentropy")
+    if label_smoothing and p.ndim:
+        y_true = _smooth(y_true, label_smoothing, 1.0 / p.shape[-1], "categorical_crossentropy")
     t = _target(y_true, p, "categorical_crossentropy")
     if not from_logits and (logits := _logits_behind(p)) is not None:
         p, from_logits = logits, True
@@ -141,10 +171,18 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False) -> Tenso
     return -(t * p.log()).sum(axis=-1)
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False) -> Tensor:
-    """−log p[label] with integer labels in [0, C); y_pred (N, C) logits or probabilities."""
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
+                                    ignore_class: int | None = None, axis: int = -1) -> Tensor:  # fmt: skip
+    """−log p[label] with integer labels in [0, C); y_pred (N, C) logits or probabilities.
+    Samples whose label is ``ignore_class`` get a loss of 0 (and no gradient)."""
     name = "sparse_categorical_crossentropy"
+    _check_axis(axis, name)
     p = _pred(y_pred, name)
+    if ignore_class is not None:
+        data = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+        keep = data != ignore_class
+        values = sparse_categorical_crossentropy(np.where(keep, data, 0), p, from_logits)
+        return values * Tensor._wrap(keep.reshape(values.shape).astype(values.data.dtype))
     labels = _sparse_labels(y_true, p, name)
     if not from_logits and (logits := _logits_behind(p)) is not None:
         p, from_logits = logits, True
@@ -213,14 +251,16 @@ class Loss:
     threshold = None
     registered_name = ""
 
-    def __init__(self, reduction: str = "mean", name: str | None = None):
-        if reduction == "sum_over_batch_size":
-            reduction = "mean"
-        if reduction not in REDUCTIONS:
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = None,
+                 dtype=None):  # fmt: skip
+        mode = _KERAS_REDUCTIONS.get(reduction, reduction)
+        if mode not in REDUCTIONS:
             raise ValueError(
-                f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}"
+                f"{type(self).__name__}: reduction must be one of "
+                f"{sorted(k for k in _KERAS_REDUCTIONS if k)} or None, got {reduction!r}"
             )
         self.reduction = reduction
+        self._mode = mode
         self.name = name or self.registered_name
 
     def call(self, y_true, y_pred) -> Tensor:  # pragma: no cover - abstract
@@ -228,7 +268,7 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
         """The reduced loss: a 0-d Tensor for "mean"/"sum", per-sample values for "none"."""
-        return reduce_loss(self.call(y_true, y_pred), sample_weight, self.reduction, self.name)
+        return reduce_loss(self.call(y_true, y_pred), sample_weight, self._mode, self.name)
 
     def get_config(self) -> dict:
         return {"reduction": self.reduction, "name": self.name}
@@ -243,6 +283,8 @@ class Loss:
 
 
 class MeanSquaredError(Loss):
+    """Keras: ``MeanSquaredError(reduction="sum_over_batch_size", name="mean_squared_error")``."""
+
     registered_name = "mean_squared_error"
 
     def call(self, y_true, y_pred):
@@ -257,9 +299,10 @@ class MeanAbsoluteError(Loss):
 
 
 class Huber(Loss):
-    registered_name = "huber"
+    registered_name = "huber_loss"
 
-    def __init__(self, delta: float = 1.0, reduction: str = "mean", name: str | None = None):
+    def __init__(self, delta: float = 1.0, reduction="sum_over_batch_size",
+                 name: str | None = "huber_loss", dtype=None):  # fmt: skip
         if not delta > 0:
             raise ValueError(f"Huber: delta must be positive, got {delta}")
         super().__init__(reduction, name)
@@ -273,15 +316,27 @@ class Huber(Loss):
 
 
 class _FromLogits(Loss):
-    def __init__(self, from_logits: bool = False, reduction: str = "mean", name: str | None = None):
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction="sum_over_batch_size", name: str | None = None, dtype=None):  # fmt: skip
         super().__init__(reduction, name)
+        _check_axis(axis, type(self).__name__)
+        if not 0.0 <= float(label_smoothing) <= 1.0:
+            raise ValueError(
+                f"{type(self).__name__}: label_smoothing must be in [0, 1], got {label_smoothing}"
+            )
         self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = axis
 
     def get_config(self) -> dict:
-        return {"from_logits": self.from_logits, **super().get_config()}
+        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
+                **super().get_config()}  # fmt: skip
 
 
 class BinaryCrossentropy(_FromLogits):
+    """Keras: ``BinaryCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1,
+    reduction="sum_over_batch_size", name="binary_crossentropy")``."""
+
     registered_name = "binary_crossentropy"
     kind = "binary"
 
@@ -290,23 +345,53 @@ class BinaryCrossentropy(_FromLogits):
         return 0.0 if self.from_logits else 0.5
 
     def call(self, y_true, y_pred):
-        return binary_crossentropy(y_true, y_pred, self.from_logits)
+        return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
 
 
 class CategoricalCrossentropy(_FromLogits):
+    """Keras: ``CategoricalCrossentropy(from_logits=False, label_smoothing=0.0, axis=-1,
+    reduction="sum_over_batch_size", name="categorical_crossentropy")``."""
+
     registered_name = "categorical_crossentropy"
     kind = "categorical"
 
     def call(self, y_true, y_pred):
-        return categorical_crossentropy(y_true, y_pred, self.from_logits)
+        return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
 
 
-class SparseCategoricalCrossentropy(_FromLogits):
+class SparseCategoricalCrossentropy(Loss):
+    """Keras: ``SparseCategoricalCrossentropy(from_logits=False, ignore_class=None,
+    reduction="sum_over_batch_size", axis=-1, name="sparse_categorical_crossentropy")``.
+
+    With ``ignore_class``, samples of that label add nothing and the mean is over the others.
+    """
+
     registered_name = "sparse_categorical_crossentropy"
     kind = "sparse_categorical"
 
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
+                 reduction="sum_over_batch_size", axis: int = -1, name: str | None = None,
+                 dtype=None):  # fmt: skip
+        super().__init__(reduction, name)
+        _check_axis(axis, "SparseCategoricalCrossentropy")
+        self.from_logits = bool(from_logits)
+        self.ignore_class = None if ignore_class is None else int(ignore_class)
+        self.axis = axis
+
     def call(self, y_true, y_pred):
-        return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits)
+        return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits,
+                                               self.ignore_class)  # fmt: skip
+
+    def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        if self.ignore_class is None or self._mode != "mean":
+            return super().__call__(y_true, y_pred, sample_weight)
+        total = reduce_loss(self.call(y_true, y_pred), sample_weight, "sum", self.name)
+        kept = np.count_nonzero(np.asarray(getattr(y_true, "data", y_true)) != self.ignore_class)
+        return total * (1.0 / max(kept, 1))
+
+    def get_config(self) -> dict:
+        return {"from_logits": self.from_logits, "ignore_class": self.ignore_class,
+                **super().get_config()}  # fmt: skip
 
 
 class KLDivergence(Loss):
@@ -329,13 +414,13 @@ class Hinge(Loss):
 class LossFunctionWrapper(Loss):
     """Wraps a user function ``fn(y_true, y_pred) -> per-sample Tensor`` as a Loss."""
 
-    def __init__(self, fn: Callable, reduction: str = "mean", name: str | None = None,
-                 kind: str = "regression"):  # fmt: skip
+    def __init__(self, fn: Callable, reduction="sum_over_batch_size", name: str | None = None,
+                 kind: str = "regression", dtype=None, **kwargs):  # fmt: skip
         super().__init__(reduction, name or getattr(fn, "__name__", "loss"))
-        self.fn, self.kind = fn, kind
+        self.fn, self.kind, self.fn_kwargs = fn, kind, kwargs
 
     def call(self, y_true, y_pred):
-        return self.fn(y_true, y_pred)
+        return self.fn(y_true, y_pred, **self.fn_kwargs)
 
     def get_config(self) -> dict:
         raise ValueError(f"loss {self.name!r} wraps a plain function and cannot be serialised")

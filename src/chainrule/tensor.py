@@ -81,10 +81,6 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> int:
-        return self.data.size
-
-    @property
     def T(self) -> Tensor:
         return _ops.transpose(self)
 
@@ -324,39 +320,57 @@ class Tensor:
     def tanh(self):
         return _ops.tanh(self)
 
-    def softmax(self, axis: int = -1):
-        return _ops.softmax(self, axis)
+    def softmax(self, axis: int = -1, *, dim: int | None = None):
+        return _ops.softmax(self, axis if dim is None else dim)
 
-    def log_softmax(self, axis: int = -1):
-        return _ops.log_softmax(self, axis)
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None):
+        return _ops.log_softmax(self, axis if dim is None else dim)
 
     def logsumexp(self, axis=None, keepdims: bool = False):
         return _ops.logsumexp(self, axis, keepdims)
 
     # ----------------------------------------------------------------- reductions
-    def sum(self, axis=None, keepdims: bool = False):
-        return _ops.sum(self, axis, keepdims)
+    # NumPy names (axis=, keepdims=) and PyTorch names (dim=, keepdim=) are both accepted.
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None, dtype=None):
+        a, k = _axis_keep(axis, keepdims, dim, keepdim)
+        x = self if dtype is None else _ops.astype(self, dtype)
+        return _ops.sum(x, a, k)
 
-    def mean(self, axis=None, keepdims: bool = False):
-        return _ops.mean(self, axis, keepdims)
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None, dtype=None):
+        a, k = _axis_keep(axis, keepdims, dim, keepdim)
+        x = self if dtype is None else _ops.astype(self, dtype)
+        return _ops.mean(x, a, k)
 
-    def max(self, axis=None, keepdims: bool = False):
-        return _ops.max(self, axis, keepdims)
+    def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """``max()``: the largest element. ``max(dim)`` (PyTorch): ``(values, indices)`` along
+        ``dim``. ``max(other)``: the elementwise maximum. ``max(axis=…)`` (NumPy): the values."""
+        return _extremum(self, dim, keepdim, axis, keepdims, "max")
 
-    def min(self, axis=None, keepdims: bool = False):
-        return _ops.min(self, axis, keepdims)
+    def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """Like :meth:`max`, for the smallest elements."""
+        return _extremum(self, dim, keepdim, axis, keepdims, "min")
 
-    def var(self, axis=None, ddof: int = 0, keepdims: bool = False):
-        return _ops.var(self, axis, ddof, keepdims)
+    def var(self, dim=None, unbiased=None, keepdim=None, *, correction=None, axis=None,
+            ddof=None, keepdims=None):  # fmt: skip
+        """PyTorch's ``var(dim, unbiased=True, keepdim=False)`` (Bessel's correction by default);
+        NumPy's keywords ``axis=``, ``ddof=``, ``keepdims=`` give NumPy's ddof=0 default."""
+        a, k, d = _var_args(dim, unbiased, keepdim, correction, axis, ddof, keepdims)
+        return _ops.var(self, a, d, k)
 
-    def std(self, axis=None, ddof: int = 0, keepdims: bool = False):
-        return _ops.std(self, axis, ddof, keepdims)
+    def std(self, dim=None, unbiased=None, keepdim=None, *, correction=None, axis=None,
+            ddof=None, keepdims=None):  # fmt: skip
+        """Square root of :meth:`var` (same argument rules)."""
+        a, k, d = _var_args(dim, unbiased, keepdim, correction, axis, ddof, keepdims)
+        return _ops.std(self, a, d, k)
 
-    def argmax(self, axis=None):
-        return Tensor._wrap(np.asarray(self.data.argmax(axis=axis)))
+    def argmax(self, axis=None, keepdim: bool = False, *, dim=None, keepdims=None):
+        """Index of the largest element (flattened when no axis), as an int64 tensor."""
+        a, k = _axis_keep(axis, keepdims, dim, keepdim)
+        return Tensor._wrap(np.asarray(self.data.argmax(axis=a, keepdims=bool(k)), np.int64))
 
-    def argmin(self, axis=None):
-        return Tensor._wrap(np.asarray(self.data.argmin(axis=axis)))
+    def argmin(self, axis=None, keepdim: bool = False, *, dim=None, keepdims=None):
+        a, k = _axis_keep(axis, keepdims, dim, keepdim)
+        return Tensor._wrap(np.asarray(self.data.argmin(axis=a, keepdims=bool(k)), np.int64))
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape):
@@ -367,8 +381,20 @@ class Tensor:
     view = reshape
 
     def transpose(self, *axes):
+        """``transpose(d0, d1)`` swaps two dims (PyTorch); ``transpose()`` reverses them all and
+        ``transpose((…))`` / ``transpose(a, b, c)`` (3+ axes) permutes them (NumPy)."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        if len(axes) == 2 and self.ndim != 2 or axes in ((0, 1), (-2, -1), (-1, -2), (1, 0)):
+            d0, d1 = axes
+            order = list(range(self.ndim))
+            try:
+                order[d0], order[d1] = order[d1], order[d0]
+            except IndexError:
+                raise ValueError(
+                    f"transpose: dims ({d0}, {d1}) are out of range for a {self.ndim}-d tensor"
+                ) from None
+            axes = tuple(order)
         return _ops.transpose(self, axes or None)
 
     def permute(self, *axes):
@@ -379,16 +405,28 @@ class Tensor:
     def broadcast_to(self, shape):
         return _ops.broadcast_to(self, tuple(shape))
 
-    def squeeze(self, axis=None):
+    def squeeze(self, axis=None, *, dim=None):
+        """Drop size-1 dims (all, or the one named; a named dim of another size is left alone,
+        as in PyTorch)."""
+        axis = axis if dim is None else dim
+        if axis is not None:
+            axes = (axis,) if isinstance(axis, int) else tuple(axis)
+            axis = tuple(a for a in axes if self.ndim and self.shape[a] == 1)
+            if not axis:
+                return _ops.reshape(self, self.shape)
         return _ops.squeeze(self, axis)
 
-    def unsqueeze(self, axis: int):
-        return _ops.unsqueeze(self, axis)
+    def unsqueeze(self, axis: int | None = None, *, dim: int | None = None):
+        return _ops.unsqueeze(self, axis if dim is None else dim)
 
     expand_dims = unsqueeze
 
-    def flatten(self, start_axis: int = 0, end_axis: int = -1):
-        return _ops.flatten(self, start_axis, end_axis)
+    def flatten(self, start_axis: int = 0, end_axis: int = -1, *, start_dim=None, end_dim=None):
+        return _ops.flatten(
+            self,
+            start_axis if start_dim is None else start_dim,
+            end_axis if end_dim is None else end_dim,
+        )
 
     def split(self, indices_or_sections, axis: int = 0) -> list:
         return _ops.split(self, indices_or_sections, axis)
@@ -397,9 +435,43 @@ class Tensor:
         return _ops.pad(self, pad_width, value)
 
 
+def _axis_keep(axis, keepdims, dim, keepdim):
+    """Merge NumPy's (axis, keepdims) and PyTorch's (dim, keepdim) spellings."""
+    return (axis if dim is None else dim), bool(keepdims if keepdim is None else keepdim)
+
+
+def _var_args(dim, unbiased, keepdim, correction, axis, ddof, keepdims):
+    """(axis, keepdims, ddof) for var/std: NumPy's ddof=0 when any NumPy keyword is used,
+    PyTorch's correction (1 unless ``unbiased=False``) otherwise."""
+    numpy_style = axis is not None or ddof is not None or keepdims is not None
+    a = dim if axis is None else axis
+    k = bool(keepdims if keepdims is not None else keepdim)
+    if ddof is not None:
+        return a, k, ddof
+    if correction is not None:
+        return a, k, correction
+    if numpy_style:
+        return a, k, 0
+    return a, k, (0 if unbiased is False else 1)
+
+
+def _extremum(t, dim, keepdim, axis, keepdims, kind):
+    if isinstance(dim, Tensor):  # torch.max(a, b): elementwise
+        return (_ops.maximum if kind == "max" else _ops.minimum)(t, dim)
+    reduce = _ops.max if kind == "max" else _ops.min
+    if axis is not None or dim is None:
+        return reduce(t, axis, bool(keepdims if keepdims is not None else keepdim))
+    from .tensor_torch import ValuesIndices
+
+    values = reduce(t, dim, bool(keepdim))
+    arg = t.data.argmax if kind == "max" else t.data.argmin
+    return ValuesIndices(values, Tensor._wrap(np.asarray(arg(axis=dim, keepdims=bool(keepdim)))))
+
+
 # Bound at the bottom: these modules import Tensor themselves.
 from . import ops as _ops
 from .function import run_backward
+from .tensor_torch import install_torch_methods
 
 
 class _HookHandle:
@@ -414,3 +486,6 @@ class _HookHandle:
             hooks.remove(self._hook)
         if not hooks:
             self._tensor.__dict__.pop("_post_accumulate_hooks", None)
+
+
+install_torch_methods(Tensor)  # PyTorch's Tensor methods (size, view_as, eq, clone, to, …)

@@ -23,7 +23,7 @@ def data():
 def model_(lr=0.05, opt="sgd"):
     model = chainrule.Sequential([Dense(6, activation="relu"), Dense(2)])
     model.compile(chainrule.optim.get(opt, lr=lr), SparseCategoricalCrossentropy(from_logits=True),
-                  ["accuracy"])  # fmt: skip
+                  metrics=["accuracy"])  # fmt: skip
     return model
 
 

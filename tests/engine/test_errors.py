@@ -23,7 +23,7 @@ BAD = [
     ("reshape", lambda: X.reshape(4, 2), r"reshape: .*\(2, 3\) \(6 elements\) into \(4, 2\)"),
     ("transpose", lambda: X.transpose(0, 0), r"transpose: axes \(0, 0\)"),
     ("broadcast_to", lambda: X.broadcast_to((3, 3)), r"broadcast_to: .*\(2, 3\) to \(3, 3\)"),
-    ("squeeze", lambda: X.squeeze(0), r"squeeze: axis 0 has size 2"),
+    ("squeeze", lambda: F.squeeze(X, 0), r"squeeze: axis 0 has size 2"),  # X.squeeze(0): no-op
     ("unsqueeze", lambda: X.unsqueeze(5), r"unsqueeze: axis 5 out of range"),
     ("flatten", lambda: X.flatten(0, 5), r"flatten: axis 5 is out of range"),
     ("sum-axis", lambda: X.sum(axis=2), r"axis 2 is out of range for a tensor with 2 dimensions"),

@@ -9,7 +9,13 @@ import chainrule.functional as F
 
 def test_attributes():
     t = cr.Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
-    assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and t.dtype == np.float32
+    assert (
+        t.shape == (2, 3)
+        and t.ndim == 2
+        and t.numel() == 6
+        and t.size() == (2, 3)
+        and t.dtype == np.float32
+    )
     assert isinstance(t.data, np.ndarray) and t.grad is None and t.requires_grad and t.is_leaf
     assert t.T.shape == (3, 2)
     np.testing.assert_array_equal(t.T.numpy(), t.numpy().T)

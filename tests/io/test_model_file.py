@@ -27,6 +27,18 @@ def _trained_bn(bn_model, x):
     return bn_model
 
 
+@chainrule.saving.register_keras_serializable(package="tests")
+def _cube(x):
+    return x * x * x
+
+
+def _merge_model(name, **kwargs):
+    """A functional model whose two Dense branches meet in the merge layer ``name``."""
+    inp = chainrule.Input(shape=(6,))
+    merged = L.get(name)(**kwargs)([L.Dense(3)(inp), L.Dense(3, activation="tanh")(inp)])
+    return chainrule.Model(inp, L.Dense(2)(merged))
+
+
 # name -> (factory, input shape). Every registered layer class must appear (checked below).
 CASES = {
     "Dense": (lambda: L.Sequential([L.Dense(5, activation="tanh"), L.Dense(3)]), (4, 6)),
@@ -38,6 +50,24 @@ CASES = {
     "Reshape": (lambda: L.Sequential([L.Reshape((3, 2)), L.Flatten(), L.Dense(2)]), (4, 6)),
     "Residual": (lambda: L.Sequential([L.Residual(L.Dense(6)), L.Dense(2)]), (4, 6)),
     "Sequential": (lambda: L.Sequential([L.Sequential([L.Dense(4)]), L.Dense(2)]), (4, 6)),
+    "ReLU": (lambda: L.Sequential([L.Dense(5), L.ReLU(max_value=0.5, threshold=0.1)]), (4, 6)),
+    "LeakyReLU": (lambda: L.Sequential([L.Dense(5), L.LeakyReLU(0.1)]), (4, 6)),
+    "ELU": (lambda: L.Sequential([L.Dense(5), L.ELU(0.5)]), (4, 6)),
+    "Softmax": (lambda: L.Sequential([L.Dense(5), L.Softmax()]), (4, 6)),
+    "Identity": (lambda: L.Sequential([L.Identity(), L.Dense(2)]), (4, 6)),
+    "GaussianNoise": (lambda: L.Sequential([L.GaussianNoise(0.3), L.Dense(2)]), (4, 6)),
+    "InputLayer": (lambda: chainrule.Sequential([L.InputLayer(shape=(6,)), L.Dense(2)]), (4, 6)),
+    "Lambda": (lambda: L.Sequential([L.Dense(5), L.Lambda(_cube)]), (4, 6)),
+    **{
+        name: (lambda name=name: _merge_model(name), (4, 6))
+        for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
+    },
+    "Dot": (lambda: _merge_model("Dot", axes=1, normalize=True), (4, 6)),
+    "Normalization": (
+        lambda: L.Sequential([L.Normalization(mean=[1.0] * 6, variance=[4.0] * 6), L.Dense(2)]),
+        (4, 6),
+    ),
+    "Rescaling": (lambda: L.Sequential([L.Rescaling(1 / 255, offset=-0.5), L.Dense(2)]), (4, 6)),
 }
 ALIASES = {"Linear", "BatchNormalization", "LayerNormalization"}
 

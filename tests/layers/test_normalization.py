@@ -95,7 +95,7 @@ def test_layernorm_matches_torch(shape, norm):
     rng = np.random.default_rng(3)
     x = rng.standard_normal(shape) * 3 + 1
     w = rng.standard_normal(shape)
-    ours = layers.LayerNormalization(norm, epsilon=1e-5, dtype="float64")
+    ours = layers.LayerNormalization(normalized_shape=norm, epsilon=1e-5, dtype="float64")
     theirs = torch.nn.LayerNorm(norm, eps=1e-5).double()
     gamma, beta = rng.random(norm) + 0.5, rng.standard_normal(norm)
     ours.gamma.data[...] = gamma
@@ -109,6 +109,18 @@ def test_layernorm_matches_torch(shape, norm):
     np.testing.assert_allclose(gx, tgx, atol=1e-10)
     np.testing.assert_allclose(ours.gamma.grad, theirs.weight.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(ours.beta.grad, theirs.bias.grad.numpy(), atol=1e-10)
+
+
+def test_layernorm_axis_as_keras():
+    x = np.random.default_rng(1).standard_normal((2, 3, 4)).astype(np.float32)
+    both = layers.LayerNormalization(axis=[-2, -1])
+    y = both(x).numpy()
+    assert both.gamma.shape == (3, 4) and both.epsilon == 1e-3
+    np.testing.assert_allclose(y.reshape(2, -1).mean(-1), 0, atol=1e-5)
+    with pytest.raises(ValueError, match="trailing"):
+        layers.LayerNormalization(axis=1)(x)
+    with pytest.raises(ValueError, match="out of range"):
+        layers.LayerNormalization(axis=5)(x)
 
 
 def test_layernorm_builds_lazily_on_last_axis_and_keeps_float32():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule
-from chainrule import optim
+from chainrule import optim, optimizers
 from chainrule.nn import Parameter
 
 SHAPES = [(3, 4), (4,)]
@@ -161,15 +161,15 @@ def test_step_never_writes_into_gradients():
     np.testing.assert_array_equal(shared, 2.0)
 
 
-KERAS = {
-    "sgd": (optim.SGD, {"lr": 0.01, "momentum": 0.0}),
-    "adam": (optim.Adam, {"lr": 0.001, "eps": 1e-7, "betas": (0.9, 0.999)}),
-    "adamw": (optim.AdamW, {"lr": 0.001, "eps": 1e-7, "weight_decay": 0.004}),
-    "rmsprop": (optim.RMSprop, {"lr": 0.001, "rho": 0.9, "eps": 1e-7}),
-    "adagrad": (optim.Adagrad, {"lr": 0.001, "eps": 1e-7, "initial_accumulator_value": 0.1}),
-    "adadelta": (optim.Adadelta, {"lr": 0.001, "rho": 0.95, "eps": 1e-7}),
-    "adamax": (optim.Adamax, {"lr": 0.001, "eps": 1e-7}),
-    "nadam": (optim.NAdam, {"lr": 0.001, "eps": 1e-7}),
+KERAS = {  # string -> Keras-door class and Keras's documented defaults (in the shared rule's names)
+    "sgd": (optimizers.SGD, {"lr": 0.01, "momentum": 0.0}),
+    "adam": (optimizers.Adam, {"lr": 0.001, "eps": 1e-7, "betas": (0.9, 0.999)}),
+    "adamw": (optimizers.AdamW, {"lr": 0.001, "eps": 1e-7, "weight_decay": 0.004}),
+    "rmsprop": (optimizers.RMSprop, {"lr": 0.001, "alpha": 0.9, "eps": 1e-7}),
+    "adagrad": (optimizers.Adagrad, {"lr": 0.001, "eps": 1e-7, "initial_accumulator_value": 0.1}),
+    "adadelta": (optimizers.Adadelta, {"lr": 0.001, "rho": 0.95, "eps": 1e-7}),
+    "adamax": (optimizers.Adamax, {"lr": 0.001, "eps": 1e-7}),
+    "nadam": (optimizers.Nadam, {"lr": 0.001, "eps": 1e-7}),
 }
 
 
@@ -187,6 +187,7 @@ def test_registry_keras_defaults_and_config_round_trip(name):
     assert type(again) is cls and again.get_config() == opt.get_config()
     assert optim.get(opt) is opt
     assert optim.get(name, lr=0.5).lr == 0.5
+    assert optim.get(name, learning_rate=0.25).learning_rate == 0.25
 
 
 @pytest.mark.parametrize(
@@ -200,7 +201,7 @@ def test_registry_keras_defaults_and_config_round_trip(name):
         (lambda p: optim.Adam(p, lr="fast"), TypeError, "lr must be"),
         (lambda p: optim.SGD(p, nesterov=True), ValueError, "nesterov"),
         (lambda p: optim.SGD(p, momentum=-0.5), ValueError, "momentum"),
-        (lambda p: optim.RMSprop(p, rho=1.5), ValueError, "rho"),
+        (lambda p: optim.RMSprop(p, alpha=1.5), ValueError, "alpha"),
         (lambda p: optim.Adadelta(p, weight_decay=float("nan")), ValueError, "weight_decay"),
         (lambda p: optim.Adam([{"params": p, "lr": 0.1, "beta": 0.5}]), ValueError, "unknown"),
         (lambda p: optim.Adam(p + [p[0]]), ValueError, "appears twice"),
@@ -210,6 +211,7 @@ def test_registry_keras_defaults_and_config_round_trip(name):
         (lambda p: optim.get("lbfgs"), ValueError, "unknown optimizer 'lbfgs'"),
         (lambda p: optim.get(3), TypeError, "expected a name"),
         (lambda p: optim.get({"name": "Foo"}), ValueError, "unknown optimizer config"),
+        (lambda p: optim.SGD(p, differentiable=True), ValueError, "differentiable"),
         (lambda p: optim.Adam(p).build(p), ValueError, "already built"),
         (lambda p: optim.get("sgd").step(), ValueError, "no parameters"),
     ],

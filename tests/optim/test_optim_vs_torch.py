@@ -59,7 +59,7 @@ CASES = [
     (
         "rmsprop",
         optim.RMSprop,
-        {"lr": 0.01, "rho": 0.9},
+        {"lr": 0.01, "alpha": 0.9},
         torch.optim.RMSprop,
         {"lr": 0.01, "alpha": 0.9},
     ),
@@ -122,6 +122,30 @@ CASES = [
         {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01},
         torch.optim.NAdam,
         {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01},
+    ),
+]
+
+# PyTorch-only options (maximize, decoupled weight decay in Adam/NAdam), appended so the indices
+# used by test_missing_gradients_skip_like_torch stay valid
+CASES += [
+    (f"{name}-maximize", cls, {**kw, "maximize": True}, tcls, {**kw, "maximize": True})
+    for name, cls, kw, tcls, _ in [c for c in CASES if c[0] in (
+        "sgd-momentum", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")]
+]  # fmt: skip
+CASES += [
+    (
+        "adam-decoupled",
+        optim.Adam,
+        {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True},
+        torch.optim.Adam,
+        {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True},
+    ),
+    (
+        "nadam-decoupled",
+        optim.NAdam,
+        {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True},
+        torch.optim.NAdam,
+        {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True},
     ),
 ]
 

@@ -51,7 +51,7 @@ ROWS = {
 REDUCTIONS = {
     "std": (lambda a: a.std(axis=1), lambda a: torch.std(a, 1, correction=0)),
     "std-ddof1": (lambda a: a.std(axis=1, ddof=1), lambda a: torch.std(a, 1)),
-    "std-all": (lambda a: a.std(), lambda a: torch.std(a, correction=0)),
+    "std-all": (lambda a: a.std(ddof=0), lambda a: torch.std(a, correction=0)),  # bare std(): torch
     "std-axis0": (
         lambda a: F.std(a, 0, 0, True),
         lambda a: torch.std(a, 0, keepdim=True, correction=0),
@@ -127,11 +127,11 @@ edge("std-one-element-ddof1", lambda a: a.std(ddof=1), lambda a: torch.std(a), n
 KINKS = np.array([-6.0, -3.0, -2.5, -1.0, 0.0, 1.0, 2.5, 3.0, 6.0])
 for name, cr_fn, th_fn in [
     ("relu", F.relu, torch.relu),
-    ("leaky_relu", F.leaky_relu, TF.leaky_relu),
+    ("leaky_relu", lambda a: F.leaky_relu(a, 0.01), TF.leaky_relu),
     ("leaky_relu-0.2", lambda a: F.leaky_relu(a, 0.2), lambda a: TF.leaky_relu(a, 0.2)),
     ("elu", F.elu, TF.elu),
     ("selu", F.selu, TF.selu),
-    ("gelu", F.gelu, TF.gelu),
+    ("gelu", lambda a: F.gelu(a, "none"), TF.gelu),
     ("silu", F.silu, TF.silu),
     ("softsign", F.softsign, TF.softsign),
     ("softplus", F.softplus, TF.softplus),

@@ -380,7 +380,7 @@ WITH_ZERO = np.array([[-2.0, -0.5, 0.0], [0.25, 1.0, 3.0]])
 for shape in [(3, 4), ()]:
     tag = str(shape)
     case(f"relu{tag}", F.relu, torch.relu, shape)
-    case(f"leaky_relu{tag}", F.leaky_relu, TF.leaky_relu, shape)
+    case(f"leaky_relu{tag}", lambda a: F.leaky_relu(a, 0.01), TF.leaky_relu, shape)
     case(
         f"leaky_relu-slope{tag}",
         lambda a: F.leaky_relu(a, 0.2),
@@ -389,7 +389,7 @@ for shape in [(3, 4), ()]:
     )
     case(f"elu{tag}", F.elu, TF.elu, shape)
     case(f"elu-alpha{tag}", lambda a: F.elu(a, 0.5), lambda a: TF.elu(a, 0.5), shape)
-    case(f"gelu{tag}", F.gelu, TF.gelu, shape)
+    case(f"gelu{tag}", lambda a: F.gelu(a, "none"), TF.gelu, shape)
     case(
         f"gelu-tanh{tag}",
         lambda a: F.gelu(a, "tanh"),
@@ -400,7 +400,7 @@ for shape in [(3, 4), ()]:
     case(f"tanh{tag}", F.tanh, torch.tanh, shape)
     case(f"softplus{tag}", F.softplus, TF.softplus, shape)
 case("relu-at-zero", lambda a: a.relu(), torch.relu, WITH_ZERO, smooth=False)
-case("leaky_relu-at-zero", F.leaky_relu, TF.leaky_relu, WITH_ZERO, smooth=False)
+case("leaky_relu-at-zero", lambda a: F.leaky_relu(a, 0.01), TF.leaky_relu, WITH_ZERO, smooth=False)
 case("elu-at-zero", F.elu, TF.elu, WITH_ZERO, smooth=False)
 case(
     "softplus-threshold",

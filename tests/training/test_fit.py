@@ -16,7 +16,9 @@ from chainrule.losses import SparseCategoricalCrossentropy
 def test_fit_learns_and_records_history(blobs):
     x, y = blobs
     model = small_mlp(16, 3, activation="softmax")
-    model.compile(optim.get("adam", lr=0.02), "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile(
+        optim.get("adam", lr=0.02), "sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     hist = model.fit(x, y, epochs=4, batch_size=32, validation_split=0.2, verbose=0)
     assert set(hist.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert hist.epoch == [0, 1, 2, 3] and all(len(v) == 4 for v in hist.history.values())
@@ -73,10 +75,10 @@ def test_fit_equals_hand_written_loop(blobs):
         np.testing.assert_array_equal(v, weights(b)[k])
 
 
-def test_batch_size_none_is_full_batch_and_one_is_stochastic(blobs):
+def test_batch_size_none_is_32_as_in_keras_and_len_x_is_full_batch(blobs):
     x, y = blobs[0][:40], blobs[1][:40]
     steps = []
-    for bs, expected in ((None, 1), (1, 40), (16, 3)):
+    for bs, expected in ((None, 2), (40, 1), (1, 40), (16, 3)):
         model = small_mlp()
         model.compile("sgd", "sparse_categorical_crossentropy")
         cb = chainrule.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: steps.append(b))
@@ -88,7 +90,7 @@ def test_batch_size_none_is_full_batch_and_one_is_stochastic(blobs):
 def test_predict_train_and_test_on_batch(blobs):
     x, y = blobs
     model = chainrule.Sequential([Dense(8, activation="relu"), Dropout(0.5), Dense(3)])
-    model.compile("sgd", SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    model.compile("sgd", SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     out = model.predict(x, batch_size=7)  # dropout is off in predict
     assert out.shape == (300, 3) and out.dtype == np.float32
     with chainrule.no_grad():
@@ -125,7 +127,7 @@ def test_sample_and_class_weights(blobs):
 def test_float64_data_keeps_a_float32_model(blobs):
     x, y = blobs
     model = small_mlp()
-    model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     model.fit(x.astype(np.float64), y.astype(np.float64), epochs=1, verbose=0)
     assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
     assert model.predict(x.astype(np.float64)).dtype == np.float32
@@ -135,7 +137,7 @@ def test_compile_strings_objects_and_config(blobs):
     x, y = blobs
     for opt in ("sgd", "adam", "rmsprop", optim.Adam(None, lr=1e-2)):
         model = small_mlp(out=1, activation="sigmoid")
-        model.compile(opt, "binary_crossentropy", ["accuracy", "auc", "precision"])
+        model.compile(opt, "binary_crossentropy", metrics=["accuracy", "auc", "precision"])
         hist = model.fit(x, (y == 0).astype(np.float32), epochs=1, verbose=0)
         assert {"loss", "accuracy", "auc", "precision"} <= set(hist.history)
         json.dumps(model.compile_config)
@@ -143,7 +145,7 @@ def test_compile_strings_objects_and_config(blobs):
     with pytest.raises(ValueError, match="unknown loss"):
         small_mlp().compile("sgd", "msee")
     with pytest.raises(ValueError, match="Unknown metric"):
-        small_mlp().compile("sgd", "mse", ["acuracy"])
+        small_mlp().compile("sgd", "mse", metrics=["acuracy"])
     with pytest.raises(ValueError, match="unknown optimizer"):
         small_mlp().compile("sgdd", "mse")
 
@@ -181,10 +183,12 @@ def test_compile_config_recompiles(blobs):
 
     model = small_mlp(out=1)
     model.compile(optim.get("sgd"), chainrule.losses.BinaryCrossentropy(from_logits=True),
-                  [Precision(threshold=0.2), "accuracy"])  # fmt: skip
+                  metrics=[Precision(threshold=0.2), "accuracy"])  # fmt: skip
     config = json.loads(json.dumps(model.compile_config))
     clone = small_mlp(out=1)
-    clone.compile("sgd", config["loss"], config["metrics"], config["loss_weights"])
+    clone.compile(
+        "sgd", config["loss"], metrics=config["metrics"], loss_weights=config["loss_weights"]
+    )
     assert clone._compiled_loss is None  # Sequential: bound at the first batch
     clone.fit(x, (y == 1).astype(np.float32), epochs=1, verbose=0)
     loss_fn, (prec, acc) = clone._compiled_loss.losses[0], clone._metrics[0]

@@ -83,7 +83,7 @@ class TwoTower(Model):
 def test_subclassed_model(blobs):
     x, y = blobs
     model = TwoTower()
-    model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     model.fit(x, y, epochs=1, batch_size=100, verbose=0)
     assert model.calls_in_training.count(True) == 3
     model.predict(x[:4])
@@ -174,7 +174,7 @@ def test_data_loader_input(blobs):
 
     x, y = blobs
     model = small_mlp()
-    model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     loader = DataLoader((x, y), batch_size=50, shuffle=True)
     hist = model.fit(
         loader, epochs=2, verbose=0, validation_data=DataLoader((x, y), batch_size=100)

@@ -81,7 +81,7 @@ def test_cross_validate_fresh_model_per_fold(blobs):
 
     def build():
         model = small_mlp()
-        model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+        model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
         built.append(model)
         return model
 
@@ -101,7 +101,7 @@ def test_cross_validate_fresh_model_per_fold(blobs):
 def test_plot_history(blobs, tmp_path, monkeypatch):
     x, y = blobs
     model = small_mlp()
-    model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    model.compile("adam", SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     hist = model.fit(x, y, epochs=2, validation_split=0.2, verbose=0)
     path = plot_history(hist, tmp_path / "curves.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -17,11 +17,15 @@ def __getattr__(name: str):
         from ..training.history import History
 
         return History
+    if name == "BackupAndRestore":  # built on chainrule.io, which imports this package
+        from .backup import BackupAndRestore
+
+        return BackupAndRestore
     raise AttributeError(f"module 'chainrule.callbacks' has no attribute {name!r}")
 
 
 __all__ = [
-    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "GradientMonitor", "History", "LambdaCallback",
+    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "GradientMonitor", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
     "TerminateOnNaN", "get_lr", "save_weights_npz", "set_lr",
 ]  # fmt: skip

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.zip")
     train.add_argument("--data-dir", metavar="DIR", help="dataset folder (default $CHAINRULE_DATA)")
     train.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
+    # --threads (issue 19): BLAS threads for this run; default: the environment decides
+    train.add_argument("--threads", type=int, metavar="N", help="BLAS threads (threadpoolctl)")
     train.add_argument("--list", action="store_true", help="list the presets and exit")
     train.add_argument("--distributed", action="store_true",
                        help="data-parallel over the ranks of an MPI job (mpiexec -n 4 chainrule "
@@ -211,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             from .train import run_train
 
+            if args.threads is not None:  # --threads (issue 19), before any training
+                from ..threads import set_num_threads
+
+                set_num_threads(args.threads)
             result = run_train(args.preset, args.config, epochs=args.epochs, lr=args.lr,
                                seed=args.seed, out=args.out, resume=args.resume,
                                data_dir=args.data_dir, verbose=2 if args.quiet else 1,

@@ -118,6 +118,7 @@ def build_model(cfg: dict, src: ConfigSource):
     ConfigError naming the key (and line) at fault."""
     from .. import layers as L
     from .. import optim
+    from ..layers.base import accepted_arguments
     from ..training import Sequential
 
     layers = []
@@ -127,6 +128,12 @@ def build_model(cfg: dict, src: ConfigSource):
             known = sorted(k for k in L.LAYERS if k != "Sequential")
             raise src.error(
                 ("model", "layers", i, "type"), f"unknown layer {entry['type']!r}; known: {known}"
+            )
+        unknown = sorted(set(kwargs) - accepted_arguments(L.get(entry["type"])))
+        if unknown:
+            raise src.error(
+                ("model", "layers", i, unknown[0]),
+                f"{entry['type']}: unexpected keyword argument {unknown[0]!r}",
             )
         try:
             layers.append(L.get(entry["type"])(**kwargs))

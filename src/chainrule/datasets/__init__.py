@@ -7,6 +7,7 @@ Files are looked for under ``data_dir=`` or ``$CHAINRULE_DATA``, then the cache
 is checked against its published sha256. See docs/datasets.md.
 """
 
+from . import fashion_mnist, mnist  # Keras's datasets.mnist.load_data() and fashion_mnist
 from ._fetch import (
     ChecksumError,
     CorruptFileError,
@@ -27,6 +28,7 @@ __all__ = [
     "DatasetError",
     "DatasetNotFoundError",
     "cache_root",
+    "fashion_mnist",
     "load_digits",
     "load_eng_fra",
     "load_fashion_mnist",
@@ -36,4 +38,5 @@ __all__ = [
     "load_rt_polarity",
     "load_sst2",
     "load_tiny_shakespeare",
+    "mnist",
 ]

@@ -140,3 +140,15 @@ def load_fashion_mnist(
     per class). Files live under ``fashion-mnist/``.
     """
     return _load_idx_set("fashion-mnist", _specs(_FASHION_FILES, _FASHION_URL), data_dir)
+
+
+def load_data(path: str | os.PathLike = "mnist.npz"):
+    """Keras's ``keras.datasets.mnist.load_data()``: ``(x_train, y_train), (x_test, y_test)``,
+    uint8 ``(60000, 28, 28)`` / ``(10000, 28, 28)`` images and uint8 labels, from the checksummed
+    IDX files (the same arrays as Keras's ``mnist.npz``).
+
+    ``path``: Keras's cache file name; when it names an existing directory, the files are looked
+    for there (like ``data_dir=`` of :func:`load_mnist`), otherwise the usual search applies.
+    """
+    data_dir = path if path is not None and Path(path).is_dir() else None
+    return load_mnist(data_dir=data_dir)

@@ -67,7 +67,7 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
         hidden = [layers.Dense(WIDTH, activation=act) for _ in range(DEPTH)]
         model = Sequential([*hidden, layers.Dense(2)])
         model.compile(SGD(lr=0.05, momentum=0.9), SparseCategoricalCrossentropy(from_logits=True),
-                      ["accuracy"])  # fmt: skip
+                      metrics=["accuracy"])  # fmt: skip
         model(x[:1])
         dead = _Dead(hidden, x)
         hist = model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=[dead],

@@ -27,7 +27,9 @@ def _model():
     from ..training import Sequential
 
     model = Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)])
-    model.compile(SGD(lr=0.01), SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    model.compile(
+        SGD(lr=0.01), SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     return model
 
 

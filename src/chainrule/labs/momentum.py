@@ -78,7 +78,7 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
     for name, make in _optimizers(LR_MNIST, 1e-3).items():
         manual_seed(0)
         model = Sequential([layers.Dense(128, activation="relu"), layers.Dense(10)])
-        model.compile("sgd", SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+        model.compile("sgd", SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
         model(x[:1])
         model.optimizer = make(model.trainable_parameters())
         rec = BatchLosses()

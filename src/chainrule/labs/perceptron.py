@@ -48,7 +48,7 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
             f"mistakes in the last epochs {xor_p.errors_[-5:]}")  # fmt: skip
     manual_seed(0)
     net = Sequential([layers.Dense(4, activation="tanh"), layers.Dense(1, activation="sigmoid")])
-    net.compile(Adam(lr=0.05), "binary_crossentropy", ["accuracy"])
+    net.compile(Adam(lr=0.05), "binary_crossentropy", metrics=["accuracy"])
     hist = net.fit(XOR_X, XOR_Y.astype(np.float32).reshape(-1, 1), batch_size=4,
                    epochs=150 if quick else 400, verbose=0)  # fmt: skip
     net_pred = (net.predict(XOR_X) > 0.5).astype(np.int64).ravel()

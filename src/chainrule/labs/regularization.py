@@ -29,7 +29,9 @@ def _model(method: str):
         if method == "dropout":
             stack.append(layers.Dropout(0.5))
     model = Sequential([*stack, layers.Dense(10)])
-    model.compile(Adam(lr=1e-3), SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
+    model.compile(
+        Adam(lr=1e-3), SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     return model
 
 

@@ -92,7 +92,7 @@ def run(out_dir, quick: bool = False, verbose: bool = True) -> LabResult:
         manual_seed(0)
         model, hidden = build(kind)
         model.compile(SGD(lr=0.01, momentum=0.9), SparseCategoricalCrossentropy(from_logits=True),
-                      ["accuracy"])  # fmt: skip
+                      metrics=["accuracy"])  # fmt: skip
         model(x[:2])  # build
         at_init = init_norms(model, hidden, x[:256], y[:256])
         mon = GradientMonitor(every=2, verbose=0)

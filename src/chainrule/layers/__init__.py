@@ -5,17 +5,42 @@ Keras 3 names, argument names and defaults; lazy build from the first input; cha
 ``Dense.kernel`` is (in, out). The PyTorch door's modules live in :mod:`chainrule.nn`.
 """
 
-from .activation import Activation
+from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Layer, deserialize, get, register, reset_names, serialize, unique_name
+from .core import Identity, Lambda
 from .dense import Dense
 from .dropout import Dropout
+from .input_layer import Input, InputLayer
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from .noise import GaussianNoise
 from .normalization import BatchNormalization, LayerNormalization
+from .preprocessing import Normalization, Rescaling
 from .reshape import Flatten, Reshape
 from .residual import Residual
 from .sequential import Sequential  # a plain layer stack; keras.Sequential is the Model
 
 __all__ = [
-    "LAYERS", "Activation", "BatchNormalization", "Dense", "Dropout", "Flatten", "Layer",
-    "LayerNormalization", "Reshape", "Residual", "Sequential", "deserialize", "get", "register", "reset_names",
-    "serialize", "unique_name",
+    "ELU", "LAYERS", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense",
+    "Dot", "Dropout", "Flatten", "GaussianNoise", "Identity", "Input", "InputLayer", "Lambda",
+    "Layer", "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "Normalization", "ReLU", "Rescaling",
+    "Reshape", "Residual", "Sequential", "Softmax", "Subtract", "add", "average", "concatenate",
+    "deserialize", "dot", "get", "maximum", "minimum", "multiply", "register", "reset_names",
+    "serialize", "subtract", "unique_name",
 ]  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import activations
+from .. import activations, ops
 from .base import Layer, register
 
 
@@ -12,8 +12,14 @@ class Activation(Layer):
 
     default_name = "activation"
 
-    def __init__(self, activation, name: str | None = None, dtype="float32"):
-        super().__init__(name=name, dtype=dtype)
+    def __init__(
+        self,
+        activation,
+        name: str | None = None,
+        dtype="float32",
+        **kwargs,
+    ):
+        super().__init__(name=name, dtype=dtype, **kwargs)
         self.activation = activations.get(activation)
 
     def forward(self, x):
@@ -24,3 +30,97 @@ class Activation(Layer):
 
     def extra_repr(self) -> str:
         return f"{self.name!r}, {getattr(self.activation, 'registered_name', self.activation)}"
+
+
+@register
+class ReLU(Layer):
+    """Keras's ``ReLU(max_value=None, negative_slope=0.0, threshold=0.0)``: x (any shape) →
+    ``x`` for ``threshold <= x < max_value``, ``max_value`` above, ``negative_slope·(x −
+    threshold)`` below ``threshold``."""
+
+    default_name = "re_lu"
+
+    def __init__(self, max_value=None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 **kwargs):  # fmt: skip
+        super().__init__(**kwargs)
+        if max_value is not None and max_value < 0:
+            raise ValueError(f"{self.describe()}: max_value must be >= 0, got {max_value}")
+        if negative_slope < 0:
+            raise ValueError(
+                f"{self.describe()}: negative_slope must be >= 0, got {negative_slope}"
+            )
+        self.max_value = None if max_value is None else float(max_value)
+        self.negative_slope = float(negative_slope)
+        self.threshold = float(threshold)
+
+    def forward(self, x):
+        if self.threshold == 0.0 and self.max_value is None:
+            if self.negative_slope == 0.0:
+                return ops.relu(x)
+            return ops.leaky_relu(x, self.negative_slope)
+        below = ops.mul(ops.sub(x, self.threshold), self.negative_slope)
+        out = ops.where(x.data >= self.threshold, x, below)
+        if self.max_value is not None:
+            out = ops.minimum(out, self.max_value)
+        return out
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}  # fmt: skip
+
+
+@register
+class LeakyReLU(Layer):
+    """``LeakyReLU(negative_slope=0.3)`` (Keras's default slope; PyTorch's is 0.01)."""
+
+    default_name = "leaky_re_lu"
+
+    def __init__(self, negative_slope: float = 0.3, **kwargs):
+        if "alpha" in kwargs:  # the Keras 2 name, still accepted by Keras 3
+            negative_slope = kwargs.pop("alpha")
+        super().__init__(**kwargs)
+        if negative_slope is None or negative_slope < 0:
+            raise ValueError(
+                f"{self.describe()}: negative_slope must be >= 0, got {negative_slope}"
+            )
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x):
+        return ops.leaky_relu(x, self.negative_slope)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+@register
+class Softmax(Layer):
+    """``Softmax(axis=-1)``: x → exp(x) / Σ exp(x) along ``axis``."""
+
+    default_name = "softmax"
+
+    def __init__(self, axis: int = -1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def forward(self, x, mask=None):
+        return ops.softmax(x, axis=self.axis)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
+
+
+@register
+class ELU(Layer):
+    """``ELU(alpha=1.0)``: x for x > 0, alpha·(exp(x) − 1) otherwise."""
+
+    default_name = "elu"
+
+    def __init__(self, alpha: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = float(alpha)
+
+    def forward(self, x):
+        return ops.elu(x, self.alpha)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "alpha": self.alpha}

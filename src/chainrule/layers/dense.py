@@ -34,8 +34,9 @@ class Dense(Layer):
         in_features: int | None = None,
         name: str | None = None,
         dtype="float32",
+        **kwargs,
     ):
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(name=name, dtype=dtype, **kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units < 1:
             raise ValueError(f"{self.describe()}: units must be a positive int, got {units!r}")
         if input_dim is not None and in_features is not None and input_dim != in_features:

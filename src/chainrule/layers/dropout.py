@@ -29,8 +29,19 @@ class Dropout(Layer):
 
     default_name = "dropout"
 
-    def __init__(self, rate: float, noise_shape=None, name: str | None = None, dtype="float32"):
-        super().__init__(name=name, dtype=dtype)
+    def __init__(
+        self,
+        rate: float,
+        noise_shape=None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype="float32",
+        **kwargs,
+    ):
+        """``seed`` is accepted for Keras code; masks always come from the library generator
+        (``chainrule.manual_seed`` / ``keras.utils.set_random_seed`` make them reproducible)."""
+        self.seed = seed
+        super().__init__(name=name, dtype=dtype, **kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ValueError(f"{self.describe()}: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
@@ -80,7 +91,10 @@ class Dropout(Layer):
 
     def get_config(self) -> dict:
         noise = None if self.noise_shape is None else list(self.noise_shape)
-        return {**super().get_config(), "rate": self.rate, "noise_shape": noise}
+        config = {**super().get_config(), "rate": self.rate, "noise_shape": noise}
+        if self.seed is not None:
+            config["seed"] = self.seed
+        return config
 
     def extra_repr(self) -> str:
         return f"{self.name!r}, rate={self.rate}"

@@ -13,7 +13,7 @@ LayerNormalization: normalises each sample over its last axis (or the trailing
 
 from __future__ import annotations
 
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from ..nn.parameter import Parameter
 from ..ops.normalization import batch_norm, layer_norm
 from .base import Layer, register
@@ -42,8 +42,9 @@ class BatchNormalization(Layer):
         num_features: int | None = None,
         name: str | None = None,
         dtype="float32",
+        **kwargs,
     ):
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(name=name, dtype=dtype, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"{self.describe()}: momentum must be in [0, 1], got {momentum}")
         if not epsilon > 0:
@@ -123,30 +124,54 @@ class BatchNormalization(Layer):
 
 @register(aliases=("LayerNorm",))  # "LayerNorm": files written before the rename
 class LayerNormalization(Layer):
-    """Layer normalisation over the trailing ``normalized_shape`` axes (the last axis by default).
+    """Layer normalisation over ``axis`` (Keras: the last axis by default; a list of trailing axes
+    normalises over them jointly). x: (N, ..., *normalized) → same shape; ``gamma``/``beta`` have
+    the shape of the normalised axes.
 
-    x: (N, ..., *normalized_shape) → same shape.
+    ``normalized_shape`` (chainrule's extra, keyword only) builds the layer at once for inputs
+    ending with that shape.
     """
 
     default_name = "layer_normalization"
 
     def __init__(
         self,
-        normalized_shape=None,
-        epsilon: float = 1e-5,
+        axis=-1,
+        epsilon: float = 1e-3,
         center: bool = True,
         scale: bool = True,
         beta_initializer="zeros",
         gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        *,
+        normalized_shape=None,
         name: str | None = None,
         dtype="float32",
+        **kwargs,
     ):
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(name=name, dtype=dtype, **kwargs)
         if not epsilon > 0:
             raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
+        axes = [axis] if isinstance(axis, int) else list(axis)
+        if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+            raise TypeError(
+                f"{self.describe()}: axis must be an int or a list of ints, got {axis!r}"
+            )
+        self.axis = axis if isinstance(axis, int) else list(axis)
         self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
+        self._regularizers = {
+            "gamma": regularizers.get(gamma_regularizer),
+            "beta": regularizers.get(beta_regularizer),
+        }
+        self._constraints = {
+            "gamma": constraints.get(gamma_constraint),
+            "beta": constraints.get(beta_constraint),
+        }
         self.gamma = self.beta = None
         self.normalized_shape = None
         if normalized_shape is not None:
@@ -162,9 +187,21 @@ class LayerNormalization(Layer):
             self.beta = Parameter(self.beta_initializer(shape, self.dtype))
 
     def build(self, input_shape: tuple) -> None:
-        if input_shape is None or len(input_shape) < 1:
+        if input_shape is None or len(input_shape) < 2:
             raise ValueError(f"{self.describe()}: cannot build from input shape {input_shape}")
-        self._create((int(input_shape[-1]),))
+        ndim = len(input_shape)
+        axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
+        if any(not -ndim <= a < ndim for a in axes):
+            raise ValueError(
+                f"{self.describe()}: axis {self.axis} is out of range for inputs of rank {ndim}"
+            )
+        pos = sorted({a % ndim for a in axes})
+        if 0 in pos or pos != list(range(ndim - len(pos), ndim)):
+            raise ValueError(
+                f"{self.describe()}: axis {self.axis} must be the last axis or a run of trailing "
+                f"axes (not the batch axis) for inputs of rank {ndim}"
+            )
+        self._create(tuple(int(input_shape[a]) for a in pos))
 
     def forward(self, x):
         k = len(self.normalized_shape)
@@ -179,6 +216,7 @@ class LayerNormalization(Layer):
         shape = None if self.normalized_shape is None else list(self.normalized_shape)
         return {
             **super().get_config(),
+            "axis": self.axis,
             "normalized_shape": shape,
             "epsilon": self.epsilon,
             "center": self.center,

@@ -9,15 +9,36 @@ from .base import Layer, register
 
 @register
 class Flatten(Layer):
-    """(N, d1, ..., dk) → (N, d1·…·dk); a 1-D input (N,) becomes (N, 1)."""
+    """(N, d1, ..., dk) → (N, d1·…·dk); a 1-D input (N,) becomes (N, 1).
+
+    ``data_format="channels_first"`` (Keras's argument) flattens (N, C, ...) in channels-last
+    order, so weights stay valid when a model switches layouts.
+    """
 
     default_name = "flatten"
     autocast = False
 
+    def __init__(self, data_format: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(
+                f"{self.describe()}: data_format must be 'channels_last' or 'channels_first', "
+                f"got {data_format!r}"
+            )
+        self.data_format = data_format
+
     def forward(self, x):
         if x.ndim == 0:
             raise ValueError(f"{self.describe()}: needs a batch axis, got a 0-d tensor")
+        if self.data_format == "channels_first" and x.ndim > 2:
+            x = x.transpose((0, *range(2, x.ndim), 1))
         return x.reshape(x.shape[0], -1)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        if self.data_format is not None:
+            config["data_format"] = self.data_format
+        return config
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         rest = input_shape[1:]
@@ -31,8 +52,14 @@ class Reshape(Layer):
     default_name = "reshape"
     autocast = False
 
-    def __init__(self, target_shape, name: str | None = None, dtype="float32"):
-        super().__init__(name=name, dtype=dtype)
+    def __init__(
+        self,
+        target_shape,
+        name: str | None = None,
+        dtype="float32",
+        **kwargs,
+    ):
+        super().__init__(name=name, dtype=dtype, **kwargs)
         target = tuple(int(n) for n in target_shape)
         if sum(n == -1 for n in target) > 1 or any(n < -1 or n == 0 for n in target):
             raise ValueError(

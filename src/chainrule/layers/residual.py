@@ -16,8 +16,14 @@ class Residual(Layer):
 
     default_name = "residual"
 
-    def __init__(self, layer, name: str | None = None, dtype="float32"):
-        super().__init__(name=name, dtype=dtype)
+    def __init__(
+        self,
+        layer,
+        name: str | None = None,
+        dtype="float32",
+        **kwargs,
+    ):
+        super().__init__(name=name, dtype=dtype, **kwargs)
         if isinstance(layer, (list, tuple)):
             layer = Sequential(list(layer))
         if not isinstance(layer, Module):

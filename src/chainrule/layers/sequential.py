@@ -19,8 +19,14 @@ class Sequential(Layer):
     default_name = "sequential"
     autocast = False
 
-    def __init__(self, layers=None, name: str | None = None, dtype="float32"):
-        super().__init__(name=name, dtype=dtype)
+    def __init__(
+        self,
+        layers=None,
+        name: str | None = None,
+        dtype="float32",
+        **kwargs,
+    ):
+        super().__init__(name=name, dtype=dtype, **kwargs)
         self.layers: list = []
         for layer in layers or ():
             self.add(layer)

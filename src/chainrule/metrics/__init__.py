@@ -21,6 +21,8 @@ from .classification import AUC, F1Score, Precision, Recall, confusion_matrix
 from .regression import (
     MeanAbsoluteError,
     MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
     mean_absolute_error,
     mean_squared_error,
 )
@@ -44,7 +46,8 @@ _REGISTRY = {
 _CLASSES = {
     cls.__name__: cls
     for cls in (Accuracy, AUC, BinaryAccuracy, CategoricalAccuracy, F1Score, MeanAbsoluteError,
-                MeanSquaredError, Precision, Recall, SparseCategoricalAccuracy,
+                MeanSquaredError, Precision, R2Score, Recall, RootMeanSquaredError,
+                SparseCategoricalAccuracy,
                 SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)
 }  # fmt: skip
 
@@ -111,6 +114,8 @@ def get(identifier, loss=None) -> Metric:
             return accuracy_for_loss(loss, name=identifier)
         if key in _REGISTRY:
             return _REGISTRY[key](name=identifier)
+        if identifier in _CLASSES:  # a class name, as Keras accepts ("RootMeanSquaredError")
+            return _CLASSES[identifier]()
         custom = _custom.lookup(identifier)
         if custom is not None:
             return get(custom, loss)
@@ -128,7 +133,7 @@ def get(identifier, loss=None) -> Metric:
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "F1Score", "Mean",
-    "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision", "Recall",
+    "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision", "R2Score", "Recall", "RootMeanSquaredError",
     "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy",
     "accuracy_for_loss", "binary_accuracy", "categorical_accuracy", "confusion_matrix", "get",
     "mean_absolute_error", "mean_squared_error", "sparse_categorical_accuracy",

@@ -23,7 +23,7 @@ class Metric:
 
     name: str = "metric"
 
-    def __init__(self, name: str | None = None):
+    def __init__(self, name: str | None = None, dtype=None):
         if name is not None:
             self.name = name
         self.reset_state()
@@ -79,7 +79,7 @@ class Mean(Metric):
 class MeanMetricWrapper(Mean):
     """The running mean of ``fn(y_true, y_pred)``, a function returning one value per sample."""
 
-    def __init__(self, fn, name: str | None = None):
+    def __init__(self, fn, name: str | None = None, dtype=None, **kwargs):
         self.fn = fn
         super().__init__(name or getattr(fn, "__name__", "metric"))
 

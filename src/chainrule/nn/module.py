@@ -11,11 +11,33 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import anomaly as _anomaly
+from ..tensor import Tensor
 from .parameter import Parameter
+
+
+class IncompatibleKeys(NamedTuple):
+    """What :meth:`Module.load_state_dict` returns (PyTorch's ``_IncompatibleKeys``)."""
+
+    missing_keys: list
+    unexpected_keys: list
+
+
+def _array(value):
+    """The array of a Tensor (or the value itself)."""
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _check_name(module, name, kind: str) -> None:
+    if not isinstance(name, str) or not name or "." in name:
+        raise KeyError(
+            f"{type(module).__name__}: {kind} name must be a non-empty string without '.', "
+            f"got {name!r}"
+        )
 
 
 class Module:
@@ -144,41 +166,174 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every parameter once (shared ones under their first name), in definition order."""
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct sub-modules (each once) with their attribute names, in definition order."""
         seen = set()
-        for mname, mod in self.named_modules(prefix):
+        for key, value in self._children():
+            if isinstance(value, Module) and id(value) not in seen:
+                seen.add(id(value))
+                yield key, value
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once (shared ones under their first name), in definition order: a
+        module's own parameters first, then its sub-modules' (PyTorch's order and names)."""
+        seen = set()
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, mod in mods:
             for key, value in mod._children():
-                if isinstance(value, Parameter) and id(value) not in seen:
+                if isinstance(value, Parameter) and (not remove_duplicate or id(value) not in seen):
                     seen.add(id(value))
                     yield (f"{mname}.{key}" if mname else key), value
 
-    def parameters(self) -> list[Parameter]:
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse: bool = True) -> list[Parameter]:
+        """The parameters of :meth:`named_parameters`, as a list (an iterable, as in PyTorch)."""
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
     def trainable_parameters(self) -> list[Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
 
-    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, np.ndarray | Tensor]]:
         """Non-trainable state saved with the weights (e.g. BatchNorm running statistics).
 
-        A module lists the attribute names of its buffers in ``_buffers`` (a tuple of strings).
+        A module lists the attribute names of its buffers in ``_buffers`` (a tuple of strings; see
+        :meth:`register_buffer`). Values are arrays (Keras-style layers) or Tensors (``nn``).
         """
-        for mname, mod in self.named_modules():
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, mod in mods:
             for key in getattr(mod, "_buffers", ()):
                 value = getattr(mod, key, None)
                 if value is not None:
                     yield (f"{mname}.{key}" if mname else key), value
 
-    def zero_grad(self) -> None:
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray | Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: to None (default), or to zeros in place."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad[...] = 0
+
+    # ------------------------------------------------------------ PyTorch registration API
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Keep ``tensor`` (a Tensor, array or None) as state that is not trained; it is saved in
+        ``state_dict`` unless ``persistent=False``."""
+        _check_name(self, name, "buffer")
+        if tensor is not None and not isinstance(tensor, (Tensor, np.ndarray)):
+            raise TypeError(
+                f"{type(self).__name__}.register_buffer: '{name}' must be a Tensor or None, "
+                f"got {type(tensor).__name__}"
+            )
+        object.__setattr__(self, name, tensor)
+        if name not in getattr(self, "_buffers", ()):
+            self._buffers = tuple(getattr(self, "_buffers", ())) + (name,)
+        skip = set(getattr(self, "_non_persistent_buffers", ()))
+        skip.discard(name) if persistent else skip.add(name)
+        self._non_persistent_buffers = frozenset(skip)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        _check_name(self, name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"{type(self).__name__}.register_parameter: '{name}' must be a Parameter or "
+                f"None, got {type(param).__name__}"
+            )
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        _check_name(self, name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(
+                f"{type(self).__name__}.add_module: '{name}' must be a Module, got "
+                f"{type(module).__name__}"
+            )
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at dotted path ``target`` ("" is this module)."""
+        if not target:
+            return self
+        mods = dict(self.named_modules())
+        if target not in mods:
+            raise AttributeError(f"{type(self).__name__} has no submodule '{target}'")
+        return mods[target]
+
+    def apply(self, fn) -> Module:
+        """Call ``fn`` on every sub-module (children first) and then on this module."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad = bool(requires_grad)
+        return self
+
+    # ------------------------------------------------------------ dtype and device
+    def to(self, *args, **kwargs) -> Module:
+        """``to(dtype)``, ``to("cpu")``, ``to(device, dtype)``, ``to(tensor)``: casts floating
+        parameters and buffers in place. Only the CPU device exists."""
+        from ..torch_api import parse_to
+
+        dtype = parse_to(type(self).__name__ + ".to", args, kwargs)
+        if dtype is not None:
+            self._cast(dtype)
+        return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def float(self) -> Module:
+        return self._cast(np.float32)
+
+    def double(self) -> Module:
+        return self._cast(np.float64)
+
+    def _cast(self, dtype) -> Module:
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to: only floating dtypes, got {dtype}")
+        for p in self.parameters():
+            if p.data.dtype != dtype:
+                p.data = p.data.astype(dtype)
+                p.grad = None
+        for m in self.modules():
+            for key in getattr(m, "_buffers", ()):
+                value = getattr(m, key, None)
+                arr = _array(value) if value is not None else None
+                if arr is not None and arr.dtype.kind == "f" and arr.dtype != dtype:
+                    if isinstance(value, Tensor):
+                        value.data = arr.astype(dtype)
+                    else:
+                        object.__setattr__(m, key, arr.astype(dtype))
+            if isinstance(getattr(m, "dtype", None), np.dtype):
+                m.dtype = dtype
+        return self
 
     def count_params(self) -> int:
         return int(sum(p.data.size for p in self.parameters()))
 
     # ------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> Module:
+        """Training mode (``mode=True``) or evaluation mode for this module and all below it."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(  # noqa: TRY004 - PyTorch raises ValueError here
+                f"{type(self).__name__}.train: mode must be a bool, got {mode!r}"
+            )
         for m in self.modules():
             m.training = mode
         return self
@@ -187,32 +342,57 @@ class Module:
         return self.train(False)
 
     # ------------------------------------------------------------ state
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameter and buffer arrays by dotted name (the arrays themselves, not copies)."""
-        state = OrderedDict((k, p.data) for k, p in self.named_parameters())
-        state.update(self.named_buffers())
+    def state_dict(self, prefix: str = "") -> OrderedDict[str, np.ndarray]:
+        """Parameter and buffer arrays by dotted name (the arrays themselves, not copies), with
+        PyTorch's names (``fc1.weight``, ``0.bias``, ``bn.running_mean``) for ``nn`` modules."""
+        state = OrderedDict()
+        for name, kind, owner, key in self._state_entries():
+            value = getattr(owner, key) if kind == "buffer" else owner
+            state[prefix + name] = _array(value)
         return state
 
-    def load_state_dict(self, state: dict, strict: bool = True) -> None:
-        """Copy arrays into this module's parameters and buffers.
+    def _state_entries(self) -> Iterator[tuple[str, str, object, str]]:
+        """(name, kind, owner, key) of every state-dict entry in PyTorch's order: module by
+        module (depth first), each module's parameters, then its persistent buffers. A shared
+        parameter appears under each of its names, as in PyTorch; for a parameter, ``owner`` is
+        the Parameter itself."""
+        for mname, mod in self.named_modules():
+            for key, value in mod._children():
+                if isinstance(value, Parameter):
+                    yield (f"{mname}.{key}" if mname else key), "param", value, key
+            skip = getattr(mod, "_non_persistent_buffers", ())
+            for key in getattr(mod, "_buffers", ()):
+                if key not in skip and getattr(mod, key, None) is not None:
+                    yield (f"{mname}.{key}" if mname else key), "buffer", mod, key
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays (or Tensors) into this module's parameters and buffers.
 
         Every entry is checked before anything is written: a missing or unexpected name (with
         ``strict``) or a wrong shape raises a ValueError naming it, and the module is left unchanged.
+        Returns ``(missing_keys, unexpected_keys)`` as PyTorch does.
         """
-        params = dict(self.named_parameters())
-        buffers = dict(self.named_buffers())
-        owners = {}
-        for mname, mod in self.named_modules():
-            for key in getattr(mod, "_buffers", ()):
-                owners[f"{mname}.{key}" if mname else key] = (mod, key)
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"load_state_dict into {type(self).__name__}: expected a dict of arrays, got "
+                f"{type(state).__name__}"
+            )
+        state = {k: _array(v) for k, v in state.items()}
+        params, buffers, owners = {}, {}, {}
+        for name, kind, owner, key in self._state_entries():
+            if kind == "param":
+                params[name] = owner
+            else:
+                buffers[name] = _array(getattr(owner, key))
+                owners[name] = (owner, key)
+        missing_keys = [n for n, *_ in self._state_entries() if n not in state]
+        unexpected_keys = [k for k in state if k not in params and k not in buffers]
         problems = []
         if strict:
-            missing = [k for k in list(params) + list(buffers) if k not in state]
-            unexpected = [k for k in state if k not in params and k not in buffers]
-            if missing:
-                problems.append(f"missing entries: {missing}")
-            if unexpected:
-                problems.append(f"unexpected entries: {unexpected}")
+            if missing_keys:
+                problems.append(f"missing entries: {missing_keys}")
+            if unexpected_keys:
+                problems.append(f"unexpected entries: {unexpected_keys}")
         for k, value in state.items():
             target = params[k].data if k in params else buffers.get(k)
             if target is None:
@@ -227,9 +407,15 @@ class Module:
                 p = params[k]
                 p.data = np.array(value, dtype=p.data.dtype, copy=True)
                 p.grad = None
-            elif k in owners:
+            elif k in buffers:
                 mod, key = owners[k]
-                setattr(mod, key, np.array(value, dtype=getattr(mod, key).dtype, copy=True))
+                current = getattr(mod, key)
+                arr = np.array(value, dtype=_array(current).dtype, copy=True)
+                if isinstance(current, Tensor):
+                    current.data = arr
+                else:
+                    setattr(mod, key, arr)
+        return IncompatibleKeys(missing_keys, unexpected_keys)
 
     # ------------------------------------------------------------ display
     def extra_repr(self) -> str:

@@ -16,5 +16,21 @@ class Parameter(Tensor):
             self.data = self.data.astype(np.float32)
         self.requires_grad = requires_grad
 
+    @property
+    def value(self) -> Parameter:
+        """The parameter itself (Keras's ``variable.value``; ``.grad`` holds its gradient)."""
+        return self
+
+    def assign(self, value) -> Parameter:
+        """Copy ``value`` into this parameter in place (Keras's ``variable.assign``); the shape
+        must match."""
+        arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if arr.shape != self.data.shape:
+            raise ValueError(
+                f"Parameter.assign: value has shape {arr.shape}, the parameter {self.data.shape}"
+            )
+        self.data[...] = arr
+        return self
+
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("Tensor") :]

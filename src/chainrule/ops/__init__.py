@@ -16,6 +16,9 @@ from .activation import (
     softsign,
     tanh,
 )
+from .attention import scaled_dot_product_attention
+from .conv import conv1d, conv2d
+from .conv_transpose import conv_transpose2d
 from .elementwise import (
     abs,
     add,
@@ -35,6 +38,7 @@ from .elementwise import (
     sub,
     where,
 )
+from .embedding import embedding
 from .linalg import linear, matmul
 from .loss import (
     binary_cross_entropy_with_logits,
@@ -42,7 +46,20 @@ from .loss import (
     sparse_softmax_cross_entropy,
 )
 from .normalization import batch_norm, layer_norm
+from .numpy_api import *
+from .numpy_api import __all__ as _keras_names
+from .pool import (
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    global_avg_pool,
+    global_max_pool,
+    max_pool1d,
+    max_pool2d,
+)
+from .recurrent import gru, lstm, rnn
 from .reduce import logsumexp, max, mean, min, std, sum, var
+from .resize import interpolate, pad2d, upsample2d
 from .shape import (
     broadcast_to,
     cat,
@@ -61,31 +78,45 @@ from .shape import (
 
 __all__ = [
     "abs",
+    "adaptive_avg_pool2d",
     "add",
     "astype",
+    "avg_pool1d",
+    "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "cat",
     "clip",
     "concatenate",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
     "cos",
     "div",
     "elu",
+    "embedding",
     "exp",
     "flatten",
     "gelu",
     "getitem",
+    "global_avg_pool",
+    "global_max_pool",
+    "gru",
     "hard_sigmoid",
     "hard_swish",
+    "interpolate",
     "layer_norm",
     "leaky_relu",
     "linear",
     "log",
     "log_softmax",
     "logsumexp",
+    "lstm",
     "matmul",
     "max",
+    "max_pool1d",
+    "max_pool2d",
     "maximum",
     "mean",
     "min",
@@ -93,10 +124,13 @@ __all__ = [
     "mul",
     "neg",
     "pad",
+    "pad2d",
     "permute",
     "pow",
     "relu",
     "reshape",
+    "rnn",
+    "scaled_dot_product_attention",
     "selu",
     "sigmoid",
     "silu",
@@ -116,6 +150,8 @@ __all__ = [
     "tanh",
     "transpose",
     "unsqueeze",
+    "upsample2d",
     "var",
     "where",
 ]  # fmt: skip
+__all__ += [n for n in _keras_names if n not in __all__]

@@ -164,7 +164,9 @@ def relu(a) -> Tensor:
     return ReLU.apply(not_bool(a, "relu"))
 
 
-def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(a, negative_slope: float = 0.2) -> Tensor:
+    """Leaky ReLU. The default slope is ``keras.ops.leaky_relu``'s (0.2); the PyTorch door's
+    ``F.leaky_relu`` and ``Tensor.leaky_relu`` pass torch's 0.01."""
     slope = scalar_param(negative_slope, "leaky_relu", "negative_slope")
     return LeakyReLU.apply(float_only(a, "leaky_relu"), slope=slope)
 
@@ -173,10 +175,16 @@ def elu(a, alpha: float = 1.0) -> Tensor:
     return ELU.apply(float_only(a, "elu"), alpha=scalar_param(alpha, "elu", "alpha"))
 
 
-def gelu(a, approximate: str = "none") -> Tensor:
-    """GELU; ``approximate="none"`` (exact, with erf) or ``"tanh"``."""
+def gelu(a, approximate: bool | str = True) -> Tensor:
+    """GELU: exact (with erf) for ``approximate=False`` or ``"none"`` (torch's spelling), the tanh
+    approximation for ``True`` or ``"tanh"``. The default is ``keras.ops.gelu``'s (True); the
+    PyTorch door's ``F.gelu`` and ``Tensor.gelu`` pass torch's ``"none"``."""
+    if approximate is True or approximate is False:
+        approximate = "tanh" if approximate else "none"
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ValueError(
+            f"gelu: approximate must be True/False or 'none'/'tanh', got {approximate!r}"
+        )
     return GELU.apply(float_only(a, "gelu"), approximate=approximate)
 
 

@@ -80,16 +80,53 @@ class LinearReLU(Linear):
         return super().backward(xp(g).multiply(g, self.out > 0))
 
 
+class LinearOutIn(Linear):
+    """``x @ W.T + b`` in one node with PyTorch's weight layout W (out, in): BLAS reads the
+    transposed view directly, so no copy of W is made in either pass."""
+
+    def forward(self, x, w, b=None):
+        return super().forward(x, w.T, b)
+
+    def backward(self, g):
+        x, w = self.x, self.w  # w is the (in, out) view
+        need = self.needs_input_grad
+        gx = g @ w.T if need[0] else None
+        gw = gb = None
+        if need[1]:  # (out, in): one GEMM straight into the parameter's layout
+            if x.ndim == 2:
+                gw = g.T @ x
+            else:
+                gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if self.has_bias and need[2]:
+            gb = g.sum(axis=tuple(range(g.ndim - 1)))
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
 def matmul(a, b) -> Tensor:
     return MatMul.apply(*operands(a, b))
 
 
-def linear(x, weight, bias=None, activation: str | None = None) -> Tensor:
+def linear(x, weight, bias=None, activation: str | None = None, layout: str = "in_out") -> Tensor:
     """``x @ weight + bias``; weight has shape (in_features, out_features).
 
     ``activation="relu"`` fuses ``max(·, 0)`` into the same node (:class:`LinearReLU`).
+    ``layout="out_in"`` takes PyTorch's weight (out_features, in_features) instead:
+    ``x @ weight.T + bias`` (:class:`LinearOutIn`, no activation).
     """
     x = ensure_tensor(x)
+    if layout == "out_in":
+        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(
+                f"linear: input has shape {x.shape}, expected last axis of size "
+                f"{weight.shape[-1]} to match weight (out, in) {weight.shape}"
+            )
+        if activation is not None:
+            raise ValueError("linear: layout='out_in' takes no fused activation")
+        if bias is None:
+            return LinearOutIn.apply(x, weight)
+        return LinearOutIn.apply(x, weight, bias)
+    if layout != "in_out":
+        raise ValueError(f"linear: layout must be 'in_out' or 'out_in', got {layout!r}")
     if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
         raise ValueError(
             f"linear: input has shape {x.shape}, expected last axis of size {weight.shape[0]} "

@@ -28,10 +28,26 @@ class Adadelta(Optimizer):
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0.0,
+        foreach: bool | None = None,
+        *,
+        capturable: bool = False,
+        maximize: bool = False,
+        differentiable: bool = False,
         **clip,
     ):
         super().__init__(
-            params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}, **clip
+            params,
+            {
+                "lr": lr,
+                "rho": rho,
+                "eps": eps,
+                "weight_decay": weight_decay,
+                "foreach": foreach,
+                "capturable": capturable,
+                "maximize": maximize,
+                "differentiable": differentiable,
+            },
+            **clip,
         )
 
     def _check_group(self, group: dict) -> None:

@@ -28,6 +28,11 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         **clip,
     ):
         super().__init__(
@@ -38,9 +43,16 @@ class Adagrad(Optimizer):
                 "weight_decay": weight_decay,
                 "initial_accumulator_value": initial_accumulator_value,
                 "eps": eps,
+                "foreach": foreach,
+                "maximize": maximize,
+                "differentiable": differentiable,
+                "fused": fused,
             },
             **clip,
         )
+
+    #: Keras's placement of eps: inside the root, ``g / √(s + eps)``.
+    eps_inside_sqrt: bool = False
 
     def _check_group(self, group: dict) -> None:
         for key in ("lr_decay", "initial_accumulator_value", "eps"):
@@ -63,8 +75,12 @@ class Adagrad(Optimizer):
         acc, tmp = state["sum"], self._buffer(param, "t0")
         mod.multiply(grad, grad, out=tmp)
         acc += tmp
-        mod.sqrt(acc, out=tmp)
-        tmp += group["eps"]
+        if self.eps_inside_sqrt:
+            mod.add(acc, group["eps"], out=tmp)
+            mod.sqrt(tmp, out=tmp)
+        else:
+            mod.sqrt(acc, out=tmp)
+            tmp += group["eps"]
         mod.divide(grad, tmp, out=tmp)
         tmp *= clr
         param -= tmp

@@ -32,19 +32,33 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
         **clip,
     ):
-        super().__init__(
-            params,
-            {
-                "lr": lr,
-                "betas": betas,
-                "eps": eps,
-                "weight_decay": weight_decay,
-                "amsgrad": amsgrad,
-            },
-            **clip,
-        )
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "foreach": foreach,
+            "maximize": maximize,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        if not type(self).decoupled_weight_decay:  # AdamW decouples always and has no such option
+            defaults["decoupled_weight_decay"] = decoupled_weight_decay
+        super().__init__(params, defaults, **clip)
+
+    #: Keras's placement of eps (outside the bias correction of the second moment).
+    eps_hat: bool = False
 
     def _check_group(self, group: dict) -> None:
         name = type(self).__name__
@@ -74,10 +88,11 @@ class Adam(Optimizer):
         moving_average_sq_(v, grad, b2, tmp)
         if group["amsgrad"]:
             v = mod.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        # m / (√v / √bc2 + eps) · lr / bc1, with √bc2 folded into the scalars (one pass fewer)
+        # m / (√v / √bc2 + eps) · lr / bc1, with √bc2 folded into the scalars (one pass fewer);
+        # Keras adds eps to √v itself ("epsilon hat"): m / (√v + eps) · lr √bc2 / bc1
         bc2_sqrt = math.sqrt(1.0 - b2**t)
         mod.sqrt(v, out=tmp)
-        tmp += group["eps"] * bc2_sqrt
+        tmp += group["eps"] * (1.0 if self.eps_hat else bc2_sqrt)
         mod.divide(m, tmp, out=tmp)
         tmp *= lr * bc2_sqrt / (1.0 - b1**t)
         param -= tmp

@@ -27,11 +27,30 @@ class Adamax(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
         **clip,
     ):
         super().__init__(
-            params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}, **clip
+            params,
+            {
+                "lr": lr,
+                "betas": betas,
+                "eps": eps,
+                "weight_decay": weight_decay,
+                "foreach": foreach,
+                "maximize": maximize,
+                "differentiable": differentiable,
+                "capturable": capturable,
+            },
+            **clip,
         )
+
+    #: Keras's rule: ``u = max(β2 u, |g|)`` and the step divides by ``u + eps``.
+    eps_outside_max: bool = False
 
     def _check_group(self, group: dict) -> None:
         group["betas"] = check_betas("Adamax", group["betas"])
@@ -55,8 +74,13 @@ class Adamax(Optimizer):
         moving_average_(m, grad, b1, tmp)
         u *= b2
         mod.abs(grad, out=tmp)
-        tmp += group["eps"]
-        mod.maximum(u, tmp, out=u)
-        mod.divide(m, u, out=tmp)
+        if self.eps_outside_max:
+            mod.maximum(u, tmp, out=u)
+            mod.add(u, group["eps"], out=tmp)
+            mod.divide(m, tmp, out=tmp)
+        else:
+            tmp += group["eps"]
+            mod.maximum(u, tmp, out=u)
+            mod.divide(m, u, out=tmp)
         tmp *= lr / (1.0 - b1**t)
         param -= tmp

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ._checks import LR, Params
 from .adam import Adam
 
 
 class AdamW(Adam):
-    """Before the Adam step (with no L2 term in the gradient) the weights shrink::
+    """Before the Adam step (with no L2 term in the gradient) the weights shrink (in
+    :meth:`Optimizer.step`, which every decoupled optimiser shares)::
 
         p *= 1 - lr · weight_decay
 
@@ -27,15 +26,16 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         **clip,
     ):
         super().__init__(
-            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, **clip
-        )
-
-    def update(
-        self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict, lr: float
-    ) -> None:
-        if group["weight_decay"]:
-            param *= 1.0 - lr * group["weight_decay"]
-        super().update(param, grad, state, group, lr)
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            maximize=maximize, foreach=foreach, capturable=capturable,
+            differentiable=differentiable, fused=fused, **clip,
+        )  # fmt: skip

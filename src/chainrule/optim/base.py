@@ -139,6 +139,15 @@ class Optimizer(SerializationMixin):
                 f"(e.g. a LearningRateSchedule), got {lr!r}"
             )
         group["weight_decay"] = check_hyper(name, "weight_decay", group.get("weight_decay", 0.0))
+        for flag in ("maximize", "decoupled_weight_decay"):
+            if flag in group:
+                group[flag] = bool(group[flag])
+        for flag in ("differentiable", "capturable"):  # PyTorch's autograd / CUDA-graph modes
+            if group.get(flag):
+                raise ValueError(
+                    f"{name}: {flag}=True is not supported (chainrule's optimiser steps are "
+                    "plain in-place NumPy updates)"
+                )
         self._check_group(group)
         return group
 
@@ -237,10 +246,18 @@ class Optimizer(SerializationMixin):
     learning_rate = lr  # Keras's name
 
     # ------------------------------------------------------------------ the step
-    def zero_grad(self) -> None:
-        """Set every parameter's gradient to None (cheaper than zero-filling)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's gradient to None (cheaper), or to zeros in place."""
         for p in self._params:
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad[...] = 0
+
+    @property
+    def state(self) -> dict:
+        """Per-parameter state buffers, keyed by parameter (PyTorch's ``optimizer.state``)."""
+        return {p: s for p, s in zip(self._params, self._state) if s is not None}
 
     def _buffer(self, like: np.ndarray, slot: str) -> np.ndarray:
         """A reusable scratch array shaped like ``like`` (contents undefined)."""
@@ -259,8 +276,9 @@ class Optimizer(SerializationMixin):
             norm = float(xp(grad).linalg.norm(grad.reshape(-1)))
             if norm > self.clipnorm:
                 scale = self.clipnorm / norm
-        wd = 0.0 if self.decoupled_weight_decay else group["weight_decay"]
-        if scale == 1.0 and wd == 0.0 and self.clipvalue is None:
+        wd = 0.0 if self._decoupled(group) else group["weight_decay"]
+        maximize = group.get("maximize", False)
+        if scale == 1.0 and wd == 0.0 and self.clipvalue is None and not maximize:
             return grad
         mod = xp(param)
         out = self._buffer(param, _GRAD_SLOT)
@@ -270,6 +288,8 @@ class Optimizer(SerializationMixin):
             src = mod.multiply(grad, scale, out=out)
         else:
             src = grad
+        if maximize:  # ascend: PyTorch negates the gradient before the weight-decay term
+            src = mod.negative(src, out=out)
         if wd != 0.0:  # out = src + wd * param, without allocating
             if src is grad:
                 mod.multiply(param, wd, out=out)
@@ -279,6 +299,48 @@ class Optimizer(SerializationMixin):
                 mod.multiply(param, wd, out=tmp)
                 out += tmp
         return out
+
+    def apply(self, grads, trainable_variables=None) -> None:
+        """Keras 3's ``optimizer.apply(grads, trainable_variables)``: one update of
+        ``trainable_variables`` (the optimiser's own parameters when None) by ``grads`` (arrays or
+        Tensors, None to skip a variable), building the optimiser on first use."""
+        grads = list(grads)
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(f"{type(self).__name__}.apply: no trainable_variables given")
+            variables = list(self._params)
+        else:
+            variables = list(trainable_variables)
+            if not self.built:
+                self.build(variables)
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"{type(self).__name__}.apply: {len(grads)} gradients for {len(variables)} "
+                "variables"
+            )
+        known = {id(p) for p in self._params}
+        if any(id(v) not in known for v in variables):
+            raise ValueError(
+                f"{type(self).__name__}.apply: a variable is not among the parameters this "
+                "optimizer was built with"
+            )
+        given = {
+            id(v): None if g is None else (g.data if isinstance(g, Tensor) else np.asarray(g))
+            for v, g in zip(variables, grads)
+        }
+        saved = [p.grad for p in self._params]
+        for p in self._params:
+            p.grad = given.get(id(p))
+        try:
+            self.step()
+        finally:
+            for p, g in zip(self._params, saved):
+                p.grad = g
+
+    def apply_gradients(self, grads_and_vars) -> None:
+        """Keras's ``apply_gradients([(grad, variable), ...])``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient, in place; returns ``closure()`` if given."""
@@ -311,9 +373,16 @@ class Optimizer(SerializationMixin):
                 state = self._state[i]
                 if state is None:
                     state = self._state[i] = self._init_state(param, group)
+                if group["weight_decay"] and self._decoupled(group):  # AdamW, Keras: shrink first
+                    param *= 1.0 - lr * group["weight_decay"]
                 self.update(param, self._prepared_grad(param, grad, group, scale), state, group, lr)
         self.iterations += 1
         return loss
+
+    def _decoupled(self, group: dict) -> bool:
+        """Whether weight decay shrinks the weights (AdamW, every Keras optimiser) rather than
+        adding an L2 term to the gradient."""
+        return group.get("decoupled_weight_decay", self.decoupled_weight_decay)
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())

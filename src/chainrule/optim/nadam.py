@@ -20,10 +20,10 @@ class NAdam(Optimizer):
         d = √(v / (1 - β2^t)) + eps
         p -= lr (1 - μ_t) / (1 - Π_t) · g / d  +  lr μ_{t+1} / (1 - Π_t μ_{t+1}) · m / d
 
-    This is the variant both PyTorch's NAdam and Keras's Nadam implement (ψ = 0.004 in both).
-    Defaults are PyTorch's (lr=2e-3, eps=1e-8); Keras adds eps to √v̂ as well and
-    ``optim.get("nadam")`` uses its defaults (lr=1e-3, eps=1e-7) with this rule. Π_t is kept in
-    float64 (PyTorch keeps it in float32: the difference is within float32 rounding).
+    PyTorch's rule and defaults (lr=2e-3, eps=1e-8, ψ=0.004). Keras 3's Nadam is the same rule
+    with ψ = 1 (its schedule is ``β1 (1 − ½ · 0.96^t)``) and eps=1e-7:
+    :class:`chainrule.optimizers.Nadam`. Π_t is kept in float64 (PyTorch keeps it in float32: the
+    difference is within float32 rounding).
     """
 
     def __init__(
@@ -34,6 +34,12 @@ class NAdam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
         **clip,
     ):
         super().__init__(
@@ -44,6 +50,11 @@ class NAdam(Optimizer):
                 "eps": eps,
                 "weight_decay": weight_decay,
                 "momentum_decay": momentum_decay,
+                "decoupled_weight_decay": decoupled_weight_decay,
+                "foreach": foreach,
+                "maximize": maximize,
+                "capturable": capturable,
+                "differentiable": differentiable,
             },
             **clip,
         )

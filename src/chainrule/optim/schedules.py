@@ -40,7 +40,11 @@ def _steps(cls: str, name: str, value, allow_zero: bool = False) -> int:
 
 class LearningRateSchedule:
     """Base class: ``schedule(step) -> float``; subclasses implement ``__call__`` and
-    ``get_config`` (the keyword arguments that rebuild them)."""
+    ``get_config`` (the keyword arguments that rebuild them). Subclasses defined elsewhere (the
+    Keras door's schedules) register with :func:`register_schedule` to be rebuilt from configs."""
+
+    #: the name a config records (the class name unless a registry needs another)
+    registered_name: str | None = None
 
     def __call__(self, step: int) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -215,10 +219,18 @@ _SCHEDULES = {
 }
 
 
+def register_schedule(cls: type) -> type:
+    """Class decorator: make ``cls`` rebuildable by :func:`deserialize_lr` under its
+    ``registered_name`` (or class name)."""
+    _SCHEDULES[cls.registered_name or cls.__name__] = cls
+    return cls
+
+
 def serialize_lr(lr) -> float | dict[str, Any]:
     """A float stays a float; a schedule becomes ``{"class_name": ..., "config": {...}}``."""
     if isinstance(lr, LearningRateSchedule):
-        return {"class_name": type(lr).__name__, "config": lr.get_config()}
+        name = type(lr).registered_name or type(lr).__name__
+        return {"class_name": name, "config": lr.get_config()}
     if callable(lr):
         return serialize_lr(LambdaSchedule(lr))
     return float(lr)

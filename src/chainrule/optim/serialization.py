@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from .base import Optimizer
 
 
+#: options added with the PyTorch door (issue 11); older files lack them
+_ADDED_FLAGS = frozenset(
+    {"maximize", "foreach", "differentiable", "fused", "capturable", "decoupled_weight_decay"}
+)
+
+
 class SerializationMixin:
     """Mixed into :class:`~chainrule.optim.base.Optimizer`; relies on its ``defaults``,
     ``param_groups``, ``_params``, ``_state``, ``iterations``, ``_validated`` and ``_state_spec``."""
@@ -106,11 +112,15 @@ class SerializationMixin:
                     f"{len(group['params'])}"
                 )
             opts = {k: v for k, v in saved.items() if k != "params"}
-            if set(opts) != set(self.defaults):
+            # extra keys (a scheduler's initial_lr, max_lr …) travel with the group, as in PyTorch
+            missing = set(self.defaults) - set(opts) - _ADDED_FLAGS
+            if missing:
                 raise ValueError(
                     f"{name}.load_state_dict: group {gi} options {sorted(opts)} do "
                     f"not match {sorted(self.defaults)}"
                 )
+            # PyTorch's flags, which files written before they existed lack, keep their value
+            opts = {**{k: v for k, v in group.items() if k != "params"}, **opts}
             opts["lr"] = self._restored_lr(opts["lr"], group["lr"])
             if "betas" in opts:
                 opts["betas"] = tuple(opts["betas"])

@@ -58,8 +58,13 @@ class SGD(Optimizer):
         lr: LR = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
-        nesterov: bool = False,
         weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
         **clip,
     ):
         super().__init__(
@@ -68,8 +73,12 @@ class SGD(Optimizer):
                 "lr": lr,
                 "momentum": momentum,
                 "dampening": dampening,
-                "nesterov": nesterov,
                 "weight_decay": weight_decay,
+                "nesterov": nesterov,
+                "maximize": maximize,
+                "foreach": foreach,
+                "differentiable": differentiable,
+                "fused": fused,
             },
             **clip,
         )
@@ -90,11 +99,18 @@ class SGD(Optimizer):
     def _init_state(self, param, group):
         return {}  # the momentum buffer starts as the first gradient (created in update)
 
+    #: Keras's form (``v = μ v − lr g; p += v``): lr enters the buffer, so a changing lr acts on
+    #: the next steps only. The same trajectory as PyTorch's for a constant lr.
+    lr_in_momentum: bool = False
+
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict, lr: float
     ) -> None:
         mod = xp(param)
         momentum = group["momentum"]
+        if momentum and self.lr_in_momentum:
+            self._keras_momentum(param, grad, state, group, lr)
+            return
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -122,3 +138,21 @@ class SGD(Optimizer):
         tmp = self._buffer(param, "t1")
         mod.multiply(step, lr, out=tmp)
         param -= tmp
+
+    def _keras_momentum(self, param, grad, state, group, lr) -> None:
+        """``v = μ v − lr g``; ``p += v`` (``p += μ v − lr g`` with Nesterov)."""
+        mod, momentum = xp(param), group["momentum"]
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = mod.zeros_like(param)
+        tmp = self._buffer(param, "t1")
+        mod.multiply(grad, lr, out=tmp)
+        buf *= momentum
+        buf -= tmp
+        if group["nesterov"]:
+            step = self._buffer(param, "t0")
+            mod.multiply(buf, momentum, out=step)
+            step -= tmp
+            param += step
+        else:
+            param += buf

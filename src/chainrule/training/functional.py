@@ -73,6 +73,10 @@ class SymbolicTensor:
                 f"symbolic tensor or a list of them), got {len(args)}"
             )
         inputs = args[0]
+        if isinstance(inputs, dict):
+            raise TypeError(
+                f"functional API: pass {type(layer).__name__} a list of symbolic tensors, not a dict"
+            )
         flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         for s in flat:
             if not isinstance(s, SymbolicTensor):
@@ -107,8 +111,22 @@ def _label(layer) -> str:
     return f"{type(layer).__name__} {name!r}" if name else type(layer).__name__
 
 
-def Input(shape: tuple, name: str | None = None, dtype="float32") -> SymbolicTensor:
-    """A graph input for samples of ``shape`` (no batch axis): ``Input(shape=(784,))``."""
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name: str | None = None, tensor=None, optional: bool = False) -> SymbolicTensor:  # fmt: skip
+    """A graph input for samples of ``shape`` (no batch axis): ``Input(shape=(784,))``.
+
+    Keras 3's signature; ``batch_shape`` (batch axis first) may replace ``shape``; ``dtype``
+    defaults to float32. ``batch_size`` is accepted and ignored (batches may have any size);
+    ``sparse``/``ragged``/``tensor``/``optional`` other than their defaults raise.
+    """
+    if sparse or ragged or tensor is not None or optional:
+        raise ValueError("Input: sparse, ragged, tensor= and optional inputs are not supported")
+    if batch_shape is not None:
+        if shape is not None:
+            raise ValueError("Input: give shape or batch_shape, not both")
+        shape = tuple(batch_shape)[1:]
+    if shape is None:
+        raise ValueError("Input: shape is required, e.g. Input(shape=(784,))")
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     try:
@@ -119,6 +137,7 @@ def Input(shape: tuple, name: str | None = None, dtype="float32") -> SymbolicTen
         raise ValueError(f"Input: every size in shape must be positive, got {shape}")
     if any(n is None for n in shape):
         raise ValueError(f"Input: sizes may not be None (the batch axis is implied), got {shape}")
+    dtype = "float32" if dtype is None else dtype
     return SymbolicTensor((None, *shape), dtype, None, 0, name or f"input_{next(_input_ids)}")
 
 

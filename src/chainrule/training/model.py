@@ -22,13 +22,15 @@ import numpy as np
 
 from .. import optim
 from ..layers.base import unique_name
+from ..layers.keras_api import KerasLayerAPI
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import functional as fx
 from .compile_utils import CompiledLoss, describe, resolve_metrics
+from .keras_methods import KerasModelMethods
 
 
-class Model(Module):
+class Model(KerasModelMethods, KerasLayerAPI, Module):
     """A trainable network. ``Model(inputs, outputs, name=None)`` builds a functional graph;
     ``Model()`` in a subclass's ``__init__`` starts a subclassed model (override ``call``).
 
@@ -38,8 +40,12 @@ class Model(Module):
     ``on_train_begin`` to resume mid-epoch).
     """
 
-    def __init__(self, inputs=None, outputs=None, name: str | None = None):
-        super().__init__(name=name)
+    def __init__(self, inputs=None, outputs=None, name: str | None = None,
+                 trainable: bool = True, **kwargs):  # fmt: skip
+        if kwargs:
+            raise TypeError(f"Model: unexpected keyword argument(s) {sorted(kwargs)}")
+        super().__init__(name=name)  # for Sequential this also runs the layer stack's __init__
+        self._trainable = bool(trainable)
         if self.name is None:  # Keras-style automatic names: model, model_1, net, ...
             snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in type(self).__name__)
             self.name = unique_name(snake.lstrip("_"))
@@ -59,6 +65,11 @@ class Model(Module):
         if inputs is None or outputs is None:
             raise ValueError("Model: give both inputs and outputs (functional API), or neither")
         self._init_graph(inputs, outputs)
+
+    def __getattr__(self, name: str):
+        if name == "layers":  # a subclassed model: its direct sub-layers, in definition order
+            return [v for _, v in self._children() if isinstance(v, Module)]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # ------------------------------------------------------------------ structure
     def _init_graph(self, inputs, outputs) -> None:
@@ -134,11 +145,45 @@ class Model(Module):
         return results if self._multi_out else results[0]
 
     def forward(self, x, training: bool | None = None):
+        """``training`` given and different from the current mode switches every layer to it for
+        this call (Keras propagates it to the layers inside)."""
         if training is None:
             training = self.training
+        elif bool(training) != self.training:
+            was = self.training
+            self.train(bool(training))
+            try:
+                return self.forward(x, training=bool(training))
+            finally:
+                self.train(was)
         if self._call_takes_training():
             return self.call(x, training=training)
         return self.call(x)
+
+    def __call__(self, *args, **kwargs):
+        if not self.built:  # a subclassed model's first call builds its layers: no extra pass
+            self.built = True
+        return super().__call__(*args, **kwargs)
+
+    def build(self, input_shape=None) -> None:
+        """Create every weight by running the model once on zeros of ``input_shape`` (batch axis
+        first, may be None), as ``keras.Model.build`` does for subclassed models."""
+        if input_shape is None or self.__dict__.get("_building"):
+            return
+        from ..function import no_grad
+
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        zeros = [Tensor(np.zeros((1, *tuple(s)[1:]), dtype=np.float32)) for s in shapes]
+        self._building = True
+        was = self.training
+        self.eval()
+        try:
+            with no_grad():
+                self.forward(zeros if isinstance(input_shape, list) else zeros[0])
+        finally:
+            self._building = False
+            self.train(was)
+        self.built = True
 
     def _call_takes_training(self) -> bool:
         cached = self.__dict__.get("_takes_training")
@@ -160,17 +205,32 @@ class Model(Module):
         return f"{type(self).__name__} '{self.name}'" if self.name else type(self).__name__
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None) -> None:
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly: bool = False, steps_per_execution: int = 1,
+                jit_compile="auto", auto_scale_loss: bool = True) -> None:  # fmt: skip
         """Choose the optimiser, loss(es), metrics and loss weights (strings or objects).
 
-        ``loss``/``metrics``/``loss_weights`` may be one value, a list in output order, or a dict
-        by output name. Unknown names raise ValueError here, not at fit time.
+        Keras 3's signature and argument order. ``loss``/``metrics``/``loss_weights`` may be one
+        value, a list in output order, or a dict by output name. Unknown names raise ValueError
+        here, not at fit time. ``loss=None`` is allowed for a model whose own ``train_step``
+        computes the loss. ``run_eagerly``/``jit_compile``/``steps_per_execution`` are accepted
+        and change nothing (chainrule always runs eagerly); ``weighted_metrics`` is not supported.
         """
-        if loss is None:
-            raise ValueError(f"{self._label()}.compile: a loss is required (e.g. loss='mse')")
-        opt = optim.get(optimizer)
+        if weighted_metrics is not None:
+            raise ValueError(f"{self._label()}.compile: weighted_metrics is not supported")
+        weights = loss_weights.values() if isinstance(loss_weights, dict) else (
+            loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights])  # fmt: skip
+        if any(w is not None and not isinstance(w, (int, float)) for w in weights):
+            raise TypeError(
+                f"{self._label()}.compile: loss_weights must be numbers, got {loss_weights!r} "
+                "(Keras's order is compile(optimizer, loss, loss_weights, metrics): pass "
+                "metrics=[...] by keyword)"
+            )
+        opt = _get_optimizer(optimizer)
         compiled = None
-        if self._graph is not None:  # outputs are known: resolve (and check) everything now
+        if loss is None:
+            metric_objs = None
+        elif self._graph is not None:  # outputs are known: resolve (and check) everything now
             compiled = CompiledLoss(loss, loss_weights, self.output_names)
             metric_objs = resolve_metrics(metrics, self.output_names, compiled.losses)
         else:  # Sequential / subclassed: outputs are known after the first forward; check names
@@ -182,6 +242,7 @@ class Model(Module):
         self._compile_args = (loss, metrics, loss_weights)
         self._compiled_loss = compiled
         self._metrics = metric_objs
+        self._loss_tracker = None
         self.compile_config = {
             "optimizer": optimizer if isinstance(optimizer, str) else describe(opt),
             "loss": describe(loss),
@@ -192,11 +253,14 @@ class Model(Module):
 
     def _bind_outputs(self, n_outputs: int) -> None:
         """Resolve losses and metrics once the number of outputs is known."""
-        if self._compiled_loss is not None:
+        if self._metrics is not None and (self._compiled_loss is not None or self.loss is None):
             return
         if self._graph is None and n_outputs > 1 and self.output_names == ["output"]:
             self.output_names = [f"output_{i}" for i in range(n_outputs)]
         loss, metrics, loss_weights = self._compile_args
+        if loss is None:
+            self._metrics = resolve_metrics(metrics, self.output_names, [None] * n_outputs)
+            return
         self._compiled_loss = CompiledLoss(loss, loss_weights, self.output_names)
         self._metrics = resolve_metrics(metrics, self.output_names, self._compiled_loss.losses)
 
@@ -212,15 +276,20 @@ class Model(Module):
         ]
 
     # ------------------------------------------------------------------ loops (see trainer.py)
-    def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose: int = 1,
+    def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose="auto",
             callbacks=None, validation_split: float = 0.0, validation_data=None,
             shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
-            initial_epoch: int = 0, distributed=None,
+            initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1, distributed=None,
             detect_anomaly: bool = False):  # fmt: skip
         """Train for ``epochs`` epochs; returns a History (``.history[name]`` per-epoch lists).
 
         ``x``: an array (N, ...), a list/dict of arrays (several inputs) or a DataLoader yielding
-        ``(x, y)`` or ``(x, y, sample_weight)``. ``batch_size=None`` is full-batch gradient descent.
+        ``(x, y)`` or ``(x, y, sample_weight)``. ``batch_size=None`` means 32, as in Keras;
+        full-batch gradient descent is ``batch_size=len(x)``. ``verbose="auto"`` is 1. ``steps_per_epoch`` caps the batches per
+        epoch; ``validation_freq`` validates every that many epochs. A subclass that overrides
+        ``train_step(self, data)`` gets each batch as Tensors (see docs/migrating.md).
         ``distributed``: True or a ``chainrule.distributed.DataParallel`` for data-parallel
         training over the ranks of an MPI job (``batch_size`` is then the global batch; see
         docs/distributed.md).
@@ -232,16 +301,25 @@ class Model(Module):
             from ..anomaly import detect_anomaly as _anomaly_mode
 
             with _anomaly_mode():
-                return self.fit(x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                                validation_data, shuffle, class_weight, sample_weight,
-                                initial_epoch, distributed)  # fmt: skip
+                return self.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                                callbacks=callbacks, validation_split=validation_split,
+                                validation_data=validation_data, shuffle=shuffle,
+                                class_weight=class_weight, sample_weight=sample_weight,
+                                initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                                validation_steps=validation_steps,
+                                validation_batch_size=validation_batch_size,
+                                validation_freq=validation_freq, distributed=distributed)  # fmt: skip
         from .trainer import fit
 
-        kwargs = {"batch_size": batch_size, "epochs": epochs, "verbose": verbose,
+        if validation_steps is not None:
+            raise ValueError(f"{self._label()}.fit: validation_steps is not supported")
+        kwargs = {"batch_size": batch_size, "epochs": epochs, "verbose": _verbose(verbose),
                   "callbacks": callbacks, "validation_split": validation_split,
                   "validation_data": validation_data, "shuffle": shuffle,
                   "class_weight": class_weight, "sample_weight": sample_weight,
-                  "initial_epoch": initial_epoch}  # fmt: skip
+                  "initial_epoch": initial_epoch, "steps_per_epoch": steps_per_epoch,
+                  "validation_batch_size": validation_batch_size,
+                  "validation_freq": validation_freq}  # fmt: skip
         if distributed is None or distributed is False:
             return fit(self, x, y, **kwargs)
         from ..distributed.strategy import resolve
@@ -252,18 +330,23 @@ class Model(Module):
         finally:
             strategy.end(self)
 
-    def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose: int = 0,
-                 sample_weight=None, callbacks=None, return_dict: bool = False):  # fmt: skip
+    def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose="auto",
+                 sample_weight=None, steps=None, callbacks=None, return_dict: bool = False,
+                 **kwargs):  # fmt: skip
         """Loss and metrics over ``(x, y)``: a float, ``[loss, *metrics]``, or a dict."""
         from .trainer import evaluate
 
-        return evaluate(self, x, y, batch_size=batch_size, verbose=verbose,
+        if steps is not None or kwargs:
+            raise ValueError(f"{self._label()}.evaluate: steps= and other arguments unsupported")
+        return evaluate(self, x, y, batch_size=batch_size, verbose=_verbose(verbose, quiet=True),
                         sample_weight=sample_weight, callbacks=callbacks, return_dict=return_dict)  # fmt: skip
 
-    def predict(self, x, batch_size: int | None = 32, callbacks=None):
+    def predict(self, x, batch_size: int | None = 32, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x``, computed in batches without a graph: an array (list for several)."""
         from .trainer import predict
 
+        if steps is not None:
+            raise ValueError(f"{self._label()}.predict: steps= is not supported")
         out = predict(self, x, batch_size=batch_size, callbacks=callbacks)
         outs = out if isinstance(out, (list, tuple)) else [out]
         if any(np.asarray(o).dtype.kind == "f" and not np.isfinite(o).all() for o in outs):
@@ -283,58 +366,15 @@ class Model(Module):
         return test_on_batch(self, x, y, sample_weight, return_dict)
 
     # ------------------------------------------------------------------ weights and config
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every parameter and buffer array, in state_dict order."""
-        return [np.array(v, copy=True) for v in self.state_dict().values()]
+    def save(self, filepath: str | os.PathLike, overwrite: bool = True, zipped=None,
+             include_optimizer: bool = False, **kwargs) -> None:  # fmt: skip
+        """Write architecture, weights (and optionally optimizer state) to one zip file,
+        atomically; ``chainrule.models.load_model(path)`` rebuilds the model
+        (docs/model-format.md). ``"model.keras"`` and ``"model.zip"`` are both fine."""
+        from ..saving import save_model
 
-    def set_weights(self, weights: list) -> None:
-        keys = list(self.state_dict())
-        if len(weights) != len(keys):
-            raise ValueError(
-                f"{self._label()}.set_weights: got {len(weights)} arrays, expected {len(keys)}"
-            )
-        self.load_state_dict(dict(zip(keys, weights)))
-
-    def save_weights(self, path: str | os.PathLike) -> None:
-        """Write the weights as ``.npz``, atomically (temporary file, fsync, rename)."""
-        from ..callbacks.model_checkpoint import save_weights_npz
-
-        save_weights_npz(self, path)
-
-    def load_weights(self, path: str | os.PathLike) -> None:
-        """Load weights written by :meth:`save_weights` (shape-checked; nothing changes on error).
-
-        The archive's directory is checked before anything is inflated: only this model's tensor
-        names, each no larger than the tensor it replaces (a zip bomb is refused unread)."""
-        import zipfile
-
-        expected = {k: np.asarray(v).nbytes for k, v in self.state_dict().items()}
-        try:
-            with zipfile.ZipFile(path) as zf:
-                infos = zf.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise ValueError(
-                f"{self._label()}.load_weights: {path} is not an .npz archive ({exc})"
-            ) from None
-        if len(infos) > len(expected):
-            raise ValueError(f"{self._label()}.load_weights: {path} holds {len(infos)} arrays, "
-                             f"the model has {len(expected)}")  # fmt: skip
-        for info in infos:
-            name = info.filename.removesuffix(".npy")
-            if name not in expected or info.file_size > expected[name] + 2**16:
-                raise ValueError(
-                    f"{self._label()}.load_weights: {path}: member {info.filename[:100]!r} "
-                    "is not one of this model's tensors or is larger than it"
-                )
-        with np.load(path, allow_pickle=False) as data:
-            self.load_state_dict({k: data[k] for k in data.files})
-
-    def save(self, path: str | os.PathLike, include_optimizer: bool = False) -> None:
-        """Write architecture, weights and (optionally) optimizer state to one zip file, atomically;
-        ``chainrule.load_model(path)`` rebuilds the model (docs/model-format.md)."""
-        from ..io.model_file import save_model
-
-        save_model(self, path, include_optimizer=include_optimizer)
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   **kwargs)  # fmt: skip
 
     def get_config(self) -> dict[str, Any]:
         """Functional models: layers and graph connections as JSON (see :mod:`.graph_config`)."""
@@ -361,11 +401,30 @@ class Model(Module):
 
         return plot_model(self, path, engine=engine)
 
-    def summary(self, print_fn=print) -> str:
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None) -> str:  # fmt: skip
         """Print (and return) each layer's output shape and parameter count, and the totals."""
         from .summary import summary
 
-        return summary(self, print_fn)
+        return summary(self, print_fn or print)
+
+
+def _verbose(verbose, quiet: bool = False) -> int:
+    """Keras's ``verbose="auto"``: 1 (a progress bar) for fit, 0 where ``quiet``."""
+    if verbose == "auto":
+        return 0 if quiet else 1
+    return int(verbose)
+
+
+def _get_optimizer(identifier):
+    """An optimizer object from a name (``chainrule.optimizers.get``: the Keras class with Keras's
+    defaults), a ``serialize`` dict, a ``get_config()`` dict of either door (``optim.get``) or an
+    optimizer object."""
+    from .. import optimizers
+
+    if isinstance(identifier, dict) and "class_name" not in identifier:
+        return optim.get(identifier)
+    return optimizers.get(identifier)
 
 
 def _warn_non_finite_outputs(model) -> None:

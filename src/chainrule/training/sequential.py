@@ -20,15 +20,26 @@ from .model import Model
 class Sequential(Model, _Stack):
     """``Sequential([Dense(512, activation="relu"), Dropout(0.2), Dense(10)])``."""
 
-    def __init__(self, layers=None, name: str | None = None, dtype="float32"):
+    def __init__(self, layers=None, trainable: bool = True, name: str | None = None,
+                 dtype="float32"):  # fmt: skip
+        from ..layers.input_layer import InputLayer
+
         layers = list(layers or [])
         self._declared_input: SymbolicTensor | None = None
+        if layers and isinstance(layers[0], InputLayer):
+            layers[0] = layers[0].output
         if layers and isinstance(layers[0], SymbolicTensor):
             self._declared_input = layers.pop(0)
-        Model.__init__(self, name=name)  # runs layers.sequential.Sequential.__init__ via the MRO
+        elif layers and getattr(layers[0], "_input_shape_arg", None) is not None:
+            from .functional import Input  # Dense(64, input_shape=(784,)) as the first layer
+
+            self._declared_input = Input(shape=layers[0]._input_shape_arg)
+        Model.__init__(self, name=name, trainable=trainable)  # runs the stack's __init__ too
         self.dtype = np.dtype(dtype)
+        self._adding_done = False  # build once, after the constructor's layers are in
         for layer in layers:
             self.add(layer)
+        self._adding_done = True
         if self._declared_input is not None:
             self.build_from_shape(self._declared_input.shape)
 
@@ -36,7 +47,32 @@ class Sequential(Model, _Stack):
         return _Stack.forward(self, x)
 
     def forward(self, x, training: bool | None = None):
+        if training is not None and bool(training) != self.training:
+            return Model.forward(self, x, training=training)  # switches the mode for this call
         return _Stack.forward(self, x)
+
+    def add(self, layer) -> Sequential:
+        """Append a layer; ``add(Input(shape=...))`` / ``add(InputLayer(...))`` first, or a first
+        layer with ``input_shape=``, declares the input and builds the model as layers come."""
+        from ..layers.input_layer import InputLayer
+
+        if isinstance(layer, InputLayer):
+            layer = layer.output
+        if isinstance(layer, SymbolicTensor):
+            if self.layers or self._declared_input is not None:
+                raise ValueError(f"{self._label()}: an Input can only be the first entry")
+            self._declared_input = layer
+            return self
+        if not self.layers and self._declared_input is None:
+            shape = getattr(layer, "_input_shape_arg", None)
+            if shape is not None:
+                from .functional import Input
+
+                self._declared_input = Input(shape=shape)
+        _Stack.add(self, layer)
+        if self._declared_input is not None and self.__dict__.get("_adding_done", True):
+            self.build_from_shape(self._declared_input.shape)
+        return self
 
     def build_from_shape(self, input_shape: tuple) -> None:
         """Build every layer for samples of ``input_shape`` (batch axis first, may be None)."""

@@ -29,22 +29,34 @@ from .step import Step
 
 
 def _check_batch_size(batch_size, n: int) -> int:
+    """Keras's rule: ``None`` means 32. Full-batch descent is ``batch_size=len(x)``."""
     if batch_size is None:
-        return n
+        return min(32, max(n, 1))
     if (
         isinstance(batch_size, bool)
         or not isinstance(batch_size, (int, np.integer))
         or batch_size < 1
     ):
-        raise ValueError(
-            f"batch_size must be a positive int or None (full batch), got {batch_size!r}"
-        )
+        raise ValueError(f"batch_size must be a positive int or None (32), got {batch_size!r}")
     return int(batch_size)
 
 
 def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split,
         validation_data, shuffle, class_weight, sample_weight, initial_epoch,
-        strategy=None):  # fmt: skip
+        strategy=None, steps_per_epoch=None, validation_batch_size=None,
+        validation_freq=1):  # fmt: skip
+    from .custom_fit import fit_custom, overrides
+
+    if overrides(model, "train_step") or (model.compiled and model.loss is None):
+        if class_weight is not None:
+            raise ValueError("fit: class_weight is not supported with a custom train_step")
+        return fit_custom(model, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                          callbacks=callbacks, validation_split=validation_split,
+                          validation_data=validation_data, shuffle=shuffle,
+                          sample_weight=sample_weight, initial_epoch=initial_epoch,
+                          steps_per_epoch=steps_per_epoch,
+                          validation_batch_size=validation_batch_size,
+                          validation_freq=validation_freq)  # fmt: skip
     if not model.compiled:
         raise ValueError(f"{model._label()}: call compile(optimizer, loss) before fit")
     if not isinstance(epochs, (int, np.integer)) or epochs < 0 or initial_epoch < 0:
@@ -70,6 +82,10 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
             train = (xs[:k], xs[k:], w, len(xs[0]))
         batch_size = _check_batch_size(batch_size, train[3])
         steps = math.ceil(train[3] / batch_size)
+    if steps_per_epoch is not None:
+        if not isinstance(steps_per_epoch, (int, np.integer)) or steps_per_epoch < 1:
+            raise ValueError(f"fit: steps_per_epoch must be a positive int, got {steps_per_epoch}")
+        steps = int(steps_per_epoch) if steps is None else min(steps, int(steps_per_epoch))
     val = _prepare_validation(step, validation_data)
 
     history = History()
@@ -144,9 +160,11 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
             if model.stop_training:
                 break
         epoch_logs = step.logs() if strategy is None else strategy.logs(step)
-        if val is not None:
+        if loader and callable(getattr(x, "on_epoch_end", None)):
+            x.on_epoch_end()  # keras.utils.PyDataset's hook
+        if val is not None and (epoch + 1) % validation_freq == 0:
             part = val if strategy is None else strategy.shard_prepared(val)
-            val_logs = _evaluate_prepared(step, part, batch_size or 32, cb)
+            val_logs = _evaluate_prepared(step, part, validation_batch_size or batch_size or 32, cb)
             if strategy is not None:
                 val_logs = strategy.logs(step)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -219,6 +237,11 @@ def _evaluate_prepared(step: Step, prepared, batch_size: int, cb: CallbackList |
 
 
 def evaluate(model, x, y, *, batch_size, verbose, sample_weight, callbacks, return_dict):
+    from .custom_fit import evaluate_custom, overrides
+
+    if overrides(model, "test_step") or (model.compiled and model.loss is None):
+        return evaluate_custom(model, x, y, batch_size=batch_size, sample_weight=sample_weight,
+                               callbacks=callbacks, return_dict=return_dict)  # fmt: skip
     if not model.compiled:
         raise ValueError(f"{model._label()}: call compile(optimizer, loss) before evaluate")
     step = Step(model)

@@ -1,0 +1,176 @@
+"""``torch.nn.functional`` for chainrule: ``import chainrule.nn.functional as F``.
+
+Every function takes PyTorch's argument names and defaults (``dim=``, ``inplace=`` accepted and
+ignored where chainrule never works in place) and runs on the shared ops of :mod:`chainrule.ops`.
+Losses live in :mod:`.loss_functions` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..ops._convert import ensure_tensor
+from ..random import get_generator
+from ..tensor import Tensor
+from .loss_functions import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+
+
+def _dim(op: str, dim, ndim: int) -> int:
+    if dim is None:  # PyTorch's legacy implicit choice: 1 unless the input has 0, 1 or 3 dims
+        dim = 0 if ndim in (0, 1, 3) else 1
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise ValueError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
+    return dim % max(ndim, 1)
+
+
+# ------------------------------------------------------------------ activations
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return ops.relu(input)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return ops.clip(ops.relu(input), None, 6.0)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return ops.leaky_relu(input, negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return ops.elu(input, alpha)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    return ops.selu(input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return ops.gelu(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return ops.silu(input)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x · tanh(softplus(x))."""
+    input = ensure_tensor(input)
+    return input * ops.tanh(ops.softplus(input))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return ops.softplus(input, beta, threshold)
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
+    return ops.clip(input, min_val, max_val)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return ops.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ops.tanh(input)
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """Softmax along ``dim`` (PyTorch's implicit choice when omitted)."""
+    input = ensure_tensor(input)
+    if dtype is not None:
+        input = ops.astype(input, dtype)
+    return ops.softmax(input, _dim("softmax", dim, input.ndim))
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """log(softmax) along ``dim``, computed stably in one node."""
+    input = ensure_tensor(input)
+    if dtype is not None:
+        input = ops.astype(input, dtype)
+    return ops.log_softmax(input, _dim("log_softmax", dim, input.ndim))
+
+
+# ------------------------------------------------------------------ layers as functions
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``: input (*, in), weight (out, in) (PyTorch's layout), bias (out,)."""
+    return ops.linear(input, weight, bias, layout="out_in")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1 − p), when ``training``
+    (note: PyTorch's default is ``training=True`` here, unlike the module form)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: probability p must be in [0, 1], got {p!r}")
+    input = ensure_tensor(input)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = get_generator().random(input.shape, dtype=np.float32) >= p
+    mask = np.multiply(keep, input.data.dtype.type(1 / (1 - p)), dtype=input.data.dtype)
+    return ops.mul(input, Tensor._wrap(mask))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Integer classes (any shape) → int64 one-hot of shape (*, num_classes)."""
+    t = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expects an integer (int64) tensor, got dtype {t.dtype}")
+    if num_classes == -1:
+        num_classes = int(t.max()) + 1 if t.size else 0
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        raise ValueError(
+            f"one_hot: class values must lie in [0, {num_classes - 1}], got {t.min()}..{t.max()}"
+        )
+    out = np.zeros(t.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
+    return Tensor(out)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """``input / max(‖input‖_p, eps)`` along ``dim``."""
+    input = ensure_tensor(input)
+    dim = _dim("normalize", dim, input.ndim)
+    norm = (ops.abs(input) ** p).sum(axis=dim, keepdims=True) ** (1.0 / p)
+    return input / ops.maximum(norm, eps)
+
+
+def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Constant padding. ``pad`` lists (before, after) pairs starting from the LAST dimension, as
+    PyTorch does: ``pad=(1, 1)`` pads the last axis, ``(1, 1, 2, 2)`` the last two."""
+    input = ensure_tensor(input)
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: pad must hold (before, after) pairs for at most {input.ndim} dims, got {pad}"
+        )
+    width = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        width[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return ops.pad(input, width, 0.0 if value is None else value)
+
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu",
+    "gelu", "hardtanh", "huber_loss", "kl_div", "l1_loss", "leaky_relu", "linear", "log_softmax",
+    "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "relu6", "selu",
+    "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh",
+]  # fmt: skip

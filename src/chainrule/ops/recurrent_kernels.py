@@ -1,0 +1,362 @@
+"""The Function nodes behind :mod:`chainrule.ops.recurrent`: one node per layer and sequence.
+
+Each node's ``forward`` runs every time step (one matrix product per step for all gates, in-place
+nonlinearities into preallocated arrays) and its ``backward`` runs backpropagation through time,
+one hand-derived step per time step, then forms the weight gradients as large matrix products over
+all steps. Layouts, gate orders and masking are described in :mod:`chainrule.ops.recurrent`.
+"""
+
+from __future__ import annotations
+
+from ..backend import xp
+from ..function import Function
+
+
+def _sigmoid_from_half(a):
+    """In place: ``a`` holds z/2; afterwards it holds σ(z)."""
+    xp(a).tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+
+
+class RecurrentSequence(Function):
+    """Shared prologue and epilogue: the input projection, mask handling and the weight gradients.
+
+    Inputs: ``x, h0, [c0], w_ih, w_hh, *biases`` (``nbias`` of them: b_ih and/or b_hh).
+    The output is one packed array (T + k, N, H): rows 0..T-1 the outputs, row T the final h,
+    row T+1 (lstm) the final c; the entry points hand out views of it.
+    """
+
+    fresh_grads = True
+    gates = 1  # G: gate blocks per step
+    n_states = 1  # 1 (h) or 2 (h, c)
+    sigmoid_cols: tuple = ()  # column ranges (in units of H) computed as sigmoids
+
+    def _half(self, w):
+        """A copy of ``w`` (…, G·H) with the sigmoid gates' columns halved (see module doc)."""
+        w = w.copy()
+        H = self.H
+        for lo, hi in self.sigmoid_cols:
+            w[..., lo * H : hi * H] *= 0.5
+        return w
+
+    def forward(self, x, *arrays, mask, zero_output, projected, **kw):
+        k = self.n_states
+        self.projected = projected  # x is already x·w_ih: (T, N, G·H), and there is no w_ih input
+        nw = 1 if projected else 2
+        states, weights, biases = arrays[:k], arrays[k : k + nw], arrays[k + nw :]
+        w_ih, w_hh = (None, weights[0]) if projected else weights
+        m = xp(x)
+        T, N, I = x.shape
+        H = states[0].shape[1]
+        self.T, self.N, self.I, self.H = T, N, I, H
+        self.x, self.w_ih, self.w_hh, self.nbias = x, w_ih, w_hh, len(biases)
+        self.h0 = states[0]
+        self.setup(**kw)
+        if projected:
+            proj = self._half(x)  # a copy: the loop works in place
+        else:
+            proj = (x.reshape(T * N, I) @ self._half(w_ih)).reshape(T, N, -1)
+        self.add_biases(proj, biases)
+        if mask is not None:
+            self.keep = mask.T[:, :, None]  # (T, N, 1) bool
+            self.skip = ~self.keep
+            self.keepf = self.keep.astype(x.dtype)
+        else:
+            self.keep = None
+        self.zero_output = zero_output and mask is not None
+        out = m.empty((T + k, N, H), dtype=x.dtype)
+        seq = m.empty((T, N, H), dtype=x.dtype) if self.zero_output else out[:T]
+        self.hs = seq  # h_1 … h_T (the states, carried through masked steps)
+        self.run_forward(proj, states, seq, out)
+        out[T] = seq[T - 1]
+        if self.zero_output:
+            m.multiply(seq, self.keepf, out=out[:T])
+        return out
+
+    def add_biases(self, proj, biases):
+        for b in biases:
+            proj += self._half(b)
+
+    def backward(self, g):
+        m = xp(g)
+        T, N, H = self.T, self.N, self.H
+        need = self.needs_input_grad
+        dy = g[:T]
+        if self.zero_output:
+            dy = dy * self.keepf
+        dstates = [g[T].copy()] + [g[T + 1 + j].copy() for j in range(self.n_states - 1)]
+        dproj, dhid = self.run_backward(dy, dstates)  # (T, N, G·H) each; dhid may be dproj
+        k = self.n_states
+        w = k + 1 if self.projected else k + 2  # index of w_hh among the inputs
+        grads = [None] * (w + 1 + self.nbias)
+        dproj2 = dproj.reshape(T * N, -1)
+        if need[0]:
+            if self.projected:  # dproj is allocated by this backward: handed over as it is
+                grads[0] = dproj
+            else:
+                grads[0] = (dproj2 @ self.w_ih.T).reshape(T, N, self.I)
+        for j in range(k):
+            if need[1 + j]:
+                grads[1 + j] = dstates[j]
+        if not self.projected and need[k + 1]:
+            grads[k + 1] = self.x.reshape(T * N, self.I).T @ dproj2
+        if need[w]:
+            dw = self.h0.T @ dhid[0]
+            if T > 1:
+                dw += self.hs[: T - 1].reshape((T - 1) * N, H).T @ dhid[1:].reshape((T - 1) * N, -1)
+            grads[w] = dw
+        self.bias_grads(grads, w + 1, dproj, dhid, m)
+        return tuple(grads)
+
+    def bias_grads(self, grads, first, dproj, dhid, m):
+        need = self.needs_input_grad
+        db = None
+        for j in range(self.nbias):
+            if need[first + j]:
+                db = dproj.sum(axis=(0, 1)) if db is None else db.copy()
+                grads[first + j] = db
+
+    def _masked(self, t, dh_list):
+        """At step t of backward: split each state gradient into the part that flows through the
+        cell (real steps) and the part carried straight to the previous state (masked steps)."""
+        keepf = self.keepf[t]
+        carried = []
+        for d in dh_list:
+            carried.append(d * (1 - keepf))
+            d *= keepf
+        return carried
+
+
+class RNNSequence(RecurrentSequence):
+    gates = 1
+
+    def setup(self, nonlinearity):
+        self.relu = nonlinearity == "relu"
+
+    def run_forward(self, proj, states, seq, out):
+        m = xp(proj)
+        h = states[0]
+        w = self.w_hh
+        keep = self.keep
+        buf = m.empty_like(proj[0])
+        for t in range(self.T):
+            a = proj[t]
+            m.matmul(h, w, out=buf)
+            a += buf
+            if self.relu:
+                m.maximum(a, 0, out=seq[t])
+            else:
+                m.tanh(a, out=seq[t])
+            if keep is not None:
+                m.copyto(seq[t], h, where=self.skip[t])
+            h = seq[t]
+
+    def run_backward(self, dy, dstates):
+        m = xp(dy)
+        dh = dstates[0]
+        dproj = m.empty((self.T, self.N, self.H), dtype=dy.dtype)
+        seq, wt, keep = self.hs, self.w_hh.T, self.keep
+        for t in range(self.T - 1, -1, -1):
+            dh += dy[t]
+            carried = self._masked(t, [dh]) if keep is not None else None
+            da = dproj[t]
+            if self.relu:
+                m.multiply(dh, seq[t] > 0, out=da)
+            else:
+                m.multiply(seq[t], seq[t], out=da)
+                m.subtract(1, da, out=da)
+                da *= dh
+            m.matmul(da, wt, out=dh)
+            if carried is not None:
+                dh += carried[0]
+        return dproj, dproj
+
+
+class LSTMSequence(RecurrentSequence):
+    gates = 4
+    n_states = 2
+    sigmoid_cols = ((0, 2), (3, 4))  # i, f | g | o
+
+    def setup(self):
+        pass
+
+    def run_forward(self, proj, states, seq, out):
+        T, N, H = self.T, self.N, self.H
+        m = xp(proj)
+        h, c = states
+        u = self._half(self.w_hh)
+        cells = m.empty((T + 1, N, H), dtype=proj.dtype)  # c_0 … c_T
+        cells[0] = c
+        tanh_c = m.empty((T, N, H), dtype=proj.dtype)
+        buf = m.empty((N, 4 * H), dtype=proj.dtype)
+        tmp = m.empty((N, H), dtype=proj.dtype)
+        keep = self.keep
+        for t in range(T):
+            z = proj[t]
+            m.matmul(h, u, out=buf)
+            z += buf
+            m.tanh(z, out=z)
+            for blk in (z[:, : 2 * H], z[:, 3 * H :]):
+                blk *= 0.5
+                blk += 0.5
+            i, f, gg, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
+            cn = cells[t + 1]
+            m.multiply(f, cells[t], out=cn)
+            m.multiply(i, gg, out=tmp)
+            cn += tmp
+            m.tanh(cn, out=tanh_c[t])
+            m.multiply(o, tanh_c[t], out=seq[t])
+            if keep is not None:
+                m.copyto(cn, cells[t], where=self.skip[t])
+                m.copyto(seq[t], h, where=self.skip[t])
+            h = seq[t]
+        out[T + 1] = cells[T]
+        self.acts, self.cells, self.tanh_c = proj, cells, tanh_c
+
+    def run_backward(self, dy, dstates):
+        T, N, H = self.T, self.N, self.H
+        m = xp(dy)
+        dh, dc = dstates
+        acts, cells, tanh_c = self.acts, self.cells, self.tanh_c
+        # Local derivatives for every step at once, before the loop (big streaming passes):
+        # dz_all starts as σ'(z) = s(1 − s) for i, f, o and tanh'(z) = 1 − g² for g; the loop then
+        # multiplies each block by its upstream factor. do_dc = o · (1 − tanh²c): how c feeds h.
+        dz_all = m.subtract(1, acts)
+        dz_all *= acts
+        g_blk = dz_all[:, :, 2 * H : 3 * H]
+        m.multiply(acts[:, :, 2 * H : 3 * H], acts[:, :, 2 * H : 3 * H], out=g_blk)
+        m.subtract(1, g_blk, out=g_blk)
+        dh_dc = m.multiply(tanh_c, tanh_c)
+        m.subtract(1, dh_dc, out=dh_dc)
+        dh_dc *= acts[:, :, 3 * H :]
+        tmp = m.empty((N, H), dtype=dy.dtype)
+        wt = self.w_hh.T
+        keep = self.keep
+        for t in range(T - 1, -1, -1):
+            dh += dy[t]
+            carried = self._masked(t, [dh, dc]) if keep is not None else None
+            a = acts[t]
+            i, f, gg = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H]
+            dz = dz_all[t]
+            di, df, dg, do = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H : 3 * H], dz[:, 3 * H :]
+            m.multiply(dh, dh_dc[t], out=tmp)  # dc += dh · o · (1 − tanh²c)
+            dc += tmp
+            m.multiply(dh, tanh_c[t], out=tmp)  # dz_o = dh · tanh(c) · σ'
+            do *= tmp
+            m.multiply(dc, gg, out=tmp)  # dz_i = dc · g · σ'
+            di *= tmp
+            m.multiply(dc, cells[t], out=tmp)  # dz_f = dc · c_{t−1} · σ'
+            df *= tmp
+            m.multiply(dc, i, out=tmp)  # dz_g = dc · i · tanh'
+            dg *= tmp
+            dc *= f
+            m.matmul(dz, wt, out=dh)
+            if carried is not None:
+                dh += carried[0]
+                dc += carried[1]
+        return dz_all, dz_all
+
+
+class GRUSequence(RecurrentSequence):
+    gates = 3
+    sigmoid_cols = ((0, 2),)  # r and z (either order) | n
+
+    def setup(self, gate_order):
+        H = self.H
+        first, second = slice(0, H), slice(H, 2 * H)
+        self.r_sl, self.z_sl = (first, second) if gate_order == "rzn" else (second, first)
+
+    def add_biases(self, proj, biases):
+        # b_ih joins the projection; b_hh is added inside the step (the n block is reset-gated)
+        self.b_hh = None
+        if self.nbias:
+            proj += self._half(biases[0])
+            self.b_hh = biases[1]
+
+    def run_forward(self, proj, states, seq, out):
+        T, N, H = self.T, self.N, self.H
+        m = xp(proj)
+        h = states[0]
+        u = self._half(self.w_hh)
+        b_hh = None if self.b_hh is None else self._half(self.b_hh)
+        buf = m.empty((N, 3 * H), dtype=proj.dtype)
+        hn = m.empty((T, N, H), dtype=proj.dtype)  # h U_n + b_hn per step (the reset gate's input)
+        tmp = m.empty((N, H), dtype=proj.dtype)
+        keep = self.keep
+        r_sl, z_sl = self.r_sl, self.z_sl
+        for t in range(T):
+            a = proj[t]
+            m.matmul(h, u, out=buf)
+            if b_hh is not None:
+                buf += b_hh
+            rz = a[:, : 2 * H]
+            rz += buf[:, : 2 * H]
+            _sigmoid_from_half(rz)
+            hn[t] = buf[:, 2 * H :]
+            n = a[:, 2 * H :]
+            m.multiply(a[:, r_sl], hn[t], out=tmp)
+            n += tmp
+            m.tanh(n, out=n)
+            hs = seq[t]
+            m.subtract(h, n, out=hs)  # h' = n + z (h − n)
+            hs *= a[:, z_sl]
+            hs += n
+            if keep is not None:
+                m.copyto(hs, h, where=self.skip[t])
+            h = hs
+        self.acts, self.hn = proj, hn
+
+    def run_backward(self, dy, dstates):
+        T, N, H = self.T, self.N, self.H
+        m = xp(dy)
+        dh = dstates[0]
+        acts, hn, seq = self.acts, self.hn, self.hs
+        dhid = m.empty((T, N, 3 * H), dtype=dy.dtype)  # gradients of h U + b_hh
+        dn_in = m.empty((T, N, H), dtype=dy.dtype)  # gradient of the n block of x W + b_in
+        tmp = m.empty((N, H), dtype=dy.dtype)
+        dprev = m.empty((N, H), dtype=dy.dtype)
+        wt = self.w_hh.T
+        keep = self.keep
+        r_sl, z_sl = self.r_sl, self.z_sl
+        for t in range(T - 1, -1, -1):
+            dh += dy[t]
+            carried = self._masked(t, [dh]) if keep is not None else None
+            a = acts[t]
+            r, z, n = a[:, r_sl], a[:, z_sl], a[:, 2 * H :]
+            hprev = self.h0 if t == 0 else seq[t - 1]
+            d = dhid[t]
+            dr, dz, dnh = d[:, r_sl], d[:, z_sl], d[:, 2 * H :]
+            dan = dn_in[t]
+            # z: dz_z = dh · (h_{t−1} − n) · z(1 − z)
+            m.subtract(hprev, n, out=dz)
+            dz *= dh
+            dz *= z
+            m.subtract(1, z, out=tmp)
+            dz *= tmp
+            # n: da_n = dh · (1 − z) · (1 − n²)
+            m.multiply(dh, tmp, out=dan)
+            m.multiply(n, n, out=tmp)
+            m.subtract(1, tmp, out=tmp)
+            dan *= tmp
+            # r: dz_r = da_n · hn · r(1 − r); the hidden n block gets da_n · r
+            m.multiply(dan, hn[t], out=dr)
+            dr *= r
+            m.subtract(1, r, out=tmp)
+            dr *= tmp
+            m.multiply(dan, r, out=dnh)
+            m.multiply(dh, z, out=dprev)
+            m.matmul(d, wt, out=dh)
+            dh += dprev
+            if carried is not None:
+                dh += carried[0]
+        dproj = dhid.copy()
+        dproj[:, :, 2 * H :] = dn_in
+        return dproj, dhid
+
+    def bias_grads(self, grads, first, dproj, dhid, m):
+        need = self.needs_input_grad
+        if self.nbias >= 1 and need[first]:
+            grads[first] = dproj.sum(axis=(0, 1))
+        if self.nbias == 2 and need[first + 1]:
+            grads[first + 1] = dhid.sum(axis=(0, 1))

@@ -14,18 +14,8 @@ import numpy as np
 
 import chainrule
 from chainrule import Perceptron
+from chainrule.datasets import load_iris_petals
 from chainrule.plotting import new_figure, save_png
-
-
-def load_petals():
-    """Petal length and width (cm), (100, 2), and labels 0 = setosa, 1 = versicolor."""
-    try:
-        from sklearn.datasets import load_iris
-    except ImportError as e:
-        raise ImportError("this example needs scikit-learn: pip install chainrule[datasets]") from e
-    iris = load_iris()
-    keep = iris.target < 2
-    return iris.data[keep][:, 2:4], iris.target[keep]
 
 
 def main(argv=None) -> Perceptron:
@@ -34,7 +24,7 @@ def main(argv=None) -> Perceptron:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     chainrule.manual_seed(args.seed)
-    x, y = load_petals()
+    x, y = load_iris_petals()
     model = Perceptron(lr=0.1, max_epochs=100).fit(x, y)
     print(f"{model}: accuracy {model.score(x, y):.3f}, w={model.coef_}, b={model.intercept_:.3f}")
 

@@ -21,6 +21,7 @@ from . import (
     saving,
     utils,
 )
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .backend import gpu_available, xp
 from .creation import (
     arange,
@@ -56,6 +57,7 @@ from .training import Input, Model, Sequential  # the Keras-style training API
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnomalyError",
     "Function",
     "GradcheckError",
     "Input",
@@ -71,6 +73,7 @@ __all__ = [
     "constraints",
     "data",
     "datasets",
+    "detect_anomaly",
     "enable_grad",
     "eye",
     "full",
@@ -79,6 +82,7 @@ __all__ = [
     "gpu_available",
     "gradcheck",
     "initializers",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "layers",
     "load",
@@ -100,6 +104,7 @@ __all__ = [
     "save",
     "save_model",
     "saving",
+    "set_detect_anomaly",
     "tensor",
     "utils",
     "xp",

@@ -19,6 +19,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from . import anomaly as _anomaly
 from .backend import xp
 from .function import Function, Scatter, _GradMode
 
@@ -209,6 +210,10 @@ def _execute(roots, grads, retain_graph, create_graph, targets, capture):
             in_grads = fn.backward(g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
+        # -- anomaly mode (chainrule.anomaly): one flag test when off
+        if _anomaly.state.on:
+            _anomaly.after_backward(fn, g, in_grads)
+        # -- end anomaly mode
         for p, pg in zip(fn.parents, in_grads):
             if pg is None or not p.requires_grad:
                 continue

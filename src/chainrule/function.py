@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 
+from . import anomaly as _anomaly
 from .backend import xp
 
 
@@ -148,6 +149,10 @@ class Function:
             raise _named_error(cls, inputs, err) from None
         if isinstance(out, np.generic):
             out = np.asarray(out)
+        # -- anomaly mode (chainrule.anomaly): one flag test when off
+        if _anomaly.state.on:
+            _anomaly.after_forward(fn, inputs, out)
+        # -- end anomaly mode
         if _GradMode.enabled and True in needs:
             fn.parents = inputs
             fn.needs_input_grad = needs

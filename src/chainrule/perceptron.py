@@ -19,7 +19,7 @@ class Perceptron:
     ``fit(x, y)``: x (N, D) numbers, y (N,) with exactly two distinct values (any labels).
     After fitting: ``coef_`` (D,), ``intercept_`` (float), ``classes_`` (2,), ``converged_``,
     ``n_epochs_`` (epochs run; for a converged fit, the last one is the error-free pass),
-    ``errors_`` (mistakes per epoch).
+    ``errors_`` (mistakes per epoch), ``coef_history_`` (``(coef, intercept)`` after each epoch).
     """
 
     def __init__(self, lr: float = 1.0, max_epochs: int = 1000, shuffle: bool = True):
@@ -66,6 +66,7 @@ class Perceptron:
         b = 0.0
         gen = get_generator()
         errors = []
+        history = []
         converged = False
         for _ in range(self.max_epochs):
             order = gen.permutation(len(x)) if self.shuffle else range(len(x))
@@ -76,11 +77,13 @@ class Perceptron:
                     b += self.lr * sign[i]
                     mistakes += 1
             errors.append(mistakes)
+            history.append((w.copy(), float(b)))
             if mistakes == 0:
                 converged = True
                 break
         self.coef_, self.intercept_, self.classes_ = w, float(b), classes
         self.errors_, self.n_epochs_, self.converged_ = errors, len(errors), converged
+        self.coef_history_ = history
         return self
 
     def decision_function(self, x) -> np.ndarray:

@@ -52,7 +52,9 @@ def test_perceptron_bad_input():
 def test_perceptron_iris_example(tmp_path):
     out = tmp_path / "iris.png"
     model = load_example("perceptron_iris").main(["--out", str(out)])
-    assert model.converged_ and model.score(*load_example("perceptron_iris").load_petals()) == 1.0
+    assert model.converged_ and model.score(*chainrule.datasets.load_iris_petals()) == 1.0
+    assert len(model.coef_history_) == model.n_epochs_
+    assert np.array_equal(model.coef_history_[-1][0], model.coef_)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -3,6 +3,7 @@
 from .base import Callback, CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
+from .gradient_monitor import GradientMonitor
 from .lambda_callback import LambdaCallback
 from .lr import LearningRateScheduler, ReduceLROnPlateau, get_lr, set_lr
 from .model_checkpoint import ModelCheckpoint, save_weights_npz
@@ -25,7 +26,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "GradientMonitor", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
     "TensorBoard", "TerminateOnNaN", "get_lr", "save_weights_npz", "set_lr",
 ]  # fmt: skip

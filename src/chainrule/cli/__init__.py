@@ -8,6 +8,7 @@
     chainrule train --list                      # the presets
     chainrule predict MODEL INPUT.npy [--out preds.npy]
     chainrule info MODEL
+    chainrule lab NAME|all [--out DIR] [--quick] # reproduce a classic claim (docs/labs.md)
 
 Errors in the configuration, the data or a model file print one line naming what is wrong and
 exit with status 2 (configuration/usage) or 1 (everything else). A training run whose loss became
@@ -22,7 +23,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 
-COMMANDS = ("train", "predict", "info")
+COMMANDS = ("train", "predict", "info", "lab")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +59,48 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--batch-size", type=int, default=256)
     info = sub.add_parser("info", help="describe a saved model file")
     info.add_argument("model", help="a model file written by chainrule (model.zip)")
+    _add_lab_parser(sub)  # -- the lab command (issue 15)
     return parser
+
+
+# ---------------------------------------------------------------- chainrule lab (issue 15)
+def _add_lab_parser(sub) -> None:
+    from ..labs import LABS
+
+    lab = sub.add_parser("lab", help="run a lab reproducing a classic claim (docs/labs.md)",
+                         epilog="labs: " + ", ".join(LABS))  # fmt: skip
+    lab.add_argument("name", help="a lab name, or 'all'")
+    lab.add_argument("--out", metavar="DIR", help="output folder (default labs/; one per lab)")
+    lab.add_argument("--quick", action="store_true", help="the reduced version (what CI runs)")
+
+
+def _lab(args) -> int:
+    """Run the lab(s); prints each verdict. Status 0 whether or not a claim held (a verdict is a
+    measurement, not a failure)."""
+    import time
+    from pathlib import Path
+
+    from ..labs import LABS, run_lab
+
+    names = list(LABS) if args.name == "all" else [args.name]
+    if args.name != "all" and args.name not in LABS:
+        raise ValueError(f"unknown lab {args.name!r}; the labs are: all, {', '.join(LABS)}")
+    root = Path(args.out) if args.out else Path("labs")
+    start = time.perf_counter()
+    results = []
+    for name in names:
+        print(f"== lab {name}{' (quick)' if args.quick else ''}", flush=True)
+        result = run_lab(name, root / name, quick=args.quick)
+        results.append(result)
+        print(f"   {result.verdict}: {result.detail}")
+        print(f"   report: {result.out_dir / 'report.html'} ({result.seconds:.1f} s)", flush=True)
+    if len(results) > 1:
+        held = sum(r.holds for r in results)
+        print(f"{held} of {len(results)} claims held; {time.perf_counter() - start:.1f} s in all")
+    return 0
+
+
+# ---------------------------------------------------------------- end of the lab command
 
 
 def _list_presets() -> None:
@@ -183,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 3
         elif args.command == "predict":
             _predict(args)
+        elif args.command == "lab":
+            return _lab(args)
         else:
             _info(args)
     except ConfigError as exc:

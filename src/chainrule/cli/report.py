@@ -106,7 +106,38 @@ table { border-collapse: collapse; margin: 0.5em 0; }
 td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
 pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; }
 img { max-width: 48%; margin: 0.3em; }
+img.wide { max-width: 100%; }
+.verdict { padding: 0.6em 1em; border-radius: 4px; font-weight: bold; }
+.holds { background: #e3f6e3; } .fails { background: #fbe4e4; }
 """
+
+
+def html_page(title: str, body: Sequence[str]) -> str:
+    """A complete HTML page in the reports' style: ``title`` (escaped) as heading, then ``body``
+    (HTML fragments, already escaped by the caller)."""
+    esc = html.escape
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+    ]
+    return "\n".join([*head, *body, "</body></html>"]) + "\n"
+
+
+def html_table(headers: Sequence[str], rows: Sequence[Sequence], caption: str | None = None) -> str:
+    """An HTML table; cells are escaped, floats shown with 4 significant digits."""
+    esc = html.escape
+
+    def cell(v) -> str:
+        if isinstance(v, float):
+            return esc(f"{v:.4g}")
+        return esc(str(v))
+
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    head = "".join(f"<th>{esc(str(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return f"<table>{cap}<tr>{head}</tr>{body}</table>"
 
 
 def write_report(
@@ -132,10 +163,6 @@ def write_report(
         f"<tr><th>{esc(k)}</th><td>{v:.4f}</td></tr>" for k, v in test_metrics.items()
     )
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{esc(title)}</h1>",
         "<h2>Test metrics</h2>",
         f'<table class="metrics">{metric_rows}</table>',
         "<h2>Training curves</h2>",
@@ -150,6 +177,5 @@ def write_report(
         f"<pre>{esc(summary)}</pre>",
         "<h2>Configuration</h2>",
         f"<pre>{esc(config_text)}</pre>",
-        "</body></html>",
     ]
-    return atomic_write_text(out_dir / "report.html", "\n".join(parts) + "\n")
+    return atomic_write_text(out_dir / "report.html", html_page(title, parts))

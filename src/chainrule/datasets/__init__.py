@@ -16,7 +16,7 @@ from ._fetch import (
     cache_root,
 )
 from .mnist import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
-from .small import DIGITS_CLASSES, IRIS_CLASSES, load_digits, load_iris
+from .small import DIGITS_CLASSES, IRIS_CLASSES, load_digits, load_iris, load_iris_petals
 from .text import load_eng_fra, load_rt_polarity, load_sst2, load_tiny_shakespeare
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "load_eng_fra",
     "load_fashion_mnist",
     "load_iris",
+    "load_iris_petals",
     "load_mnist",
     "load_rt_polarity",
     "load_sst2",

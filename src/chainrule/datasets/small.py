@@ -43,6 +43,15 @@ def load_iris(test_size: float = 0.2, seed: int | None = 0) -> tuple:
     return _split(x, y, test_size, seed)
 
 
+def load_iris_petals() -> tuple[np.ndarray, np.ndarray]:
+    """The linearly separable part of Iris that the perceptron classic uses: setosa (0) and
+    versicolor (1) by petal length and width (cm). ``x`` float32 ``(100, 2)``, ``y`` int64
+    ``(100,)``, in the dataset's order (no split)."""
+    bunch = _sklearn_datasets().load_iris()
+    keep = bunch.target < 2
+    return bunch.data[keep][:, 2:4].astype(np.float32), bunch.target[keep].astype(np.int64)
+
+
 def load_digits(test_size: float = 0.2, seed: int | None = 0) -> tuple:
     """UCI handwritten digits: 1,797 images ``(8, 8)`` as uint8 with values 0–16, labels 0–9.
 

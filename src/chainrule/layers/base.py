@@ -16,6 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import anomaly as _anomaly
 from .. import custom_objects as _custom
 from ..nn.module import Module
 from ..nn.parameter import Parameter
@@ -182,6 +183,10 @@ class Layer(KerasLayerAPI, Module):
             self._input_shape_arg = tuple(input_shape)
 
     def __call__(self, inputs, *args, **kwargs):
+        # -- anomaly mode (chainrule.anomaly): track the running layer; one flag test when off
+        if _anomaly.state.on and not _anomaly.is_current(self):
+            return _anomaly.call_module(self, (inputs, *args), kwargs)
+        # -- end anomaly mode
         if any(getattr(v, "_symbolic", False) for v in flatten_structure(inputs)):
             return flatten_structure(inputs)[0].call_layer(self, (inputs, *args), kwargs)
         inputs = map_structure(self._convert, inputs)

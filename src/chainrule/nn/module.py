@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import anomaly as _anomaly
 from ..tensor import Tensor
 from . import hooks as _hooks
 from .parameter import Parameter
@@ -61,6 +62,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args, **kwargs):
+        # -- anomaly mode (chainrule.anomaly): track the running layer; one flag test when off
+        if _anomaly.state.on and not _anomaly.is_current(self):
+            return _anomaly.call_module(self, args, kwargs)
+        # -- end anomaly mode
         first = args[0] if args else None
         sym = first[0] if type(first) in (list, tuple) and first else first
         if getattr(sym, "_symbolic", False):  # a functional-API Input: record a graph node

@@ -282,7 +282,8 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
             shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
             initial_epoch: int = 0, steps_per_epoch: int | None = None,
             validation_steps: int | None = None, validation_batch_size: int | None = None,
-            validation_freq: int = 1, distributed=None):  # fmt: skip
+            validation_freq: int = 1, distributed=None,
+            detect_anomaly: bool = False):  # fmt: skip
         """Train for ``epochs`` epochs; returns a History (``.history[name]`` per-epoch lists).
 
         ``x``: an array (N, ...), a list/dict of arrays (several inputs) or a DataLoader yielding
@@ -293,7 +294,22 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
         ``distributed``: True or a ``chainrule.distributed.DataParallel`` for data-parallel
         training over the ranks of an MPI job (``batch_size`` is then the global batch; see
         docs/distributed.md).
+        ``detect_anomaly=True`` runs the whole fit in anomaly mode (see :mod:`chainrule.anomaly`):
+        the first NaN or inf in a forward or backward pass raises an AnomalyError naming its op,
+        layer and source line. It slows every op; use it to find a problem, not routinely.
         """
+        if detect_anomaly:
+            from ..anomaly import detect_anomaly as _anomaly_mode
+
+            with _anomaly_mode():
+                return self.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                                callbacks=callbacks, validation_split=validation_split,
+                                validation_data=validation_data, shuffle=shuffle,
+                                class_weight=class_weight, sample_weight=sample_weight,
+                                initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                                validation_steps=validation_steps,
+                                validation_batch_size=validation_batch_size,
+                                validation_freq=validation_freq, distributed=distributed)  # fmt: skip
         from .trainer import fit
 
         if validation_steps is not None:
@@ -392,6 +408,13 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
         from .graph_config import graph_from_config
 
         return graph_from_config(config, cls)
+
+    def plot(self, path="model.png", engine: str = "auto"):
+        """Draw the layers (name, type, output shape, parameters) to ``path`` (.png, .svg, .pdf,
+        .dot): Keras's ``plot_model``. See :func:`chainrule.viz.plot_model`."""
+        from ..viz import plot_model
+
+        return plot_model(self, path, engine=engine)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None) -> str:  # fmt: skip

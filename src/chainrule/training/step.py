@@ -239,6 +239,14 @@ class Step:
                 total, terms, outs = self._loss(xs, ys, w, True)
                 total.backward()
             strategy.after_backward()
+        # -- gradient observers (e.g. callbacks.GradientMonitor): see the gradients before the
+        # optimizer step consumes and clears them; ``model._gradient_observers`` is a list of
+        # callables ``f(params)`` (the trainable Parameters, their ``.grad`` set)
+        observers = model.__dict__.get("_gradient_observers")
+        if observers:
+            for observe in observers:
+                observe(self.params)
+        # -- end gradient observers
         opt.step()
         for c, p in self.constraints:
             c.apply_(p.data)

@@ -14,29 +14,47 @@ def _count(params) -> int:
     return int(sum(p.data.size for p in params))
 
 
-def summary(model, print_fn=print) -> str:
-    """Rows: layer name (type), output shape (batch axis None), parameters. Shared layers appear
-    once; totals split trainable / non-trainable. Returns the text it printed."""
+def _layers(model) -> list:
     layers = getattr(model, "layers", None)
     if layers is None:  # subclassed: the direct sub-modules
         from ..nn.module import Module
 
         layers = [v for _, v in model._children() if isinstance(v, Module)]
+    return layers
+
+
+def _rows(model) -> list[tuple[str, str, str, str]]:
+    """(key, 'name (Type)', output shape, parameter count) for each input and layer."""
     rows = []
-    if model._graph is not None:
+    graph = getattr(model, "_graph", None)
+    if graph is not None:
         outputs = {}
-        for node in model._graph[2]:
+        for node in graph[2]:
             outputs.setdefault(id(node.layer), [s.shape for s in node.outputs])
-        for s in model._graph[0]:
-            rows.append((f"{s.name} (Input)", str(s.shape), "0"))
-    for layer in layers:
+        for s in graph[0]:
+            rows.append((f"in:{s.name}", f"{s.name} (Input)", str(s.shape), "0"))
+    for layer in _layers(model):
         name = getattr(layer, "name", None) or type(layer).__name__.lower()
-        if model._graph is not None:
+        if graph is not None:
             shapes = outputs[id(layer)]
             shape = str(shapes[0]) if len(shapes) == 1 else ", ".join(map(str, shapes))
         else:
             shape = _shape(layer)
-        rows.append((f"{name} ({type(layer).__name__})", shape, f"{_count(layer.parameters()):,}"))
+        rows.append((f"layer:{id(layer)}", f"{name} ({type(layer).__name__})", shape,
+                     f"{_count(layer.parameters()):,}"))  # fmt: skip
+    return rows
+
+
+def layer_rows(model) -> list[tuple[str, str, str]]:
+    """(key, 'name (Type)', 'output (None, 10) · 650 params') per input and layer, for diagrams
+    (``chainrule.viz.plot_model``); keys are ``in:<name>`` / ``layer:<id>``."""
+    return [(k, title, f"output {shape} · {n} params") for k, title, shape, n in _rows(model)]
+
+
+def summary(model, print_fn=print) -> str:
+    """Rows: layer name (type), output shape (batch axis None), parameters. Shared layers appear
+    once; totals split trainable / non-trainable. Returns the text it printed."""
+    rows = [r[1:] for r in _rows(model)]
     params = model.parameters()
     trainable = _count(p for p in params if p.requires_grad)
     total = _count(params)

@@ -15,6 +15,7 @@ from oracle_harness import make_array
 
 import chainrule as cr
 from chainrule import autograd
+from chainrule.ops import conv1d, conv2d, conv_transpose2d
 from chainrule.random import get_generator
 
 RTOL, ATOL = 1e-10, 1e-11
@@ -106,4 +107,86 @@ def test_every_op_has_a_finite_difference_case():
 def test_gradgradcheck(cr_fn, torch_fn, inputs, smooth):
     arrays = [make_array(s, np.float64) for s in inputs]
     ins = [cr.Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+# ------------------------------------------------- convolutions (both layouts, strides, groups)
+def _conv_case(name, cr_op, th_op, x_shape, w_shape, bias, cl_x, cl_w, **kw):
+    """(id, cr_fn, torch_fn, shapes) for one convolution, channels-first or, with ``cl_x``,
+    the same op run channels-last (inputs and output transposed around it, weight to Keras's
+    layout with ``cl_w``)."""
+    nd = len(x_shape) - 2
+    to_cl, from_cl = (0, *range(2, nd + 2), 1), (0, nd + 1, *range(1, nd + 1))
+
+    def cr_fn(x, w, b=None):
+        if cl_x:
+            y = cr_op(x.transpose(*to_cl), w.transpose(*cl_w), b, data_format="channels_last", **kw)
+            return y.transpose(*from_cl)
+        return cr_op(x, w, b, data_format="channels_first", **kw)
+
+    def th_fn(x, w, b=None):
+        return th_op(x, w, b, **kw)
+
+    shapes = [x_shape, w_shape] + ([(bias,)] if bias else [])
+    return pytest.param(cr_fn, th_fn, shapes, id=f"{name}-{'cl' if cl_x else 'cf'}")
+
+
+def _conv_cases():
+    import torch.nn.functional as TF
+
+    cases = []
+    for cl in (False, True):
+        for name, kw, x, w, b in [
+            ("conv2d-s1", {}, (2, 3, 5, 6), (4, 3, 3, 2), 4),
+            ("conv2d-s2-p1", {"stride": 2, "padding": 1}, (2, 3, 7, 6), (4, 3, 3, 3), 4),
+            ("conv2d-dil-pairs", {"padding": (1, 2), "dilation": (2, 1)}, (1, 2, 6, 5),
+             (3, 2, 2, 3), 0),
+            ("conv2d-groups", {"stride": (1, 2), "padding": 1, "groups": 2}, (2, 4, 5, 6),
+             (6, 2, 3, 3), 6),
+            ("conv2d-depthwise", {"stride": 3, "padding": 2, "groups": 3}, (1, 3, 7, 7),
+             (3, 1, 3, 3), 3),
+            ("conv2d-1ch", {"stride": 2, "padding": 1}, (2, 1, 6, 5), (3, 1, 3, 3), 3),
+        ]:  # fmt: skip
+            cases.append(_conv_case(name, conv2d, TF.conv2d, x, w, b, cl, (2, 3, 1, 0), **kw))
+        for name, kw, x, w, b in [
+            ("conv1d", {"stride": 2, "padding": 1, "dilation": 2}, (2, 3, 9), (4, 3, 3), 4),
+            ("conv1d-groups", {"padding": 1, "groups": 3}, (2, 3, 6), (6, 1, 2), 0),
+        ]:
+            cases.append(_conv_case(name, conv1d, TF.conv1d, x, w, b, cl, (2, 1, 0), **kw))
+        for name, kw, x, w, b in [
+            ("conv_transpose2d", {}, (2, 3, 4, 3), (3, 2, 3, 2), 2),
+            ("conv_transpose2d-s2-op1", {"stride": 2, "padding": 1, "output_padding": 1},
+             (1, 2, 3, 4), (2, 3, 3, 3), 3),
+            ("conv_transpose2d-groups-dil", {"stride": (2, 1), "padding": (1, 0), "groups": 2,
+             "dilation": (1, 2)}, (2, 4, 3, 3), (4, 1, 2, 3), 2),
+        ]:  # fmt: skip
+            cases.append(_conv_case(name, conv_transpose2d, TF.conv_transpose2d, x, w, b, cl,
+                                    (2, 3, 1, 0), **kw))  # fmt: skip
+    return cases
+
+
+CONV_CASES = _conv_cases()
+
+
+@pytest.mark.parametrize("cr_fn, torch_fn, inputs", CONV_CASES)
+def test_conv_second_derivatives_match_torch(cr_fn, torch_fn, inputs):
+    test_second_derivatives_match_torch(cr_fn, torch_fn, inputs, True)
+
+
+def test_conv_relu_second_derivatives_match_torch():
+    import torch.nn.functional as TF
+
+    def cr_fn(x, w, b):
+        return conv2d(x, w, b, padding="same", activation="relu", data_format="channels_first")
+
+    def th_fn(x, w, b):
+        return TF.relu(TF.conv2d(x, w, b, padding="same"))
+
+    test_second_derivatives_match_torch(cr_fn, th_fn, [(2, 3, 5, 5), (4, 3, 3, 3), (4,)], True)
+
+
+@pytest.mark.parametrize("index", [0, 3, 6, 7, 8, 10])
+def test_conv_gradgradcheck(index):
+    cr_fn, _, shapes = CONV_CASES[index].values
+    ins = [cr.Tensor(make_array(s, np.float64), requires_grad=True) for s in shapes]
     assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)

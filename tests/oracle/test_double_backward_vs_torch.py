@@ -190,3 +190,80 @@ def test_conv_gradgradcheck(index):
     cr_fn, _, shapes = CONV_CASES[index].values
     ins = [cr.Tensor(make_array(s, np.float64), requires_grad=True) for s in shapes]
     assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+# ------------------------------------------------------------------- pooling and resizing
+def _layout_case(name, cr_fn, th_fn, x_shape, cl):
+    """One single-input op, channels-first or run channels-last (transposed around it)."""
+    nd = len(x_shape) - 2
+    to_cl, from_cl = (0, *range(2, nd + 2), 1), (0, nd + 1, *range(1, nd + 1))
+    if cl:
+
+        def fn(x):
+            return cr_fn(x.transpose(*to_cl), "channels_last").transpose(*from_cl)
+
+    else:
+
+        def fn(x):
+            return cr_fn(x, "channels_first")
+
+    return pytest.param(fn, th_fn, [x_shape], id=f"{name}-{'cl' if cl else 'cf'}")
+
+
+def _pool_resize_cases():
+    import torch.nn.functional as TF
+
+    from chainrule import ops as O
+
+    x2, x1, small = (2, 3, 7, 6), (2, 3, 9), (2, 3, 3, 4)
+    table = [
+        ("avg_pool2d-tiling", lambda x, f: O.avg_pool2d(x, 2, data_format=f),
+         lambda x: TF.avg_pool2d(x, 2), x2),
+        ("avg_pool2d-pad-ceil", lambda x, f: O.avg_pool2d(x, 3, 2, 1, ceil_mode=True,
+         data_format=f), lambda x: TF.avg_pool2d(x, 3, 2, 1, ceil_mode=True), x2),
+        ("avg_pool2d-exclude-pad", lambda x, f: O.avg_pool2d(x, (2, 3), 1, (1, 1),
+         count_include_pad=False, data_format=f),
+         lambda x: TF.avg_pool2d(x, (2, 3), 1, (1, 1), count_include_pad=False), x2),
+        ("avg_pool1d", lambda x, f: O.avg_pool1d(x, 3, 2, 1, data_format=f),
+         lambda x: TF.avg_pool1d(x, 3, 2, 1), x1),
+        ("max_pool2d-tiling", lambda x, f: O.max_pool2d(x, 2, data_format=f),
+         lambda x: TF.max_pool2d(x, 2), x2),
+        ("max_pool2d-overlap-ceil", lambda x, f: O.max_pool2d(x, 3, 2, 1, ceil_mode=True,
+         data_format=f), lambda x: TF.max_pool2d(x, 3, 2, 1, ceil_mode=True), x2),
+        ("max_pool2d-dilation", lambda x, f: O.max_pool2d(x, 3, 1, 1, dilation=2,
+         data_format=f), lambda x: TF.max_pool2d(x, 3, 1, 1, dilation=2), x2),
+        ("max_pool1d", lambda x, f: O.max_pool1d(x, 3, 2, 1, data_format=f),
+         lambda x: TF.max_pool1d(x, 3, 2, 1), x1),
+        ("adaptive_avg_pool2d", lambda x, f: O.adaptive_avg_pool2d(x, (3, 4), data_format=f),
+         lambda x: TF.adaptive_avg_pool2d(x, (3, 4)), x2),
+        ("interpolate-nearest-x2", lambda x, f: O.interpolate(x, scale_factor=(2, 3),
+         data_format=f), lambda x: TF.interpolate(x, scale_factor=(2, 3)), small),
+        ("interpolate-nearest-size", lambda x, f: O.interpolate(x, size=(5, 7), data_format=f),
+         lambda x: TF.interpolate(x, size=(5, 7)), small),
+        ("interpolate-bilinear", lambda x, f: O.interpolate(x, size=(5, 7), mode="bilinear",
+         align_corners=True, data_format=f),
+         lambda x: TF.interpolate(x, size=(5, 7), mode="bilinear", align_corners=True), small),
+        ("upsample2d-bilinear", lambda x, f: O.upsample2d(x, 2, "bilinear", data_format=f),
+         lambda x: TF.interpolate(x, scale_factor=2, mode="bilinear"), small),
+        ("pad2d", lambda x, f: O.pad2d(x, ((1, 2), (0, 3)), value=1.5, data_format=f),
+         lambda x: TF.pad(x, (0, 3, 1, 2), value=1.5), small),
+        ("pad2d-crop", lambda x, f: O.pad2d(x, ((-1, 2), (1, -2)), data_format=f),
+         lambda x: TF.pad(x, (1, -2, -1, 2)), small),
+    ]  # fmt: skip
+    return [_layout_case(n, c, t, s, cl) for n, c, t, s in table for cl in (False, True)]
+
+
+POOL_RESIZE_CASES = _pool_resize_cases()
+
+
+@pytest.mark.parametrize("cr_fn, torch_fn, inputs", POOL_RESIZE_CASES)
+def test_pool_resize_second_derivatives_match_torch(cr_fn, torch_fn, inputs):
+    test_second_derivatives_match_torch(cr_fn, torch_fn, inputs, True)
+
+
+@pytest.mark.parametrize("index", [2, 6, 10, 14, 18, 22, 24, 28])
+def test_pool_resize_gradgradcheck(index):
+    """Linear ops: the check is on the first derivative's dependence on the upstream gradient."""
+    cr_fn, _, shapes = POOL_RESIZE_CASES[index].values
+    ins = [cr.Tensor(make_array(s, np.float64), requires_grad=True) for s in shapes]
+    assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)

@@ -267,3 +267,59 @@ def test_pool_resize_gradgradcheck(index):
     cr_fn, _, shapes = POOL_RESIZE_CASES[index].values
     ins = [cr.Tensor(make_array(s, np.float64), requires_grad=True) for s in shapes]
     assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+# ----------------------------------------------------------------------------- attention
+def _attention_cases():
+    import torch.nn.functional as TF
+
+    from chainrule.ops.attention import scaled_dot_product_attention as sdpa
+
+    dead = np.ones((4, 6), bool)
+    dead[1], dead[2, :3] = False, False  # row 1: no key at all (zeros out, zero gradients)
+    inf_mask = np.zeros((4, 6))
+    inf_mask[1], inf_mask[0, 2] = -np.inf, -np.inf
+    qkv = [(2, 4, 5), (2, 6, 5), (2, 6, 3)]
+    table = [
+        ("sdpa-heads", lambda q, k, v: sdpa(q, k, v), lambda q, k, v: TF.scaled_dot_product_attention(q, k, v),
+         [(2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 3)]),
+        ("sdpa-causal-scale", lambda q, k, v: sdpa(q, k, v, is_causal=True, scale=0.7),
+         lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7), qkv),
+        ("sdpa-broadcast", lambda q, k, v: sdpa(q, k, v), lambda q, k, v: TF.scaled_dot_product_attention(q, k, v),
+         [(4, 5), (2, 6, 5), (3, 2, 6, 3)]),
+        ("sdpa-bool-mask-dead-row", lambda q, k, v: sdpa(q, k, v, attn_mask=cr.tensor(dead)),
+         lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, attn_mask=torch.tensor(dead)), qkv),
+        ("sdpa-float-mask", lambda q, k, v, m: sdpa(q, k, v, attn_mask=m),
+         lambda q, k, v, m: TF.scaled_dot_product_attention(q, k, v, attn_mask=m), [*qkv, (4, 6)]),
+        ("sdpa-inf-mask", lambda q, k, v: sdpa(q, k, v, attn_mask=cr.tensor(inf_mask)),
+         lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, attn_mask=torch.tensor(inf_mask)),
+         qkv),
+    ]  # fmt: skip
+
+    def cr_drop(q, k, v):
+        cr.manual_seed(3)
+        return sdpa(q, k, v, dropout_p=0.3)
+
+    def th_drop(q, k, v):  # the same dropout mask, drawn from chainrule's generator
+        cr.manual_seed(3)
+        keep = get_generator().random((2, 4, 6), dtype=np.float32) >= 0.3
+        p = torch.softmax(q @ k.transpose(-1, -2) / np.sqrt(5), -1)
+        return (p * torch.tensor(keep / 0.7)) @ v
+
+    table.append(("sdpa-dropout", cr_drop, th_drop, qkv))
+    return [pytest.param(c, t, s, id=n) for n, c, t, s in table]
+
+
+ATTENTION_CASES = _attention_cases()
+
+
+@pytest.mark.parametrize("cr_fn, torch_fn, inputs", ATTENTION_CASES)
+def test_attention_second_derivatives_match_torch(cr_fn, torch_fn, inputs):
+    test_second_derivatives_match_torch(cr_fn, torch_fn, inputs, True)
+
+
+@pytest.mark.parametrize("index", [1, 4])
+def test_attention_gradgradcheck(index):
+    cr_fn, _, shapes = ATTENTION_CASES[index].values
+    ins = [cr.Tensor(make_array(s, np.float64), requires_grad=True) for s in shapes]
+    assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)

@@ -323,3 +323,26 @@ def test_attention_gradgradcheck(index):
     cr_fn, _, shapes = ATTENTION_CASES[index].values
     ins = [cr.Tensor(make_array(s, np.float64), requires_grad=True) for s in shapes]
     assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def test_conv_third_derivatives_match_torch():
+    """conv2d and conv_transpose2d are each other's backward: derivatives of any order exist."""
+    import torch.nn.functional as TF
+
+    x, w = make_array((2, 4, 6, 5), np.float64), make_array((4, 2, 3, 3), np.float64)
+
+    def third(lib):
+        mk, grad = (
+            (cr.Tensor, autograd.grad) if lib == "cr" else (torch.tensor, torch.autograd.grad)
+        )
+        xt, wt = mk(x.copy(), requires_grad=True), mk(w.copy(), requires_grad=True)
+        if lib == "cr":
+            y = conv2d(xt, wt, stride=2, padding=1, groups=2, data_format="channels_first")
+        else:
+            y = TF.conv2d(xt, wt, stride=2, padding=1, groups=2)
+        gx, gw = grad((y * y * y).sum(), [xt, wt], create_graph=True)
+        hx, hw = grad((gx * gx).sum() + (gw * gw * gw).sum(), [xt, wt], create_graph=True)
+        return [_numpy(t) for t in grad((hx * hx).sum() + (hw * hw).sum(), [xt, wt])]
+
+    for a, b in zip(third("cr"), third("th")):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-9)

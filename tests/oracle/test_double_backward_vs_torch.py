@@ -346,3 +346,76 @@ def test_conv_third_derivatives_match_torch():
 
     for a, b in zip(third("cr"), third("th")):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-9)
+
+
+# ----------------------------------------------------------------------- recurrent kernels
+_T, _N = 4, 3
+_SEQ_MASK = np.ones((_N, _T), bool)
+_SEQ_MASK[1, 2:], _SEQ_MASK[2, 0] = False, False  # a short sequence and a masked first step
+
+
+def _torch_recurrence(cell, x, h0, mask, zero_output):
+    """The reference: PyTorch ops step by step (a masked step keeps the previous state)."""
+    h, outs = h0, []
+    for t in range(x.shape[0]):
+        hn = cell(x[t], h)
+        if mask is None:
+            h = hn
+            outs.append(h)
+        else:
+            k = torch.tensor(mask[:, t])[:, None]
+            h = torch.where(k, hn, h)
+            outs.append(h * k if zero_output else h)
+    return torch.stack(outs), h
+
+
+def _rnn_cases():
+    from chainrule.ops.recurrent import rnn
+
+    def mix(out, h):  # both outputs in one tensor (the harness takes one output)
+        return out * 1.5 + h.unsqueeze(0)
+
+    cases = []
+    for nl in ("tanh", "relu"):
+        for mask, zero in ((None, False), (_SEQ_MASK, False), (_SEQ_MASK, True)):
+
+            def cr_fn(x, wi, wh, bi, bh, h0, nl=nl, mask=mask, zero=zero):
+                m = None if mask is None else cr.tensor(mask)
+                out, h = rnn(x, wi, wh, bi, bh, h0, nonlinearity=nl, mask=m,
+                             zero_output_for_mask=zero)  # fmt: skip
+                return mix(out, h)
+
+            def th_fn(x, wi, wh, bi, bh, h0, nl=nl, mask=mask, zero=zero):
+                act = torch.tanh if nl == "tanh" else torch.relu
+                out, h = _torch_recurrence(
+                    lambda xt, h: act(xt @ wi + bi + h @ wh + bh), x, h0, mask, zero
+                )
+                return mix(out, h)
+
+            name = f"rnn-{nl}-{'nomask' if mask is None else 'mask'}{'-zero' if zero else ''}"
+            shapes = [(_T, _N, 2), (2, 5), (5, 5), (5,), (5,), (_N, 5)]
+            cases.append(pytest.param(cr_fn, th_fn, shapes, id=name))
+
+    def cr_proj(x, wh, h0):
+        return mix(*rnn(x, None, wh, h0=h0))
+
+    def th_proj(x, wh, h0):
+        return mix(*_torch_recurrence(lambda xt, h: torch.tanh(xt + h @ wh), x, h0, None, False))
+
+    cases.append(pytest.param(cr_proj, th_proj, [(_T, _N, 5), (5, 5), (_N, 5)], id="rnn-proj"))
+    return cases
+
+
+RECURRENT_CASES = _rnn_cases()
+
+
+@pytest.mark.parametrize("cr_fn, torch_fn, inputs", RECURRENT_CASES)
+def test_recurrent_second_derivatives_match_torch(cr_fn, torch_fn, inputs):
+    test_second_derivatives_match_torch(cr_fn, torch_fn, inputs, True)
+
+
+@pytest.mark.parametrize("index", [1])
+def test_recurrent_gradgradcheck(index):
+    cr_fn, _, shapes = RECURRENT_CASES[index].values
+    ins = [cr.Tensor(make_array(s, np.float64), requires_grad=True) for s in shapes]
+    assert autograd.gradgradcheck(cr_fn, ins, eps=1e-6, atol=1e-5, rtol=1e-4)

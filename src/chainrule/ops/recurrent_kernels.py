@@ -172,6 +172,63 @@ class RNNSequence(RecurrentSequence):
                 dh += carried[0]
         return dproj, dproj
 
+    def backward_graph(self, g):
+        """Backpropagation through time written with differentiable ops: the states are rebuilt
+        from the inputs, then the same recurrence as :meth:`run_backward` runs on Tensors."""
+        from .elementwise import where
+        from .shape import stack
+
+        T = self.T
+        x, h0 = self.parents[0], self.parents[1]
+        w_ih = None if self.projected else self.parents[2]
+        iw = 2 if self.projected else 3
+        w_hh, biases = self.parents[iw], self.parents[iw + 1 :]
+        need = self.needs_input_grad
+        proj = x if self.projected else x @ w_ih
+        for b in biases:
+            proj = proj + b
+        keep = self.keep
+        hs, h = [], h0
+        for t in range(T):
+            a = proj[t] + h @ w_hh
+            hn = a.relu() if self.relu else a.tanh()
+            h = hn if keep is None else where(keep[t], hn, h)
+            hs.append(h)
+        dy = g[:T]
+        if self.zero_output:
+            dy = dy * self.keepf
+        dh, das = g[T], [None] * T
+        for t in range(T - 1, -1, -1):
+            dh = dh + dy[t]
+            carried = None
+            if keep is not None:
+                carried = dh * (1 - self.keepf[t])
+                dh = dh * self.keepf[t]
+            if self.relu:
+                da = where(self.hs[t] > 0, dh, 0.0)
+            else:
+                da = dh * (1 - hs[t] * hs[t])
+            das[t] = da
+            dh = da @ w_hh.T
+            if carried is not None:
+                dh = dh + carried
+        dproj = stack(das)  # (T, N, H)
+        grads = [None] * len(self.parents)
+        flat = dproj.reshape(T * self.N, self.H)
+        if need[0]:
+            grads[0] = dproj if self.projected else dproj @ w_ih.T
+        if need[1]:
+            grads[1] = dh
+        if not self.projected and need[2]:
+            grads[2] = x.reshape(T * self.N, self.I).T @ flat
+        if need[iw]:
+            prev = stack([h0] + hs[: T - 1]).reshape(T * self.N, self.H)
+            grads[iw] = prev.T @ flat
+        for j in range(len(biases)):
+            if need[iw + 1 + j]:
+                grads[iw + 1 + j] = dproj.sum(axis=(0, 1))
+        return tuple(grads)
+
 
 class LSTMSequence(RecurrentSequence):
     gates = 4

@@ -403,6 +403,64 @@ def _rnn_cases():
         return mix(*_torch_recurrence(lambda xt, h: torch.tanh(xt + h @ wh), x, h0, None, False))
 
     cases.append(pytest.param(cr_proj, th_proj, [(_T, _N, 5), (5, 5), (_N, 5)], id="rnn-proj"))
+    return cases + _lstm_gru_cases(mix)
+
+
+def _lstm_gru_cases(mix):
+    from chainrule.ops.recurrent import gru, lstm
+
+    H, cases = 3, []
+    for mask, zero in ((None, False), (_SEQ_MASK, False), (_SEQ_MASK, True)):
+        m_cr = None if mask is None else cr.tensor(mask)
+        tag = f"{'nomask' if mask is None else 'mask'}{'-zero' if zero else ''}"
+
+        def cr_lstm(x, wi, wh, b, h0, c0, m=m_cr, zero=zero):
+            out, h, c = lstm(x, wi, wh, b, None, h0, c0, mask=m, zero_output_for_mask=zero)
+            return mix(out, h) - c.unsqueeze(0) * 0.5
+
+        def th_lstm(x, wi, wh, b, h0, c0, mask=mask, zero=zero):
+            state = {"c": c0, "t": 0}
+
+            def cell(xt, h):
+                z = xt @ wi + b + h @ wh
+                i, f = torch.sigmoid(z[:, :H]), torch.sigmoid(z[:, H : 2 * H])
+                g, o = torch.tanh(z[:, 2 * H : 3 * H]), torch.sigmoid(z[:, 3 * H :])
+                c = f * state["c"] + i * g
+                state["new"] = c
+                return o * torch.tanh(c)
+
+            def step(xt, h):  # the cell state follows the same masking as h
+                hn = cell(xt, h)
+                if mask is not None:
+                    k = torch.tensor(mask[:, state["t"]])[:, None]
+                    state["new"] = torch.where(k, state["new"], state["c"])
+                state["c"], state["t"] = state["new"], state["t"] + 1
+                return hn
+
+            out, h = _torch_recurrence(step, x, h0, mask, zero)
+            return mix(out, h) - state["c"].unsqueeze(0) * 0.5
+
+        shapes = [(_T, _N, 2), (2, 4 * H), (H, 4 * H), (4 * H,), (_N, H), (_N, H)]
+        cases.append(pytest.param(cr_lstm, th_lstm, shapes, id=f"lstm-{tag}"))
+        for order in ("rzn", "zrn"):
+
+            def cr_gru(x, wi, wh, bi, bh, h0, m=m_cr, zero=zero, order=order):
+                return mix(*gru(x, wi, wh, bi, bh, h0, gate_order=order, mask=m,
+                                zero_output_for_mask=zero))  # fmt: skip
+
+            def th_gru(x, wi, wh, bi, bh, h0, mask=mask, zero=zero, order=order):
+                rs, zs = (slice(0, H), slice(H, 2 * H))[:: 1 if order == "rzn" else -1]
+
+                def cell(xt, h):
+                    a, u = xt @ wi + bi, h @ wh + bh
+                    r, z = torch.sigmoid(a[:, rs] + u[:, rs]), torch.sigmoid(a[:, zs] + u[:, zs])
+                    n = torch.tanh(a[:, 2 * H :] + r * u[:, 2 * H :])
+                    return n + z * (h - n)
+
+                return mix(*_torch_recurrence(cell, x, h0, mask, zero))
+
+            shapes = [(_T, _N, 2), (2, 3 * H), (H, 3 * H), (3 * H,), (3 * H,), (_N, H)]
+            cases.append(pytest.param(cr_gru, th_gru, shapes, id=f"gru-{order}-{tag}"))
     return cases
 
 
@@ -414,7 +472,7 @@ def test_recurrent_second_derivatives_match_torch(cr_fn, torch_fn, inputs):
     test_second_derivatives_match_torch(cr_fn, torch_fn, inputs, True)
 
 
-@pytest.mark.parametrize("index", [1])
+@pytest.mark.parametrize("index", [1, 7, 12])
 def test_recurrent_gradgradcheck(index):
     cr_fn, _, shapes = RECURRENT_CASES[index].values
     ins = [cr.Tensor(make_array(s, np.float64), requires_grad=True) for s in shapes]

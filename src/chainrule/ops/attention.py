@@ -78,6 +78,7 @@ class ScaledDotProductAttention(Function):
             self.drop = m.multiply(keep, q.dtype.type(1 / (1 - dropout_p)), dtype=q.dtype)
             pd = s * self.drop
         self.pd = pd
+        self.blocked = blocked
         return pd @ v
 
     def backward(self, g):
@@ -96,6 +97,49 @@ class ScaledDotProductAttention(Function):
         ds *= self.scale
         dq = unbroadcast(ds @ k, q.shape) if need[0] else None
         dk = unbroadcast(ds.swapaxes(-1, -2) @ q, k.shape) if need[1] else None
+        if self.mask_shape is not None:
+            return dq, dk, dv, dmask
+        return dq, dk, dv
+
+    def backward_graph(self, g):
+        """The same closed form with differentiable ops; the attention weights are rebuilt from
+        q, k (and the float mask) so that their dependence on them is differentiated too. The
+        softmax is shifted by the forward pass's row maxima (constants: the softmax does not
+        depend on the shift), masked entries are zeroed by ``where``, and the dropout mask is the
+        one forward drew."""
+        from .elementwise import sum_to, where
+        from .linalg import _swap_last
+
+        q, k, v = self.parents[:3]
+        need = self.needs_input_grad
+        s = (q @ _swap_last(k)) * float(self.scale)
+        if self.mask_shape is not None:
+            s = s + self.parents[3]
+        blocked = self.blocked
+        sd = s.data
+        if blocked is not None:
+            sd = xp(sd).where(blocked, -xp(sd).inf, sd)
+        top = sd.max(axis=-1, keepdims=True)
+        top = xp(sd).where(xp(sd).isfinite(top), top, 0)
+        if blocked is not None:  # a finite stand-in first, so no inf meets a zero gradient
+            s = where(blocked, top, s)
+        e = (s - top).exp()
+        if blocked is not None:
+            e = where(blocked, 0.0, e)
+        total = e.sum(axis=-1, keepdims=True)
+        p = e / where(total.data == 0, 1.0, total)
+        pd = p if self.drop is None else p * self.drop
+        dv = sum_to(_swap_last(pd) @ g, v.shape) if need[2] else None
+        dp = g @ _swap_last(v)
+        if self.drop is not None:
+            dp = dp * self.drop
+        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+        dmask = None
+        if self.mask_shape is not None and need[3]:
+            dmask = sum_to(ds, self.mask_shape)
+        ds = ds * float(self.scale)
+        dq = sum_to(ds @ k, q.shape) if need[0] else None
+        dk = sum_to(_swap_last(ds) @ q, k.shape) if need[1] else None
         if self.mask_shape is not None:
             return dq, dk, dv, dmask
         return dq, dk, dv

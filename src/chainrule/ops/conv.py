@@ -162,6 +162,62 @@ class Conv(Function):
             return gx, gw, gb
         return gx, gw
 
+    def backward_graph(self, g):
+        """The same derivative with differentiable ops: the input gradient is a transposed
+        convolution of ``g`` with the weight, the weight gradient a convolution of the input with
+        ``g`` (see :func:`_weight_grad`), the bias gradient a sum."""
+        from .conv_transpose import ConvTranspose
+        from .elementwise import where
+
+        x, w = self.parents[0], self.parents[1]
+        n, h, wd, _, kh, kw, _, cout, ho, wo, _ = self.geom
+        cf, one_d, need = self.cf, self.one_d, self.needs_input_grad
+        if one_d:  # the unit height axis, as in forward
+            g = g.unsqueeze(2) if cf else g.unsqueeze(1)
+        if self.relu:
+            mask = cu.from_nhwc(self.out.reshape(n, ho, wo, cout) > 0, cf)
+            g = where(mask, g, 0.0)
+        gx = gw = gb = None
+        if need[0]:
+            w4 = w if not one_d else (w.unsqueeze(2) if self.torch_w else w.unsqueeze(0))
+            full = [(s - 1) * st + (k - 1) * d + 1 for s, st, k, d in
+                    zip((ho, wo), self.stride, (kh, kw), self.dilation)]  # fmt: skip
+            crops = tuple((p[0], f - p[0] - size) for p, f, size in zip(self.pads, full, (h, wd)))
+            gx = ConvTranspose.apply(g, w4, stride=self.stride, dilation=self.dilation,
+                                     crops=crops, groups=self.groups, cf=cf, torch_w=self.torch_w)  # fmt: skip
+            if one_d:
+                gx = gx[:, :, 0] if cf else gx[:, 0]
+        if need[1]:
+            x4 = x if not one_d else (x.unsqueeze(2) if cf else x.unsqueeze(1))
+            x4 = x4 if cf else x4.transpose(0, 3, 1, 2)
+            g4 = g if cf else g.transpose(0, 3, 1, 2)
+            gw = _weight_grad(x4, g4, self.pads, self.stride, self.dilation, self.groups, kh, kw)
+            if not self.torch_w:  # (C_out, cg, kh, kw) -> (kh, kw, cg, C_out)
+                gw = gw.transpose(2, 3, 1, 0)
+            if one_d:
+                gw = gw[:, :, 0] if self.torch_w else gw[0]
+        if self.has_bias:
+            if need[2]:
+                gb = g.sum(axis=(0, 2, 3) if cf else (0, 1, 2))
+            return gx, gw, gb
+        return gx, gw
+
+
+def _weight_grad(inp, g, pads, stride, dilation, groups, kh, kw) -> Tensor:
+    """Differentiable weight gradient of a convolution of ``inp`` (N, C, H, W), padded by ``pads``,
+    whose output gradient is ``g`` (N, C_out, Ho, Wo): ``gw[o, i, a, b] = Σ g[n, o, p, q] ·
+    inp_pad[n, G(o)·cg + i, p·s + a·d, q·s + b·d]``. That is itself a grouped convolution, with
+    the images' channels as its batch, the batch as its channels, ``g`` as the kernel, stride and
+    dilation swapped; its output is cropped to (kh, kw). Returns (C_out, C/groups, kh, kw)."""
+    n, c, h, wd = inp.shape
+    cg = c // groups
+    inp_t = (
+        inp.reshape(n, groups, cg, h, wd).transpose(2, 1, 0, 3, 4).reshape(cg, groups * n, h, wd)
+    )
+    out = Conv.apply(inp_t, g.transpose(1, 0, 2, 3), stride=dilation, dilation=stride, pads=pads,
+                     groups=groups, cf=True, torch_w=True, one_d=False, relu=False)  # fmt: skip
+    return out[:, :, :kh, :kw].transpose(1, 0, 2, 3)
+
 
 def _conv(op, x, weight, bias, stride, padding, dilation, groups, data_format, weight_layout,
           activation, one_d) -> Tensor:  # fmt: skip

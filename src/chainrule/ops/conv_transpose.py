@@ -101,6 +101,39 @@ class ConvTranspose(Function):
             return gx, gw, gb
         return gx, gw
 
+    def backward_graph(self, g):
+        """The same derivative with differentiable ops (the dual of :meth:`Conv.backward_graph`):
+        the input gradient is a convolution of ``g`` (the crop undone) with the weight, the weight
+        gradient a convolution of ``g`` with the input."""
+        from .conv import Conv, _weight_grad
+
+        x, w = self.parents[0], self.parents[1]
+        kh, kw, full = self.geom[4], self.geom[5], self.geom[7]
+        cf, need = self.cf, self.needs_input_grad
+        (t, bt), (left, r) = self.crops
+        # rows of g past the full grid (a negative crop: zeros added by forward) have no source
+        gc = g if cf else g.transpose(0, 3, 1, 2)
+        gc = gc[:, :, : full[0] - t, : full[1] - left]
+        pads = ((t, max(bt, 0)), (left, max(r, 0)))
+        gx = gw = gb = None
+        if need[0]:
+            gx = Conv.apply(gc, w, stride=self.stride, dilation=self.dilation, pads=pads,
+                            groups=self.groups, cf=True, torch_w=self.torch_w, one_d=False,
+                            relu=False)  # fmt: skip
+            if not cf:
+                gx = gx.transpose(0, 2, 3, 1)
+        if need[1]:
+            xc = x if cf else x.transpose(0, 3, 1, 2)
+            # (C_in, og, kh, kw)
+            gw = _weight_grad(gc, xc, pads, self.stride, self.dilation, self.groups, kh, kw)
+            if not self.torch_w:
+                gw = gw.transpose(2, 3, 1, 0)
+        if self.has_bias:
+            if need[2]:
+                gb = g.sum(axis=(0, 2, 3) if cf else (0, 1, 2))
+            return gx, gw, gb
+        return gx, gw
+
 
 def _keras_crops(op, size, k_eff, stride, mode, output_padding):
     if output_padding is None:

@@ -131,6 +131,33 @@ class MaxPool(_Pool):
             gx[:, r, c] = gcols[divmod(t, kw)]
         return self._grad_out(gx)
 
+    def backward_graph(self, g):
+        """The same routing with differentiable ops: each output gradient is added (a
+        differentiable scatter-add) at its window's first maximum, found from the saved
+        windows."""
+        from .elementwise import where
+        from .index_put import index_add_grad
+
+        m = xp(self.out)
+        n, h, w, c = self.in_shape
+        ho, wo = self.out_hw
+        kw, (sh, sw), (dh, dw) = self.kernel[1], self.stride, self.dilation
+        hit = self.blocks == self.out  # (kh·kw, N·Ho·Wo·C)
+        first = hit.argmax(axis=0).reshape(n, ho, wo, c)
+        i, j = first // kw, first % kw
+        rows = m.arange(ho)[None, :, None, None] * sh + i * dh - self.pads[0][0]
+        cols = m.arange(wo)[None, None, :, None] * sw + j * dw - self.pads[1][0]
+        # no maximum (a NaN window) or a maximum in the padding: no gradient
+        keep = hit.any(axis=0).reshape(n, ho, wo, c) & (rows >= 0) & (rows < h)
+        keep &= (cols >= 0) & (cols < w)
+        flat = (m.arange(n)[:, None, None, None] * h + rows.clip(0, h - 1)) * w
+        flat = (flat + cols.clip(0, w - 1)) * c + m.arange(c)
+        gv = self._grad_nhwc(g)
+        gv = where(keep, gv, 0.0).reshape(-1)
+        gx = index_add_grad(gv, (n * h * w * c,), flat.reshape(-1)).reshape(n, h, w, c)
+        gx = cu.from_nhwc(gx, self.cf)
+        return _squeeze_1d(gx, self.cf) if self.one_d else gx
+
 
 class AvgPool(_Pool):
     """Average over each window; ``divisor``: a scalar or an (Ho, Wo, 1) array of window counts."""
@@ -157,6 +184,27 @@ class AvgPool(_Pool):
             else:
                 gx[:, r, c] += gd
         return self._grad_out(gx)
+
+    def backward_graph(self, g):
+        """The same linear map with differentiable ops: ``g`` divided by the window counts, spread
+        over each window by a depthwise transposed convolution with a kernel of ones, cropped
+        to the input."""
+        from .conv_transpose import ConvTranspose
+
+        _, h, w, c = self.in_shape
+        ho, wo = self.out_hw
+        (kh, kw), stride, dilation = self.kernel, self.stride, self.dilation
+        gv = self._grad_nhwc(g)
+        d = self.divisor
+        gv = gv * (1 / d if not hasattr(d, "shape") else (1 / d).astype(gv.dtype))
+        ones = Tensor._wrap(xp(gv.data).ones((kh, kw, 1, c), dtype=gv.dtype))
+        full = [(o - 1) * s + (k - 1) * dd + 1 for o, s, k, dd in
+                zip((ho, wo), stride, (kh, kw), dilation)]  # fmt: skip
+        crops = tuple((p[0], f - p[0] - size) for p, f, size in zip(self.pads, full, (h, w)))
+        gx = ConvTranspose.apply(gv, ones, stride=stride, dilation=dilation, crops=crops,
+                                 groups=c, cf=False, torch_w=False)  # fmt: skip
+        gx = cu.from_nhwc(gx, self.cf)
+        return _squeeze_1d(gx, self.cf) if self.one_d else gx
 
 
 def _pool_geometry(op, x, pool_size, strides, padding, dilation, ceil_mode, data_format, nd):

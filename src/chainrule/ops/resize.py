@@ -39,6 +39,10 @@ class SpatialLinear(Function):
         y = m.tensordot(t, self.b, axes=(2, 0))  # (H, N, C, W)
         return cu.from_nhwc(m.ascontiguousarray(y.transpose(1, 0, 3, 2)), self.cf)
 
+    def backward_graph(self, g):
+        """The adjoint is the same op with the transposed matrices."""
+        return SpatialLinear.apply(g, a=self.a.T, b=self.b.T, cf=self.cf)
+
 
 def _spatial_linear(x: Tensor, a, b, cf: bool) -> Tensor:
     m = xp(x.data)
@@ -67,6 +71,14 @@ class Repeat2d(Function):
                 if i or j:
                     gx += gv[:, i::fh, j::fw]
         return cu.from_nhwc(gx, self.cf)
+
+    def backward_graph(self, g):
+        """The sum over each fh×fw block: a reshape and a sum."""
+        fh, fw = self.factors
+        n, h, w, c = self.in_shape
+        if self.cf:
+            return g.reshape(n, c, h, fh, w, fw).sum(axis=(3, 5))
+        return g.reshape(n, h, fh, w, fw, c).sum(axis=(2, 4))
 
 
 def adaptive_matrix(n: int, o: int, dtype) -> np.ndarray:
@@ -200,6 +212,7 @@ class Pad2d(Function):
         dst = (slice(max(t, 0), h + t + min(b, 0)), slice(max(left, 0), w + left + min(r, 0)))
         out[:, dst[0], dst[1]] = xv[:, src[0], src[1]]
         self.src, self.dst, self.shape, self.cf = src, dst, xv.shape, cf
+        self.pads = pads
         return cu.from_nhwc(out, cf)
 
     def backward(self, g):
@@ -207,6 +220,11 @@ class Pad2d(Function):
         gx = xp(g).zeros(self.shape, dtype=g.dtype)
         gx[:, self.src[0], self.src[1]] = gv[:, self.dst[0], self.dst[1]]
         return cu.from_nhwc(gx, self.cf)
+
+    def backward_graph(self, g):
+        """The adjoint of padding by ``pads`` is padding (cropping) by ``-pads`` with zeros."""
+        pads = tuple((-lo, -hi) for lo, hi in self.pads)
+        return Pad2d.apply(g, pads=pads, value=0.0, cf=self.cf)
 
 
 def pad2d(x, padding, value: float = 0.0, data_format: str = "channels_last") -> Tensor:

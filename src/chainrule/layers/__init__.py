@@ -6,6 +6,7 @@ Keras 3 names, argument names and defaults; lazy build from the first input; cha
 """
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import LAYERS, Layer, deserialize, get, register, reset_names, serialize, unique_name
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from .core import Identity, Lambda
@@ -85,6 +86,10 @@ __all__ = [
     "Minimum",
     "Multiply",
     "Normalization",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "ReLU",
     "Rescaling",
     "Reshape",

@@ -89,7 +89,7 @@ CASES = {
             "RandomRotation": lambda: L.RandomRotation(0.1),
             "RandomZoom": lambda: L.RandomZoom(0.2, fill_mode="nearest"),
         }.items()
-    },  # fmt: skip
+    },
     **{
         name: (lambda make=make: L.Sequential([make(), L.Flatten(), L.Dense(2)]), (3, 8, 2))
         for name, make in {

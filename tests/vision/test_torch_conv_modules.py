@@ -75,6 +75,7 @@ def test_conv_transpose2d_module_matches_torch(kwargs):
         lambda m: m.Upsample(scale_factor=1.5, mode="bilinear", align_corners=True),
         lambda m: m.ZeroPad2d((1, 2, 0, 3)),
         lambda m: m.ZeroPad2d(1),
+        lambda m: m.ZeroPad2d((-1, 2, 0, -2)),
     ],
 )
 def test_pool_pad_upsample_modules_match_torch(make):

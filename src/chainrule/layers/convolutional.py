@@ -10,6 +10,8 @@ C_in/groups, filters), DepthwiseConv2D (kh, kw, C_in, depth_multiplier), Conv2DT
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import activations, constraints, initializers, regularizers
 from ..nn.parameter import Parameter
 from ..ops import conv1d, conv2d, conv_transpose2d
@@ -20,7 +22,7 @@ def int_tuple(layer: Layer, arg: str, value, n: int, minimum: int = 1) -> tuple:
     """``value`` (an int or n ints) as an n-tuple of ints >= ``minimum``; ValueError otherwise."""
     vals = value if isinstance(value, (tuple, list)) else (value,) * n
     if len(vals) != n or not all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in vals
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in vals
     ):
         raise ValueError(
             f"{layer.describe()}: {arg} must be an int or a tuple of {n} ints >= {minimum}, "
@@ -79,10 +81,10 @@ class BaseConv(Layer):
         **kwargs,
     ):
         super().__init__(name=name, dtype=dtype, **kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
+        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
             raise ValueError(f"{self.describe()}: filters must be a positive int, got {filters!r}")
         n = self.rank
-        self.filters = filters
+        self.filters = int(filters)
         self.kernel_size = int_tuple(self, "kernel_size", kernel_size, n)
         self.strides = int_tuple(self, "strides", strides, n)
         self.dilation_rate = int_tuple(self, "dilation_rate", dilation_rate, n)

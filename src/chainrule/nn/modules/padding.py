@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from ...ops import pad2d
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
@@ -14,16 +17,21 @@ class ZeroPad2d(Module):
     def __init__(self, padding):
         super().__init__()
         p = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * 4
-        if len(p) != 4 or not all(isinstance(v, int) and not isinstance(v, bool) for v in p):
+        if len(p) != 4 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in p
+        ):
             raise ValueError(f"ZeroPad2d: padding must be an int or 4 ints, got {padding!r}")
-        self.padding = p
+        self.padding = tuple(int(v) for v in p)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (3, 4):
             raise ValueError(
                 f"ZeroPad2d: expected a 3-D or 4-D input, got shape {tuple(input.shape)}"
             )
-        return F.pad(input, self.padding, value=0.0)
+        left, right, top, bottom = self.padding
+        x = input.reshape(1, *input.shape) if input.ndim == 3 else input
+        y = pad2d(x, ((top, bottom), (left, right)), 0.0, "channels_first")
+        return y.reshape(*y.shape[1:]) if input.ndim == 3 else y
 
     def extra_repr(self) -> str:
         return f"{self.padding}"

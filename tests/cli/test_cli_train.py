@@ -194,7 +194,7 @@ def test_resume_without_checkpoint_and_overrides(tmp_path, capsys):
 
 
 def test_unavailable_and_unknown_presets(capsys):
-    assert main(["train", "mnist-cnn"]) == 2
+    assert main(["train", "shakespeare-char"]) == 2
     assert "not available yet" in capsys.readouterr().err
     assert main(["train", "nope"]) == 2
     assert "digits-mlp" in capsys.readouterr().err

@@ -68,7 +68,47 @@ CASES = {
         (4, 6),
     ),
     "Rescaling": (lambda: L.Sequential([L.Rescaling(1 / 255, offset=-0.5), L.Dense(2)]), (4, 6)),
+    **{  # vision layers: each in front of a small conv head, on (N, 8, 8, 2) images
+        name: (
+            lambda make=make: L.Sequential([make(), L.Conv2D(2, 3), L.Flatten(), L.Dense(2)]),
+            (3, 8, 8, 2),
+        )
+        for name, make in {
+            "Conv2D": lambda: L.Conv2D(3, 2, strides=2, padding="same", activation="relu"),
+            "DepthwiseConv2D": lambda: L.DepthwiseConv2D(3, depth_multiplier=2, padding="same"),
+            "Conv2DTranspose": lambda: L.Conv2DTranspose(3, 3, strides=2),
+            "MaxPooling2D": lambda: L.MaxPooling2D(2, 1, padding="same"),
+            "AveragePooling2D": lambda: L.AveragePooling2D(3, 1, padding="same"),
+            "UpSampling2D": lambda: L.UpSampling2D(2, interpolation="bilinear"),
+            "ZeroPadding2D": lambda: L.ZeroPadding2D(((1, 0), (2, 1))),
+            "Cropping2D": lambda: L.Cropping2D(1),
+            "Resizing": lambda: L.Resizing(10, 6),
+            "SpatialDropout2D": lambda: L.SpatialDropout2D(0.3),
+            "RandomFlip": lambda: L.RandomFlip("horizontal"),
+            "RandomTranslation": lambda: L.RandomTranslation(0.2, 0.1, fill_mode="constant"),
+            "RandomRotation": lambda: L.RandomRotation(0.1),
+            "RandomZoom": lambda: L.RandomZoom(0.2, fill_mode="nearest"),
+        }.items()
+    },
+    **{
+        name: (lambda make=make: L.Sequential([make(), L.Flatten(), L.Dense(2)]), (3, 8, 2))
+        for name, make in {
+            "Conv1D": lambda: L.Conv1D(3, 3, padding="causal", dilation_rate=2),
+            "MaxPooling1D": lambda: L.MaxPooling1D(2),
+            "AveragePooling1D": lambda: L.AveragePooling1D(3, 2, padding="same"),
+            "GlobalAveragePooling1D": lambda: L.GlobalAveragePooling1D(keepdims=True),
+            "GlobalMaxPooling1D": lambda: L.GlobalMaxPooling1D(),
+        }.items()
+    },
 }
+CASES["GlobalAveragePooling2D"] = (
+    lambda: L.Sequential([L.Reshape((2, 4, 2)), L.GlobalAveragePooling2D(), L.Dense(2)]),
+    (3, 8, 2),
+)
+CASES["GlobalMaxPooling2D"] = (
+    lambda: L.Sequential([L.Reshape((4, 2, 2)), L.GlobalMaxPooling2D(keepdims=True),
+                          L.Flatten(), L.Dense(2)]), (3, 8, 2)
+)  # fmt: skip
 ALIASES = {"Linear", "BatchNormalization", "LayerNormalization"}
 
 

@@ -52,9 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--distributed", action="store_true",
                        help="data-parallel over the ranks of an MPI job (mpiexec -n 4 chainrule "
                        "train ... --distributed); see docs/distributed.md")  # fmt: skip
-    predict = sub.add_parser("predict", help="run a saved model on an .npy array")
+    predict = sub.add_parser("predict", help="run a saved model on an .npy array or image files")
     predict.add_argument("model", help="a model file written by chainrule (model.zip)")
-    predict.add_argument("input", help="an .npy array of inputs, shape (N, ...)")
+    predict.add_argument("input", nargs="+",
+                         help="an .npy array of inputs, shape (N, ...), or image files (PNG, JPEG"
+                         " ...: needs Pillow) prepared as the model's saved preprocessing says")  # fmt: skip
     predict.add_argument("--out", metavar="FILE.npy", help="write the outputs (N, ...) here")
     predict.add_argument("--batch-size", type=int, default=256)
     info = sub.add_parser("info", help="describe a saved model file")
@@ -120,6 +122,9 @@ def _predict(args) -> None:
     from ..io.model_file import load_model
 
     model = load_model(args.model)
+    if len(args.input) > 1 or not args.input[0].lower().endswith(".npy"):
+        return _predict_images(model, args)
+    args.input = args.input[0]
     try:
         x = np.load(args.input, allow_pickle=False)
     except FileNotFoundError:
@@ -139,6 +144,33 @@ def _predict(args) -> None:
         print(f"outputs of shape {outputs.shape}: {np.array2string(outputs.ravel()[:10])}")
     if args.out:
         print(f"wrote outputs {outputs.shape} {outputs.dtype} to {args.out}")
+
+
+def _predict_images(model, args) -> None:
+    """Classify image files with the preprocessing saved in the model file."""
+    import numpy as np
+
+    from ..io.image_preprocessing import load_images
+
+    spec = getattr(model, "preprocessing", None)
+    if spec is None:
+        raise ValueError(
+            f"{args.model} stores no image preprocessing (it was not trained on images by "
+            "chainrule train); give an .npy array of prepared inputs instead"
+        )
+    x = load_images(args.input, spec)
+    probs = model.predict(x, batch_size=args.batch_size)
+    if args.out:
+        from ..io.atomic import atomic_write_with
+
+        atomic_write_with(args.out, lambda f: np.save(f, probs, allow_pickle=False))
+    names = spec.get("class_names")
+    for path, p in zip(args.input, probs):
+        k = int(np.argmax(p))
+        label = names[k] if names and k < len(names) else str(k)
+        print(f"{safe_text(path)}: {safe_text(label)} (class {k}, p={float(p[k]):.3f})")
+    if args.out:
+        print(f"wrote outputs {probs.shape} {probs.dtype} to {args.out}")
 
 
 def safe_text(value, limit: int = 200) -> str:

@@ -248,6 +248,11 @@ def _run_train(preset, config, *, epochs, lr, seed, out, resume, data_dir, verbo
     model = build_model(cfg, src)
     user_callbacks = build_callbacks(cfg, src)
     data = load_data(cfg["data"], data_dir)
+    if data["x_train"].ndim == 3:  # images (N, H, W) scaled to [0, 1], light figure on dark
+        from ..io.image_preprocessing import image_spec
+
+        h, w = data["x_train"].shape[1:]
+        model.preprocessing = image_spec(h, w, class_names=data["classes"])
     config_text = to_toml(cfg)
     if writer:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,7 @@ from .container import (
     tensor_header,
     write_archive,
 )
+from .image_preprocessing import check_preprocessing
 
 FORMAT = "chainrule-model"
 FORMAT_VERSION = 1
@@ -77,6 +78,10 @@ def model_members(model, include_optimizer: bool = False) -> dict[str, bytes]:
         "input_shape": None if input_shape is None else [None, *input_shape[1:]],
         "compile": compile_config,
     }
+    preprocessing = check_preprocessing(getattr(model, "preprocessing", None),
+                                        "save_model: model.preprocessing")  # fmt: skip
+    if preprocessing is not None:
+        config["preprocessing"] = preprocessing
     state = model.state_dict()
     members = {
         "config.json": encode_json(config),
@@ -305,6 +310,10 @@ def parse_config(data: bytes, path: Path, cap: int | None = None) -> dict:
     comp = config.get("compile")
     if comp is not None and not isinstance(comp, dict):
         raise ModelFileError(f"{path}: config.json compile must be an object or null")
+    try:
+        check_preprocessing(config.get("preprocessing"), "config.json preprocessing")
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
     return config
 
 
@@ -519,6 +528,8 @@ def load_model(path: str | os.PathLike, compile: bool = True, custom_objects: di
         if opt_state is not None:
             model.optimizer = restore_optimizer(model, members, path, opt_state)
     warn_non_finite(weights, f"{path}: model.safetensors")
+    if config.get("preprocessing") is not None:
+        model.preprocessing = check_preprocessing(config["preprocessing"])
     model.eval()
     return model
 

@@ -6,10 +6,12 @@ Keras 3 names, argument names and defaults; lazy build from the first input; cha
 """
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import LAYERS, Layer, deserialize, get, register, reset_names, serialize, unique_name
+from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from .core import Identity, Lambda
 from .dense import Dense
-from .dropout import Dropout
+from .dropout import Dropout, SpatialDropout2D
 from .input_layer import Input, InputLayer
 from .merging import (
     Add,
@@ -31,16 +33,86 @@ from .merging import (
 )
 from .noise import GaussianNoise
 from .normalization import BatchNormalization, LayerNormalization
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from .preprocessing import Normalization, Rescaling
 from .reshape import Flatten, Reshape
+from .reshaping import Cropping2D, Resizing, UpSampling2D, ZeroPadding2D
 from .residual import Residual
 from .sequential import Sequential  # a plain layer stack; keras.Sequential is the Model
 
 __all__ = [
-    "ELU", "LAYERS", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense",
-    "Dot", "Dropout", "Flatten", "GaussianNoise", "Identity", "Input", "InputLayer", "Lambda",
-    "Layer", "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "Normalization", "ReLU", "Rescaling",
-    "Reshape", "Residual", "Sequential", "Softmax", "Subtract", "add", "average", "concatenate",
-    "deserialize", "dot", "get", "maximum", "minimum", "multiply", "register", "reset_names",
-    "serialize", "subtract", "unique_name",
+    "ELU",
+    "LAYERS",
+    "Activation",
+    "Add",
+    "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Concatenate",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Cropping2D",
+    "Dense",
+    "DepthwiseConv2D",
+    "Dot",
+    "Dropout",
+    "Flatten",
+    "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "Identity",
+    "Input",
+    "InputLayer",
+    "Lambda",
+    "Layer",
+    "LayerNormalization",
+    "LeakyReLU",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Normalization",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "ReLU",
+    "Rescaling",
+    "Reshape",
+    "Residual",
+    "Resizing",
+    "Sequential",
+    "Softmax",
+    "SpatialDropout2D",
+    "Subtract",
+    "UpSampling2D",
+    "ZeroPadding2D",
+    "add",
+    "average",
+    "concatenate",
+    "deserialize",
+    "dot",
+    "get",
+    "maximum",
+    "minimum",
+    "multiply",
+    "register",
+    "reset_names",
+    "serialize",
+    "subtract",
+    "unique_name",
 ]  # fmt: skip

@@ -98,3 +98,35 @@ class Dropout(Layer):
 
     def extra_repr(self) -> str:
         return f"{self.name!r}, rate={self.rate}"
+
+
+@register
+class SpatialDropout2D(Dropout):
+    """Dropout of whole feature maps: x (N, H, W, C) → x · mask with one mask value per (sample,
+    channel), shared over H and W (channels_first: (N, C, H, W)). Identity in evaluation."""
+
+    default_name = "spatial_dropout2d"
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
+                 name: str | None = None, dtype="float32", **kwargs):  # fmt: skip
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(
+                f"{self.describe()}: data_format must be 'channels_last' or 'channels_first', "
+                f"got {data_format!r}"
+            )
+        self.data_format = data_format or "channels_last"
+
+    def _mask_shape(self, shape: tuple) -> tuple:
+        if len(shape) != 4:
+            raise ValueError(f"{self.describe()} expects a 4-D input, got shape {tuple(shape)}")
+        n = shape[0]
+        if self.data_format == "channels_last":
+            return (n, 1, 1, shape[3])
+        return (n, shape[1], 1, 1)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["noise_shape"]
+        config["data_format"] = self.data_format
+        return config

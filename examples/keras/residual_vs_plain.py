@@ -1,0 +1,100 @@
+"""Skip connections (He et al. 2016) on Fashion-MNIST: a deep plain CNN against the same network
+with residual connections.
+
+Both nets: a 3×3 Conv-BN-ReLU stem, then 3 stages of ``--blocks`` blocks of two 3×3 Conv-BN layers
+(filters 8, 16, 32; the first conv of stages 2 and 3 has stride 2), global average pooling and a
+softmax layer — 6·blocks + 2 weighted layers (20 for blocks=3, 32 for blocks=5). The residual net
+adds each block's input to its output (a strided 1×1 projection where the shape changes, He et
+al.'s option B); the plain net is identical without the additions. Same seed, same data, Adam.
+
+    python examples/keras/residual_vs_plain.py --blocks 3 --subset 6000 --epochs 4 --plot runs/res.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import chainrule as keras
+from chainrule import layers
+
+
+def build(blocks: int, residual: bool) -> keras.Model:
+    """The plain or residual net for (28, 28, 1) inputs."""
+    inputs = keras.Input((28, 28, 1))
+    x = layers.Conv2D(8, 3, padding="same", use_bias=False)(inputs)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    for stage, filters in enumerate((8, 16, 32)):
+        for b in range(blocks):
+            stride = 2 if stage > 0 and b == 0 else 1
+            y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
+            y = layers.ReLU()(layers.BatchNormalization()(y))
+            y = layers.Conv2D(filters, 3, padding="same", use_bias=False)(y)
+            y = layers.BatchNormalization()(y)
+            if residual:
+                shortcut = x
+                if stride != 1 or x.shape[-1] != filters:
+                    shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x)
+                    shortcut = layers.BatchNormalization()(shortcut)
+                y = layers.Add()([y, shortcut])
+            x = layers.ReLU()(y)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="resnet" if residual else "plain")
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--blocks", type=int, default=3, help="blocks per stage (depth 6·b + 2)")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--subset", type=int, default=6000, help="the first N training images")
+    parser.add_argument("--test-subset", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plot", default=None, help="write both curves to this PNG")
+    args = parser.parse_args(argv)
+
+    (x, y), (xt, yt) = keras.datasets.fashion_mnist.load_data()
+    prep = lambda a: np.expand_dims(a.astype("float32") / 255, -1)
+    x, y = prep(x[: args.subset]), y[: args.subset]
+    xt, yt = prep(xt[: args.test_subset]), yt[: args.test_subset]
+    results = {}
+    for residual in (False, True):
+        keras.utils.set_random_seed(args.seed)
+        model = build(args.blocks, residual)
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        start = time.perf_counter()
+        hist = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
+                         validation_data=(xt, yt), verbose=2).history  # fmt: skip
+        name = model.name
+        results[name] = hist
+        print(f"{name} ({6 * args.blocks + 2} weighted layers): test accuracy "
+              f"{hist['val_accuracy'][-1]:.4f}, train loss {hist['loss'][-1]:.4f} after "
+              f"{args.epochs} epochs ({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        epochs = np.arange(1, args.epochs + 1)
+        for name, hist in results.items():
+            axes[0].plot(epochs, hist["loss"], marker="o", label=f"{name} (train)")
+            axes[1].plot(epochs, hist["val_accuracy"], marker="o", label=f"{name} (test)")
+        axes[0].set(xlabel="epoch", ylabel="training loss", title="training loss")
+        axes[1].set(xlabel="epoch", ylabel="accuracy", title="test accuracy")
+        for ax in axes:
+            ax.legend()
+        fig.suptitle(f"Fashion-MNIST, {6 * args.blocks + 2}-layer CNN: plain vs residual "
+                     f"({args.subset} training images)")  # fmt: skip
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=100)
+        print(f"wrote {args.plot}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The CNN examples run end to end on small MNIST / Fashion-MNIST subsets (seconds each) and learn
+well above chance (10%)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("CHAINRULE_DATA"), reason="needs CHAINRULE_DATA (the real datasets)"
+)
+
+
+def _load(rel: str):
+    spec = importlib.util.spec_from_file_location(rel.replace("/", "_")[:-3], ROOT / rel)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_keras_simple_convnet(capsys):
+    mod = _load("examples/keras/mnist_convnet.py")
+    assert sum(p.data.size for p in mod.build_model().parameters()) == 34_826  # as keras.io
+    acc = mod.main(["--epochs", "2", "--subset", "1500", "--test-subset", "500", "--verbose", "0"])
+    assert acc > 0.6
+    assert "Test accuracy" in capsys.readouterr().out
+
+
+def test_lenet5():
+    mod = _load("examples/keras/lenet5.py")
+    assert sum(p.data.size for p in mod.build_lenet5().parameters()) == 61_706
+    acc = mod.main(["--epochs", "2", "--subset", "1500", "--test-subset", "500", "--verbose", "0"])
+    assert acc > 0.6
+
+
+def test_pytorch_basic_mnist_cnn(tmp_path):
+    mod = _load("examples/pytorch/mnist_cnn.py")
+    _, (_, acc) = mod.main(["--epochs", "1", "--subset", "1280", "--test-subset", "500",
+                               "--log-interval", "100", "--save-model",
+                               "--model-path", str(tmp_path / "m.pt")])  # fmt: skip
+    assert acc > 0.6
+    assert (tmp_path / "m.pt").exists()
+
+
+def test_residual_vs_plain_writes_curves(tmp_path):
+    pytest.importorskip("matplotlib")
+    mod = _load("examples/keras/residual_vs_plain.py")
+    results = mod.main(["--blocks", "1", "--epochs", "1", "--subset", "256", "--test-subset",
+                        "128", "--plot", str(tmp_path / "c.png")])  # fmt: skip
+    assert set(results) == {"plain", "resnet"} and (tmp_path / "c.png").stat().st_size > 1000

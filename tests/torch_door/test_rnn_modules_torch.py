@@ -1,0 +1,254 @@
+"""nn.RNN/LSTM/GRU, the cells, nn.Embedding and nn.utils.rnn against torch with copied state dicts."""
+
+import numpy as np
+import pytest
+import torch
+from torch.nn.utils import rnn as trnn
+
+import chainrule as cr
+import chainrule.nn.functional as F
+from chainrule import nn
+from chainrule.nn.utils import rnn as crnn
+
+TOL = {np.float64: {"rtol": 1e-10, "atol": 1e-12}, np.float32: {"rtol": 1e-5, "atol": 1e-5}}
+TDT = {np.float64: torch.float64, np.float32: torch.float32}
+
+
+def _copy(ours, theirs):
+    res = ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()},
+                               strict=True)  # fmt: skip
+    assert res.missing_keys == [] and res.unexpected_keys == []
+
+
+def _pair(kind, dtype, *args, **kw):
+    torch.manual_seed(0)
+    ref = getattr(torch.nn, kind)(*args, **kw).to(TDT[dtype])
+    ours = getattr(nn, kind)(*args, **kw, dtype=dtype)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    for k, v in ref.state_dict().items():
+        assert ours.state_dict()[k].shape == tuple(v.shape), k
+    _copy(ours, ref)
+    return ours, ref
+
+
+def _close(a, b, dtype, what=""):
+    a = a.data if isinstance(a, cr.Tensor) else a
+    b = b.detach().numpy() if isinstance(b, torch.Tensor) else b
+    assert a.dtype == b.dtype, what
+    np.testing.assert_allclose(a, b, err_msg=what, **TOL[dtype])
+
+
+def _flat(out):
+    if isinstance(out, tuple):
+        return [t for o in out for t in _flat(o)]
+    return [out]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "kind,kw",
+    [
+        ("LSTM", {}),
+        ("GRU", {"batch_first": True}),
+        ("RNN", {"nonlinearity": "relu"}),
+        ("LSTM", {"num_layers": 2, "bidirectional": True, "batch_first": True}),
+        ("GRU", {"num_layers": 3, "bidirectional": True, "bias": False}),
+        ("RNN", {"num_layers": 2, "bidirectional": True}),
+    ],
+)
+@pytest.mark.parametrize("with_state", [False, True])
+def test_recurrent_modules_match_torch(kind, kw, dtype, with_state):
+    T, N, I, H = 5, 3, 4, 6
+    ours, ref = _pair(kind, dtype, I, H, **kw)
+    rng = np.random.default_rng(3)
+    x_np = rng.standard_normal((N, T, I) if kw.get("batch_first") else (T, N, I)).astype(dtype)
+    LD = kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1)
+    states = rng.standard_normal((2, LD, N, H)).astype(dtype)
+    tx, ox = torch.tensor(x_np, requires_grad=True), cr.tensor(x_np, requires_grad=True)
+    if with_state:
+        t_st = [torch.tensor(s, requires_grad=True) for s in states]
+        o_st = [cr.tensor(s, requires_grad=True) for s in states]
+        targ = (t_st[0], t_st[1]) if kind == "LSTM" else t_st[0]
+        oarg = (o_st[0], o_st[1]) if kind == "LSTM" else o_st[0]
+        t_out, o_out = _flat(ref(tx, targ)), _flat(ours(ox, oarg))
+    else:
+        t_out, o_out = _flat(ref(tx)), _flat(ours(ox))
+    assert len(t_out) == len(o_out)
+    t_loss, o_loss = 0, 0
+    for i, (a, b) in enumerate(zip(o_out, t_out)):
+        _close(a, b, dtype, f"output {i}")
+        w = rng.standard_normal(b.shape)
+        t_loss = t_loss + (b * torch.tensor(w, dtype=b.dtype)).sum()
+        o_loss = o_loss + (a * cr.tensor(w.astype(dtype))).sum()
+    t_loss.backward()
+    o_loss.backward()
+    _close(ox.grad, tx.grad, dtype, "dx")
+    for name, p in ref.named_parameters():
+        _close(getattr(ours, name).grad, p.grad, dtype, "d" + name)
+    if with_state:
+        n = 2 if kind == "LSTM" else 1
+        for a, b in zip(o_st[:n], t_st[:n]):
+            _close(a.grad, b.grad, dtype, "d state")
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_unbatched_input_and_eval_mode(kind):
+    ours, ref = _pair(kind, np.float32, 3, 4, num_layers=2, dropout=0.5)
+    ours.eval(), ref.eval()
+    x = np.random.default_rng(0).standard_normal((7, 3)).astype(np.float32)
+    for a, b in zip(_flat(ours(cr.tensor(x))), _flat(ref(torch.tensor(x)))):
+        assert a.shape == tuple(b.shape)
+        _close(a, b, np.float32)
+
+
+def test_dropout_between_layers_only_in_training():
+    cr.manual_seed(0)
+    m = nn.LSTM(3, 4, num_layers=2, dropout=0.5)
+    x = cr.randn(5, 2, 3)
+    m.eval()
+    a = m(x)[0].numpy()
+    assert np.array_equal(a, m(x)[0].numpy())
+    m.train()
+    assert not np.allclose(m(x)[0].numpy(), a)
+    m1 = nn.LSTM(3, 4, num_layers=1, dropout=0.5)  # one layer: nothing to drop between
+    m1.train()
+    assert np.array_equal(m1(x)[0].numpy(), m1.eval()(x)[0].numpy())
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+def test_packed_sequences_match_torch(kind, enforce_sorted):
+    dtype = np.float64
+    ours, ref = _pair(kind, dtype, 3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    lengths = [6, 4, 4, 1] if enforce_sorted else [2, 6, 1, 5]
+    x = np.random.default_rng(1).standard_normal((4, 6, 3))
+    tx, ox = torch.tensor(x, requires_grad=True), cr.tensor(x, requires_grad=True)
+    tp = trnn.pack_padded_sequence(tx, lengths, batch_first=True, enforce_sorted=enforce_sorted)
+    op = crnn.pack_padded_sequence(ox, lengths, batch_first=True, enforce_sorted=enforce_sorted)
+    _close(op.data, tp.data, dtype, "packed data")
+    np.testing.assert_array_equal(op.batch_sizes.numpy(), tp.batch_sizes.numpy())
+    t_out, t_h = ref(tp)
+    o_out, o_h = ours(op)
+    ty, tl = trnn.pad_packed_sequence(t_out, batch_first=True, padding_value=-1.0)
+    oy, ol = crnn.pad_packed_sequence(o_out, batch_first=True, padding_value=-1.0)
+    _close(oy, ty, dtype, "padded output")
+    np.testing.assert_array_equal(ol.numpy(), tl.numpy())
+    for a, b in zip(_flat(o_h), _flat(t_h)):
+        _close(a, b, dtype, "final state")
+    w = np.random.default_rng(2).standard_normal(ty.shape)
+    ((ty * torch.tensor(w)).sum() + sum(h.sum() for h in _flat(t_h))).backward()
+    ((oy * cr.tensor(w)).sum() + sum(h.sum() for h in _flat(o_h))).backward()
+    _close(ox.grad, tx.grad, dtype, "dx")
+    with pytest.raises(RuntimeError, match="sorted in decreasing"):
+        crnn.pack_padded_sequence(ox, [1, 6, 2, 3], batch_first=True)
+
+
+@pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_cells_match_torch(kind, batched):
+    dtype = np.float64
+    ours, ref = _pair(kind, dtype, 3, 5)
+    rng = np.random.default_rng(0)
+    shp = (4, 3) if batched else (3,)
+    hs = (4, 5) if batched else (5,)
+    x = rng.standard_normal(shp)
+    h, c = rng.standard_normal(hs), rng.standard_normal(hs)
+    tx, ox = torch.tensor(x, requires_grad=True), cr.tensor(x, requires_grad=True)
+    targ = (torch.tensor(h), torch.tensor(c)) if kind == "LSTMCell" else torch.tensor(h)
+    oarg = (cr.tensor(h), cr.tensor(c)) if kind == "LSTMCell" else cr.tensor(h)
+    for t_hx, o_hx in ((None, None), (targ, oarg)):
+        t_out, o_out = _flat(ref(tx, t_hx)), _flat(ours(ox, o_hx))
+        for a, b in zip(o_out, t_out):
+            _close(a, b, dtype)
+    sum(t.sum() for t in t_out).backward()
+    sum(o.sum() for o in o_out).backward()
+    _close(ox.grad, tx.grad, dtype)
+    _close(ours.weight_hh.grad, ref.weight_hh.grad, dtype)
+    with pytest.raises(ValueError, match=kind):
+        ours(cr.zeros(4, 2))
+
+
+def test_recurrent_bad_input_names_the_module():
+    m = nn.GRU(3, 4)
+    with pytest.raises(ValueError, match=r"GRU: input.size\(-1\).*Expected 3, got 5"):
+        m(cr.zeros(2, 2, 5))
+    with pytest.raises(ValueError, match=r"GRU: expected h_0 of shape \(1, 2, 4\)"):
+        m(cr.zeros(6, 2, 3), cr.zeros(2, 2, 4))
+    with pytest.raises(TypeError, match="LSTM: hx must be a tuple"):
+        nn.LSTM(3, 4)(cr.zeros(6, 2, 3), cr.zeros(1, 2, 4))
+    with pytest.raises(ValueError, match="RNN: dropout"):
+        nn.RNN(3, 4, dropout=1.5)
+    with pytest.raises(TypeError, match="LSTM: hidden_size must be an int"):
+        nn.LSTM(3, 4.0)
+    with pytest.raises(ValueError, match="unknown nonlinearity"):
+        nn.RNN(3, 4, nonlinearity="gelu")
+    assert repr(nn.LSTM(3, 4, num_layers=2, batch_first=True)) == repr(
+        torch.nn.LSTM(3, 4, num_layers=2, batch_first=True)
+    )
+
+
+def test_embedding_matches_torch():
+    torch.manual_seed(0)
+    ref = torch.nn.Embedding(10, 4, padding_idx=-2).double()
+    ours = nn.Embedding(10, 4, padding_idx=-2, dtype=np.float64)
+    assert ours.padding_idx == ref.padding_idx == 8
+    assert np.all(ours.weight.data[8] == 0) and ours.weight.dtype == np.float64
+    assert nn.Embedding(10, 4).weight.dtype == np.float32
+    cr.manual_seed(1)
+    big = nn.Embedding(1000, 50).weight.data
+    assert abs(big.mean()) < 0.02 and abs(big.std() - 1) < 0.02  # N(0, 1)
+    _copy(ours, ref)
+    idx = np.array([[1, 8, 3], [3, 3, 9]])
+    t_out, o_out = ref(torch.tensor(idx)), ours(cr.tensor(idx))
+    _close(o_out, t_out, np.float64)
+    w = np.random.default_rng(0).standard_normal(t_out.shape)
+    (t_out * torch.tensor(w)).sum().backward()
+    (o_out * cr.tensor(w)).sum().backward()
+    _close(ours.weight.grad, ref.weight.grad, np.float64)
+    assert repr(ours) == repr(ref)
+    with pytest.raises(ValueError, match=r"Embedding\(10, 4\).*index 10 is out of range"):
+        ours(cr.tensor(np.array([10])))
+    with pytest.raises(ValueError, match="padding_idx must be within"):
+        nn.Embedding(5, 2, padding_idx=5)
+
+
+def test_embedding_from_pretrained_and_max_norm():
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    e = nn.Embedding.from_pretrained(cr.tensor(table))
+    assert not e.weight.requires_grad and e.weight.dtype == np.float32
+    assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
+    np.testing.assert_array_equal(e(cr.tensor(np.array([2]))).numpy(), table[[2]])
+    tt = torch.tensor(table.copy())
+    ref = torch.nn.Embedding.from_pretrained(tt, max_norm=5.0)
+    ours = nn.Embedding.from_pretrained(table.copy(), max_norm=5.0)
+    idx = np.array([0, 2, 2])
+    _close(ours(cr.tensor(idx)), ref(torch.tensor(idx)), np.float32)
+    _close(ours.weight, ref.weight, np.float32)  # rows 0 and 2 renormalised in place
+    wt = torch.tensor(table.copy())
+    wo = cr.tensor(table.copy())
+    _close(F.embedding(cr.tensor(idx), wo, max_norm=5.0),
+           torch.nn.functional.embedding(torch.tensor(idx), wt, max_norm=5.0), np.float32)  # fmt: skip
+    _close(wo, wt, np.float32)
+
+
+def test_pad_sequence_matches_torch():
+    rng = np.random.default_rng(0)
+    seqs = [rng.standard_normal((n, 2)) for n in (3, 5, 1)]
+    for kw in ({}, {"batch_first": True, "padding_value": 7.0}, {"padding_side": "left"}):
+        t = trnn.pad_sequence([torch.tensor(s) for s in seqs], **kw)
+        o = crnn.pad_sequence([cr.tensor(s) for s in seqs], **kw)
+        _close(o, t, np.float64, str(kw))
+    packed = crnn.pack_sequence([cr.tensor(s) for s in seqs], enforce_sorted=False)
+    tpacked = trnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
+    _close(packed.data, tpacked.data, np.float64)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_functional_sdpa_and_gqa(causal):
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal(s) for s in ((2, 4, 5, 8), (2, 2, 5, 8), (2, 2, 5, 3)))
+    t = torch.nn.functional.scaled_dot_product_attention(
+        *(torch.tensor(a) for a in (q, k, v)), is_causal=causal, enable_gqa=True
+    )
+    o = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
+    _close(o, t, np.float64)

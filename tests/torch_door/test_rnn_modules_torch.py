@@ -252,3 +252,125 @@ def test_functional_sdpa_and_gqa(causal):
     )
     o = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
     _close(o, t, np.float64)
+
+
+@pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "kw,call",
+    [
+        ({}, {}),
+        ({"batch_first": True}, {"need_weights": False}),
+        ({"kdim": 3, "vdim": 5}, {"average_attn_weights": False}),
+        ({"bias": False, "batch_first": True}, {"causal": True}),
+        ({}, {"padding": True, "need_weights": False}),
+        ({}, {"padding": True, "float_mask": True}),
+    ],
+)
+def test_multihead_attention_matches_torch(kw, call, dtype):
+    call = dict(call)
+    E, h, L, S, N = 8, 2, 4, 5, 3
+    ours, ref = _pair("MultiheadAttention", dtype, E, h, **kw)
+    rng = np.random.default_rng(0)
+    bf = kw.get("batch_first", False)
+
+    def shape(T, d):
+        return (N, T, d) if bf else (T, N, d)
+
+    causal = call.pop("causal", False)
+    arrays = [rng.standard_normal(shape(L, E)), rng.standard_normal(shape(S, kw.get("kdim", E))),
+              rng.standard_normal(shape(S, kw.get("vdim", E)))]  # fmt: skip
+    arrays = [a.astype(dtype) for a in arrays]
+    if causal:
+        S = L
+        arrays[1], arrays[2] = arrays[1][:, :L] if bf else arrays[1][:L], (
+            arrays[2][:, :L] if bf else arrays[2][:L])  # fmt: skip
+        call["attn_mask"] = np.triu(np.ones((L, L), bool), 1)
+        call["is_causal"] = True
+    if call.pop("padding", False):
+        kpm = np.zeros((N, S), bool)
+        kpm[0, 3:] = True
+        kpm[2, 1:] = True
+        call["key_padding_mask"] = kpm
+    if call.pop("float_mask", False):
+        call["attn_mask"] = rng.standard_normal((N * h, L, S)).astype(dtype)
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    o_in = [cr.tensor(a, requires_grad=True) for a in arrays]
+    t_call = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in call.items()}
+    t_out, t_w = ref(*t_in, **t_call)
+    o_out, o_w = ours(*o_in, **call)
+    _close(o_out, t_out, dtype, "output")
+    if t_w is None:
+        assert o_w is None
+    else:
+        _close(o_w, t_w, dtype, "weights")
+    g = rng.standard_normal(t_out.shape)
+    (t_out * torch.tensor(g, dtype=t_out.dtype)).sum().backward()
+    (o_out * cr.tensor(g.astype(dtype))).sum().backward()
+    for a, b in zip(o_in, t_in):
+        _close(a.grad, b.grad, dtype, "input grad")
+    for name, p in ref.named_parameters():
+        _close(ours.get_submodule(name.rsplit(".", 1)[0]).__dict__[name.rsplit(".", 1)[1]].grad
+               if "." in name else getattr(ours, name).grad, p.grad, dtype, "d" + name)  # fmt: skip
+
+
+def test_multihead_attention_unbatched_and_errors():
+    ours, ref = _pair("MultiheadAttention", np.float64, 4, 2)
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    o, w = ours(x, x, x)
+    t, tw = ref(*(torch.tensor(x),) * 3)
+    _close(o, t, np.float64)
+    _close(w, tw, np.float64)
+    with pytest.raises(ValueError, match="divisible by num_heads"):
+        nn.MultiheadAttention(5, 2)
+    with pytest.raises(ValueError, match="key_padding_mask must have shape"):
+        ours(cr.zeros(3, 2, 4), cr.zeros(3, 2, 4), cr.zeros(3, 2, 4),
+             key_padding_mask=np.zeros((2, 4), bool))  # fmt: skip
+    with pytest.raises(RuntimeError, match="Need attn_mask"):
+        ours(cr.zeros(3, 2, 4), cr.zeros(3, 2, 4), cr.zeros(3, 2, 4), is_causal=True)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_transformer_encoder_and_decoder_match_torch(norm_first, batch_first, activation):
+    """Training mode with dropout 0 (PyTorch's eval fast path zeroes padded positions)."""
+    d, nhead, ff, T, S, N = 8, 2, 16, 4, 5, 2
+    dtype = np.float64
+    kw = {"dim_feedforward": ff, "dropout": 0.0, "batch_first": batch_first,
+          "norm_first": norm_first, "activation": activation}  # fmt: skip
+    torch.manual_seed(0)
+    t_enc = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(d, nhead, **kw), 2,
+                                        norm=torch.nn.LayerNorm(d), enable_nested_tensor=False)  # fmt: skip
+    t_dec = torch.nn.TransformerDecoder(torch.nn.TransformerDecoderLayer(d, nhead, **kw), 2)
+    t_enc, t_dec = t_enc.double(), t_dec.double()
+    o_enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(d, nhead, **kw, dtype=dtype), 2,
+                                  norm=nn.LayerNorm(d, dtype=dtype))  # fmt: skip
+    o_dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(d, nhead, **kw, dtype=dtype), 2)
+    assert list(o_enc.state_dict()) == list(t_enc.state_dict())
+    assert list(o_dec.state_dict()) == list(t_dec.state_dict())
+    _copy(o_enc, t_enc)
+    _copy(o_dec, t_dec)
+    rng = np.random.default_rng(0)
+    src = rng.standard_normal((N, S, d) if batch_first else (S, N, d))
+    tgt = rng.standard_normal((N, T, d) if batch_first else (T, N, d))
+    kpm = np.zeros((N, S), bool)
+    kpm[1, 3:] = True
+    causal = np.triu(np.ones((T, T), bool), 1)
+    ts, tt = torch.tensor(src, requires_grad=True), torch.tensor(tgt, requires_grad=True)
+    os_, ot = cr.tensor(src, requires_grad=True), cr.tensor(tgt, requires_grad=True)
+    t_mem = t_enc(ts, src_key_padding_mask=torch.tensor(kpm))
+    o_mem = o_enc(os_, src_key_padding_mask=kpm)
+    _close(o_mem, t_mem, dtype, "encoder")
+    t_out = t_dec(tt, t_mem, tgt_mask=torch.tensor(causal), tgt_is_causal=True,
+                  memory_key_padding_mask=torch.tensor(kpm))  # fmt: skip
+    o_out = o_dec(ot, o_mem, tgt_mask=causal, tgt_is_causal=True, memory_key_padding_mask=kpm)
+    _close(o_out, t_out, dtype, "decoder")
+    g = rng.standard_normal(t_out.shape)
+    (t_out * torch.tensor(g)).sum().backward()
+    (o_out * cr.tensor(g)).sum().backward()
+    _close(os_.grad, ts.grad, dtype, "d src")
+    _close(ot.grad, tt.grad, dtype, "d tgt")
+    ours = dict(o_enc.named_parameters())
+    for name, p in t_enc.named_parameters():
+        _close(ours[name].grad, p.grad, dtype, name)

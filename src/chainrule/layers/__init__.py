@@ -7,9 +7,11 @@ Keras 3 names, argument names and defaults; lazy build from the first input; cha
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Layer, deserialize, get, register, reset_names, serialize, unique_name
+from .bidirectional import Bidirectional
 from .core import Identity, Lambda
 from .dense import Dense
 from .dropout import Dropout
+from .embedding import Embedding, Masking
 from .input_layer import Input, InputLayer
 from .merging import (
     Add,
@@ -32,15 +34,60 @@ from .merging import (
 from .noise import GaussianNoise
 from .normalization import BatchNormalization, LayerNormalization
 from .preprocessing import Normalization, Rescaling
+from .recurrent import GRU, LSTM, SimpleRNN
 from .reshape import Flatten, Reshape
 from .residual import Residual
 from .sequential import Sequential  # a plain layer stack; keras.Sequential is the Model
 
 __all__ = [
-    "ELU", "LAYERS", "Activation", "Add", "Average", "BatchNormalization", "Concatenate", "Dense",
-    "Dot", "Dropout", "Flatten", "GaussianNoise", "Identity", "Input", "InputLayer", "Lambda",
-    "Layer", "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "Normalization", "ReLU", "Rescaling",
-    "Reshape", "Residual", "Sequential", "Softmax", "Subtract", "add", "average", "concatenate",
-    "deserialize", "dot", "get", "maximum", "minimum", "multiply", "register", "reset_names",
-    "serialize", "subtract", "unique_name",
+    "ELU",
+    "GRU",
+    "LAYERS",
+    "LSTM",
+    "Activation",
+    "Add",
+    "Average",
+    "BatchNormalization",
+    "Bidirectional",
+    "Concatenate",
+    "Dense",
+    "Dot",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GaussianNoise",
+    "Identity",
+    "Input",
+    "InputLayer",
+    "Lambda",
+    "Layer",
+    "LayerNormalization",
+    "LeakyReLU",
+    "Masking",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Normalization",
+    "ReLU",
+    "Rescaling",
+    "Reshape",
+    "Residual",
+    "Sequential",
+    "SimpleRNN",
+    "Softmax",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "deserialize",
+    "dot",
+    "get",
+    "maximum",
+    "minimum",
+    "multiply",
+    "register",
+    "reset_names",
+    "serialize",
+    "subtract",
+    "unique_name",
 ]  # fmt: skip

@@ -6,6 +6,7 @@ Keras 3 names, argument names and defaults; lazy build from the first input; cha
 """
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .attention import MultiHeadAttention
 from .base import LAYERS, Layer, deserialize, get, register, reset_names, serialize, unique_name
 from .bidirectional import Bidirectional
 from .core import Identity, Lambda
@@ -33,11 +34,13 @@ from .merging import (
 )
 from .noise import GaussianNoise
 from .normalization import BatchNormalization, LayerNormalization
+from .positional import PositionEmbedding, SinePositionEncoding, TokenAndPositionEmbedding
 from .preprocessing import Normalization, Rescaling
 from .recurrent import GRU, LSTM, SimpleRNN
 from .reshape import Flatten, Reshape
 from .residual import Residual
 from .sequential import Sequential  # a plain layer stack; keras.Sequential is the Model
+from .transformer import TransformerDecoder, TransformerEncoder
 
 __all__ = [
     "ELU",
@@ -66,16 +69,22 @@ __all__ = [
     "Masking",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
     "Normalization",
+    "PositionEmbedding",
     "ReLU",
     "Rescaling",
     "Reshape",
     "Residual",
     "Sequential",
     "SimpleRNN",
+    "SinePositionEncoding",
     "Softmax",
     "Subtract",
+    "TokenAndPositionEmbedding",
+    "TransformerDecoder",
+    "TransformerEncoder",
     "add",
     "average",
     "concatenate",

@@ -78,6 +78,10 @@ def _tokens(shape):
     return t
 
 
+def _texts(shape):
+    return np.array(["the cat sat", "a cat", "", "The CAT sat on the mat"][: shape[0]])
+
+
 def _seq(*layers):
     return lambda: L.Sequential([L.Embedding(10, 8, mask_zero=True), *layers])
 
@@ -102,7 +106,11 @@ CASES.update({
     "TransformerEncoder": (_seq(L.TransformerEncoder(6, 2, normalize_first=True)), (4, 5),
                            _tokens),
     "TransformerDecoder": (_seq(L.TransformerDecoder(6, 2, activation="gelu")), (4, 5), _tokens),
+    "TextVectorization": (lambda: L.Sequential([
+        L.TextVectorization(vocabulary=["the", "cat", "sat"], output_sequence_length=4),
+        L.Embedding(5, 3), L.Flatten(), L.Dense(2)]), (4,), _texts),
 })  # fmt: skip
+
 ALIASES = {"Linear", "BatchNormalization", "LayerNormalization"}
 
 

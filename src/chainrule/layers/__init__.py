@@ -40,6 +40,7 @@ from .recurrent import GRU, LSTM, SimpleRNN
 from .reshape import Flatten, Reshape
 from .residual import Residual
 from .sequential import Sequential  # a plain layer stack; keras.Sequential is the Model
+from .text_vectorization import TextVectorization
 from .transformer import TransformerDecoder, TransformerEncoder
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "SinePositionEncoding",
     "Softmax",
     "Subtract",
+    "TextVectorization",
     "TokenAndPositionEmbedding",
     "TransformerDecoder",
     "TransformerEncoder",

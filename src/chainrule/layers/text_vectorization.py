@@ -199,8 +199,10 @@ class TextVectorization(Layer):
     def get_config(self) -> dict:
         for what in ("standardize", "split"):
             if callable(getattr(self, what)):
-                raise ValueError(f"{self.describe()}: cannot save a custom {what} function (a "
-                                 "model file stores only names); use a built-in option")  # fmt: skip
+                raise ValueError(  # noqa: TRY004 - as Lambda: a saving problem, not a type
+                    f"{self.describe()}: cannot save a custom {what} function (a model file "
+                    "stores only names); use a built-in option"
+                )
         return {
             **super().get_config(),
             "max_tokens": self.max_tokens,

@@ -182,6 +182,9 @@ def test_recurrent_bad_input_names_the_module():
         nn.LSTM(3, 4.0)
     with pytest.raises(ValueError, match="unknown nonlinearity"):
         nn.RNN(3, 4, nonlinearity="gelu")
+    with pytest.raises(ValueError, match="proj_size=2"):
+        nn.LSTM(3, 4, proj_size=2)
+    assert nn.LSTM(3, 4, proj_size=0).proj_size == 0
     assert repr(nn.LSTM(3, 4, num_layers=2, batch_first=True)) == repr(
         torch.nn.LSTM(3, 4, num_layers=2, batch_first=True)
     )

@@ -242,7 +242,11 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device=None, dtype=None):  # fmt: skip
+                 proj_size: int = 0, device=None, dtype=None):  # fmt: skip
+        if proj_size != 0:
+            raise ValueError(f"LSTM: proj_size={proj_size!r} (projected LSTM states) is not "
+                             "provided; only proj_size=0")  # fmt: skip
+        self.proj_size = 0
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device, dtype)  # fmt: skip
 

@@ -63,7 +63,8 @@ PRESETS: dict[str, dict] = {
 PLANNED: dict[str, str] = {
     "mnist-cnn": "needs convolution and pooling layers (Conv2D, MaxPool2D), not in chainrule yet",
     "fashion-cnn": "needs convolution and pooling layers (Conv2D, MaxPool2D), not in chainrule yet",
-    "shakespeare-char": "needs recurrent layers (LSTM/GRU) and Embedding, not in chainrule yet",
+    "shakespeare-char": "needs text datasets in `chainrule train` (the layers exist; meanwhile "
+    "run examples/pytorch/char_lstm.py)",
 }
 
 

@@ -109,7 +109,55 @@ CASES["GlobalMaxPooling2D"] = (
     lambda: L.Sequential([L.Reshape((4, 2, 2)), L.GlobalMaxPooling2D(keepdims=True),
                           L.Flatten(), L.Dense(2)]), (3, 8, 2)
 )  # fmt: skip
+
+
+def _tokens(shape):
+    """Token ids with trailing padding (0) in the second row, for the sequence layers."""
+    t = chainrule.get_generator().integers(1, 9, size=shape)
+    t[1, shape[1] // 2 :] = 0
+    return t
+
+
+def _texts(shape):
+    return np.array(["the cat sat", "a cat", "", "The CAT sat on the mat"][: shape[0]])
+
+
+def _seq(*layers):
+    return lambda: L.Sequential([L.Embedding(10, 8, mask_zero=True), *layers])
+
+
+CASES.update({
+    "Embedding": (_seq(L.Flatten(), L.Dense(2)), (4, 5), _tokens),
+    "Masking": (lambda: L.Sequential([L.Masking(), L.LSTM(3)]), (4, 5, 6)),
+    "SimpleRNN": (_seq(L.SimpleRNN(4, activation="relu", return_sequences=True), L.Flatten()),
+                  (4, 5), _tokens),
+    "LSTM": (_seq(L.LSTM(4, go_backwards=True, unit_forget_bias=False)), (4, 5), _tokens),
+    "GRU": (_seq(L.GRU(4, use_bias=False)), (4, 5), _tokens),
+    "Bidirectional": (_seq(L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="ave"),
+                           L.LSTM(2)), (4, 5), _tokens),
+    "MultiHeadAttention": (lambda: L.Sequential([L.Lambda(_self_attention_input),
+                                                 L.MultiHeadAttention(2, 3, output_shape=4)]),
+                           (4, 5, 6)),
+    "PositionEmbedding": (lambda: L.Sequential([L.PositionEmbedding(7), L.Dense(2)]), (4, 5, 6)),
+    "SinePositionEncoding": (lambda: L.Sequential([L.Dense(4), L.SinePositionEncoding(100)]),
+                             (4, 5, 6)),
+    "TokenAndPositionEmbedding": (lambda: L.Sequential([L.TokenAndPositionEmbedding(10, 6, 4),
+                                                        L.GRU(2)]), (4, 5), _tokens),
+    "TransformerEncoder": (_seq(L.TransformerEncoder(6, 2, normalize_first=True)), (4, 5),
+                           _tokens),
+    "TransformerDecoder": (_seq(L.TransformerDecoder(6, 2, activation="gelu")), (4, 5), _tokens),
+    "TextVectorization": (lambda: L.Sequential([
+        L.TextVectorization(vocabulary=["the", "cat", "sat"], output_sequence_length=4),
+        L.Embedding(5, 3), L.Flatten(), L.Dense(2)]), (4,), _texts),
+})  # fmt: skip
+
 ALIASES = {"Linear", "BatchNormalization", "LayerNormalization"}
+
+
+@chainrule.saving.register_keras_serializable(package="tests")
+def _self_attention_input(x):
+    """[x, x]: a Sequential feeds MultiHeadAttention its query and value as one list."""
+    return [x, x]
 
 
 def test_every_registered_layer_has_a_round_trip_case():
@@ -119,9 +167,9 @@ def test_every_registered_layer_has_a_round_trip_case():
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_round_trip_is_bit_identical(name, tmp_path):
-    factory, shape = CASES[name]
+    factory, shape, *make = CASES[name]
     model = factory()
-    x = _x(shape)
+    x = make[0](shape) if make else _x(shape)
     _trained_bn(model, x)
     expected = model(x).data
     path = save_model(model, tmp_path / "m.zip")

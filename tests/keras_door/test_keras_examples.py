@@ -93,3 +93,16 @@ def test_fashion_mnist_classifier(data_dir, monkeypatch):
     g = _run("fashion_mnist_classifier")
     assert g["test_acc"] > 0.7 and g["predictions"].shape == (1000, 10)
     np.testing.assert_allclose(g["predictions"].sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_sst2_sentiment_subset(data_dir, monkeypatch):
+    """The SST-2 script's pipeline on a small subset: beats chance on held-out sentences."""
+    monkeypatch.setenv("CHAINRULE_DATA", str(data_dir))
+    g = runpy.run_path(str(EXAMPLES / "sst2_sentiment.py"), run_name="sst2")
+    from chainrule.datasets import load_sst2
+
+    (x, y), _, _ = load_sst2()
+    args = type("Args", (), {"seed": 0, "max_tokens": 3000, "max_len": 40, "embed": 32,
+                             "units": 16, "dropout": 0.2, "batch_size": 32, "epochs": 2})()  # fmt: skip
+    acc = g["train"](x[:2000], y[:2000], x[-500:], y[-500:], args, log=lambda s: None)
+    assert acc > 0.6

@@ -64,3 +64,19 @@ def test_train_eval_example_checkpoint_and_resume(tmp_path):
 def test_custom_function_example_fits_like_the_pytorch_tutorial():
     loss = _load("custom_function").main(steps=2000)
     assert 8.5 < loss < 9.5  # the tutorial reports ~8.9 after 2000 steps
+
+
+@pytest.mark.skipif(not os.environ.get("CHAINRULE_DATA"), reason="needs CHAINRULE_DATA")
+def test_char_lstm_example_learns_and_streams_samples(capsys):
+    import io
+
+    char_lstm = _load("char_lstm")
+    out = char_lstm.main(["--minutes", "0.05", "--eval-every", "1000", "--eval-chars", "5000",
+                          "--sample", "30", "--seq-len", "32"])  # fmt: skip
+    assert out["steps"] >= 3 and out["val_loss"] < np.log(65) - 0.3  # below the uniform guess
+    printed = capsys.readouterr().out
+    assert printed.count("ROMEO:") == 3 and "val loss" in printed
+    buf = io.StringIO()
+    cr.manual_seed(1)
+    text = char_lstm.generate(out["model"], out["vocab"], "KING:", 25, temperature=0.0, out=buf)
+    assert len(text) == 30 and buf.getvalue() == text + "\n"

@@ -111,7 +111,8 @@ PRESETS: dict[str, dict] = {
 }
 
 PLANNED: dict[str, str] = {
-    "shakespeare-char": "needs recurrent layers (LSTM/GRU) and Embedding, not in chainrule yet",
+    "shakespeare-char": "needs text datasets in `chainrule train` (the layers exist; meanwhile "
+    "run examples/pytorch/char_lstm.py)",
 }
 
 

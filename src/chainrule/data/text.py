@@ -82,16 +82,27 @@ class WordVocab:
     entries in total, specials included. Ids 0–3 are ``<pad>``, ``<unk>``, ``<bos>``, ``<eos>``.
     """
 
-    def __init__(self, words: Sequence[str], tokenizer: Callable[[str], list[str]] = str.split):
-        dupes = [w for w in SPECIALS if w in words]
+    def __init__(self, words: Sequence[str], tokenizer: Callable[[str], list[str]] = str.split,
+                 specials: Sequence[str] = SPECIALS):  # fmt: skip
+        """``specials``: the reserved tokens first in the table, padding then unknown, then
+        optionally begin and end (the default ``<pad>, <unk>, <bos>, <eos>``; Keras's
+        TextVectorization uses ``"", "[UNK]"``). ``bos_id``/``eos_id`` are None without them."""
+        specials = tuple(specials)
+        if not 2 <= len(specials) <= 4:
+            raise ValueError(f"WordVocab: specials must list 2 to 4 tokens (pad, unk[, bos, eos]), "
+                             f"got {specials!r}")  # fmt: skip
+        dupes = [w for w in specials if w in words]
         if dupes:
             raise ValueError(f"WordVocab: words must not contain the special tokens {dupes}")
-        self.itos: list[str] = list(SPECIALS) + list(words)
+        self.specials = specials
+        self.itos: list[str] = list(specials) + list(words)
         self.stoi: dict[str, int] = {s: i for i, s in enumerate(self.itos)}
         if len(self.stoi) != len(self.itos):
             raise ValueError("WordVocab: words must be distinct")
         self.tokenizer = tokenizer
-        self.pad_id, self.unk_id, self.bos_id, self.eos_id = 0, 1, 2, 3
+        self.pad_id, self.unk_id = 0, 1
+        self.bos_id = 2 if len(specials) > 2 else None
+        self.eos_id = 3 if len(specials) > 3 else None
 
     @classmethod
     def build(
@@ -100,21 +111,23 @@ class WordVocab:
         min_freq: int = 1,
         max_size: int | None = None,
         tokenizer: Callable[[str], list[str]] = str.split,
+        specials: Sequence[str] = SPECIALS,
     ) -> WordVocab:
         """A vocabulary of the words of ``sentences`` (see the class docstring for the rules)."""
+        specials = tuple(specials)
         if min_freq < 1:
             raise ValueError(f"WordVocab.build: min_freq must be >= 1, got {min_freq}")
-        if max_size is not None and max_size < len(SPECIALS):
+        if max_size is not None and max_size < len(specials):
             raise ValueError(
-                f"WordVocab.build: max_size={max_size} cannot hold the {len(SPECIALS)} special tokens"
+                f"WordVocab.build: max_size={max_size} cannot hold the {len(specials)} special tokens"
             )
-        counts = Counter(w for s in sentences for w in tokenizer(s) if w not in SPECIALS)
+        counts = Counter(w for s in sentences for w in tokenizer(s) if w not in specials)
         words = sorted(
             (w for w, c in counts.items() if c >= min_freq), key=lambda w: (-counts[w], w)
         )
         if max_size is not None:
-            words = words[: max_size - len(SPECIALS)]
-        return cls(words, tokenizer)
+            words = words[: max_size - len(specials)]
+        return cls(words, tokenizer, specials)
 
     def __len__(self) -> int:
         return len(self.itos)
@@ -123,6 +136,9 @@ class WordVocab:
         """Token ids of one sentence (unknown words → ``<unk>``): int64 array ``(T,)``."""
         unk = self.unk_id
         ids = [self.stoi.get(w, unk) for w in self.tokenizer(sentence)]
+        if (add_bos and self.bos_id is None) or (add_eos and self.eos_id is None):
+            raise ValueError(f"WordVocab.encode: this vocabulary has no begin/end tokens "
+                             f"(specials {self.specials})")  # fmt: skip
         if add_bos:
             ids.insert(0, self.bos_id)
         if add_eos:
@@ -143,7 +159,7 @@ class WordVocab:
             raise ValueError(
                 f"WordVocab.decode: ids must lie in [0, {len(self)}), got {ids.min()}..{ids.max()}"
             )
-        skip = {self.pad_id, self.bos_id, self.eos_id} if skip_specials else set()
+        skip = {self.pad_id, self.bos_id, self.eos_id} - {None} if skip_specials else set()
         return " ".join(self.itos[i] for i in ids.tolist() if i not in skip)
 
 

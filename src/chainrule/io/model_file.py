@@ -118,6 +118,7 @@ BUDGET_SLACK = 2**16
 """Values the layers may allocate beyond what model.safetensors holds."""
 _SHAPE_KEYS = ("input_shape", "shape", "target_shape", "batch_input_shape", "normalized_shape")
 _FLOAT_DTYPES = ("float16", "float32", "float64")
+_INPUT_DTYPES = (*_FLOAT_DTYPES, "int32", "int64")  # graph inputs may be token ids
 
 
 class NonFiniteWeightsWarning(RuntimeWarning):
@@ -244,8 +245,10 @@ def _check_graph(config: dict, where: str, cap: int) -> None:
         if not isinstance(inp, dict) or not {"name", "shape", "dtype"} <= set(inp):
             raise ModelFileError(f"config.json: {where}.inputs[{k}] must have name, shape, dtype")
         _check_shape(inp["shape"], f"{where}.inputs[{k}].shape", cap)
-        if inp["dtype"] not in _FLOAT_DTYPES:
-            raise ModelFileError(f"config.json: {where}.inputs[{k}].dtype must be a float dtype")
+        if inp["dtype"] not in _INPUT_DTYPES:
+            raise ModelFileError(
+                f"config.json: {where}.inputs[{k}].dtype must be one of {list(_INPUT_DTYPES)}"
+            )
 
     def check_ref(ref: Any, j: int, at: str) -> None:
         ok = isinstance(ref, list) and ref and ref[0] in ("input", "node")

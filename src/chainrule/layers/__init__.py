@@ -6,12 +6,15 @@ Keras 3 names, argument names and defaults; lazy build from the first input; cha
 """
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .attention import MultiHeadAttention
 from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import LAYERS, Layer, deserialize, get, register, reset_names, serialize, unique_name
+from .bidirectional import Bidirectional
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from .core import Identity, Lambda
 from .dense import Dense
 from .dropout import Dropout, SpatialDropout2D
+from .embedding import Embedding, Masking
 from .input_layer import Input, InputLayer
 from .merging import (
     Add,
@@ -43,21 +46,28 @@ from .pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from .positional import PositionEmbedding, SinePositionEncoding, TokenAndPositionEmbedding
 from .preprocessing import Normalization, Rescaling
+from .recurrent import GRU, LSTM, SimpleRNN
 from .reshape import Flatten, Reshape
 from .reshaping import Cropping2D, Resizing, UpSampling2D, ZeroPadding2D
 from .residual import Residual
 from .sequential import Sequential  # a plain layer stack; keras.Sequential is the Model
+from .text_vectorization import TextVectorization
+from .transformer import TransformerDecoder, TransformerEncoder
 
 __all__ = [
     "ELU",
+    "GRU",
     "LAYERS",
+    "LSTM",
     "Activation",
     "Add",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
     "BatchNormalization",
+    "Bidirectional",
     "Concatenate",
     "Conv1D",
     "Conv2D",
@@ -67,6 +77,7 @@ __all__ = [
     "DepthwiseConv2D",
     "Dot",
     "Dropout",
+    "Embedding",
     "Flatten",
     "GaussianNoise",
     "GlobalAveragePooling1D",
@@ -80,12 +91,15 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
     "Normalization",
+    "PositionEmbedding",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",
@@ -96,9 +110,15 @@ __all__ = [
     "Residual",
     "Resizing",
     "Sequential",
+    "SimpleRNN",
+    "SinePositionEncoding",
     "Softmax",
     "SpatialDropout2D",
     "Subtract",
+    "TextVectorization",
+    "TokenAndPositionEmbedding",
+    "TransformerDecoder",
+    "TransformerEncoder",
     "UpSampling2D",
     "ZeroPadding2D",
     "add",

@@ -11,6 +11,7 @@ class Activation(Layer):
     """``Activation("relu")``: x (any shape) → activation(x), same shape."""
 
     default_name = "activation"
+    supports_masking = True
 
     def __init__(
         self,

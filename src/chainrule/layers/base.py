@@ -189,7 +189,27 @@ class Layer(KerasLayerAPI, Module):
         # -- end anomaly mode
         if any(getattr(v, "_symbolic", False) for v in flatten_structure(inputs)):
             return flatten_structure(inputs)[0].call_layer(self, (inputs, *args), kwargs)
+        in_mask = getattr(inputs, "_keras_mask", None)
+        if in_mask is not None and "mask" not in kwargs and _takes_mask(self):
+            kwargs["mask"] = in_mask
         inputs = map_structure(self._convert, inputs)
+        out = self._call_converted(inputs, *args, **kwargs)
+        out_mask = self.compute_mask(inputs, kwargs.get("mask", in_mask))
+        if out_mask is not None and isinstance(out, Tensor):
+            out._keras_mask = out_mask
+        return out
+
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask the output carries to the next layer (Keras's mask propagation): (N, T)
+        booleans, True at real steps, or None. By default a layer passes its input's mask on
+        when ``supports_masking`` is True and drops it otherwise; mask-making layers
+        (``Embedding(mask_zero=True)``, ``Masking``) and sequence-reducing ones override this.
+        See docs/sequence-layers.md."""
+        return mask if self.supports_masking else None
+
+    def _call_converted(self, inputs, *args, **kwargs):
         if not self.built:
             self.build(shape_of(inputs))
             self.built = True
@@ -334,6 +354,24 @@ def _snake(name: str) -> str:
 
 
 _TAKES_TRAINING: dict = {}
+_TAKES_MASK: dict = {}
+
+
+def _takes_mask(layer) -> bool:
+    """Whether a layer's ``forward`` (or, for a user layer, ``call``) names a ``mask`` parameter,
+    so that an incoming mask is passed to it (as Keras does for ``call(..., mask=None)``)."""
+    fn = type(layer).forward
+    if fn is Layer.forward:
+        fn = type(layer).call
+    cached = _TAKES_MASK.get(fn)
+    if cached is None:
+        try:
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            params = {}
+        cached = "mask" in params
+        _TAKES_MASK[fn] = cached
+    return cached
 
 
 def _takes_training(fn) -> bool:

@@ -17,6 +17,7 @@ from .base import Layer, register
 class Dense(Layer):
     """A fully connected layer (see the module docstring for shapes)."""
 
+    supports_masking = True  # passes an incoming sequence mask on (Keras)
     default_name = "dense"
 
     def __init__(

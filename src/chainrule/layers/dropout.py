@@ -27,6 +27,7 @@ class Dropout(Layer):
     (``(None, 1, C)`` on (N, T, C) inputs drops whole channels per sample). None means elementwise.
     """
 
+    supports_masking = True  # passes an incoming sequence mask on (Keras)
     default_name = "dropout"
 
     def __init__(

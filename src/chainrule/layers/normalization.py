@@ -133,6 +133,7 @@ class LayerNormalization(Layer):
     """
 
     default_name = "layer_normalization"
+    supports_masking = True
 
     def __init__(
         self,

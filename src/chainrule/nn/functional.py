@@ -128,6 +128,40 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return ops.mul(input, Tensor._wrap(mask))
 
 
+def embedding(input, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+              sparse: bool = False) -> Tensor:  # fmt: skip
+    """Rows of ``weight`` (V, D) for integer ``input`` (*) → (*, D); ``padding_idx``'s row gets no
+    gradient; ``max_norm`` renormalises the looked-up rows of ``weight`` in place (PyTorch's)."""
+    from .modules.sparse import renorm_rows_
+
+    for name, flag in (("scale_grad_by_freq", scale_grad_by_freq), ("sparse", sparse)):
+        if flag:
+            raise ValueError(f"embedding: {name}=True is not supported (gradients are dense)")
+    if max_norm is not None:
+        renorm_rows_(ensure_tensor(weight), input, float(max_norm), float(norm_type))
+    return ops.embedding(input, weight, padding_idx)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:  # fmt: skip
+    """softmax(q kᵀ·scale + mask) v: query (N, ..., L, E), key (N, ..., S, E), value (N, ..., S, Ev)
+    → (N, ..., L, Ev). Boolean ``attn_mask`` True = attend, float masks are added; ``is_causal``
+    is a top-left lower triangle. ``enable_gqa`` repeats key/value heads (axis -3) to the query's."""
+    if enable_gqa:
+        query, key, value = ensure_tensor(query), ensure_tensor(key), ensure_tensor(value)
+        hq, hk = query.shape[-3], key.shape[-3]
+        if hq % hk or value.shape[-3] != hk:
+            raise ValueError(f"scaled_dot_product_attention: with enable_gqa the query heads "
+                             f"({hq}) must be a multiple of the key/value heads ({hk}, "
+                             f"{value.shape[-3]})")  # fmt: skip
+        rep = np.repeat(np.arange(hk), hq // hk)
+        key, value = key[..., rep, :, :], value[..., rep, :, :]
+    return ops.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal,
+                                            scale)  # fmt: skip
+
+
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Integer classes (any shape) → int64 one-hot of shape (*, num_classes)."""
     t = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)

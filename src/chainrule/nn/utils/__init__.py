@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..optim.clip import clip_grad_norm, clip_grad_value, global_grad_norm
-from ..tensor import Tensor
+from ...optim.clip import clip_grad_norm, clip_grad_value, global_grad_norm
+from ...tensor import Tensor
 
 
 def clip_grad_norm_(
@@ -61,3 +61,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+
+
+from . import rnn as rnn  # torch.nn.utils.rnn

@@ -259,7 +259,7 @@ def test_float64_layer_stays_float64_and_float32_default():
 
 
 def test_batchnorm_on_4d_channels_last_matches_torch():
-    bn = layers.BatchNormalization()
+    bn = layers.BatchNormalization().train()  # batch statistics, as in fit
     x = _x(4, 5, 5, 3) * 3 + 1
     y, gx, w = _run(bn, x)
 

@@ -129,6 +129,28 @@ class Layer(KerasLayerAPI, Module):
     default_name = "layer"
     autocast = True
 
+    def _kernel_and_bias_options(self, activation, use_bias, kernel_initializer,
+                                 bias_initializer, kernel_regularizer, bias_regularizer,
+                                 kernel_constraint, bias_constraint) -> None:  # fmt: skip
+        """Resolve the options every kernel-and-bias layer (Dense, ConvND, …) takes, by Keras's
+        names; the weights themselves are made in ``build``."""
+        from .. import activations, constraints, initializers, regularizers
+
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self._regularizers = {
+            "kernel": regularizers.get(kernel_regularizer),
+            "bias": regularizers.get(bias_regularizer),
+        }
+        self._constraints = {
+            "kernel": constraints.get(kernel_constraint),
+            "bias": constraints.get(bias_constraint),
+        }
+        self.kernel = None
+        self.bias = None
+
     def _children(self):
         """As Module's, but a weight held under two attributes (``self.w = self.add_weight(...)``
         registers it under its Keras name, then the user's assignment under ``w``) counts once,

@@ -108,21 +108,10 @@ class BaseConv(Layer):
             )
         if activity_regularizer is not None:
             raise ValueError(f"{self.describe()}: activity_regularizer is not supported")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self._regularizers = {
-            "kernel": regularizers.get(kernel_regularizer),
-            "bias": regularizers.get(bias_regularizer),
-        }
-        self._constraints = {
-            "kernel": constraints.get(kernel_constraint),
-            "bias": constraints.get(bias_constraint),
-        }
+        self._kernel_and_bias_options(activation, use_bias, kernel_initializer, bias_initializer,
+                                      kernel_regularizer, bias_regularizer, kernel_constraint,
+                                      bias_constraint)  # fmt: skip
         self.in_channels = None
-        self.kernel = None
-        self.bias = None
 
     def _channels(self, input_shape) -> int:
         if input_shape is None or len(input_shape) != self.rank + 2:

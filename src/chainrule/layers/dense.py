@@ -45,21 +45,10 @@ class Dense(Layer):
                 f"{self.describe()}: input_dim={input_dim} and in_features={in_features} disagree"
             )
         self.units = units
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self._regularizers = {
-            "kernel": regularizers.get(kernel_regularizer),
-            "bias": regularizers.get(bias_regularizer),
-        }
-        self._constraints = {
-            "kernel": constraints.get(kernel_constraint),
-            "bias": constraints.get(bias_constraint),
-        }
+        self._kernel_and_bias_options(activation, use_bias, kernel_initializer, bias_initializer,
+                                      kernel_regularizer, bias_regularizer, kernel_constraint,
+                                      bias_constraint)  # fmt: skip
         self.in_features = None
-        self.kernel = None
-        self.bias = None
         dim = input_dim if input_dim is not None else in_features
         if dim is not None:
             if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 import traceback
 
 _installed = False
@@ -30,6 +31,9 @@ def report_and_abort(comm, exc: BaseException) -> None:
     )
     sys.stderr.flush()
     sys.stdout.flush()
+    # MPI_Abort makes the launcher kill every rank at once, and the launcher's proxy may still hold
+    # the lines above in its pipe: give it a moment to forward them, or the reason is lost.
+    time.sleep(0.5)
     comm.abort(1)
 
 

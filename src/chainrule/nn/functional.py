@@ -91,6 +91,32 @@ def tanh(input: Tensor) -> Tensor:
     return ops.tanh(input)
 
 
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return ops.softsign(input)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return ops.hard_sigmoid(input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x · relu6(x + 3) / 6."""
+    return ops.hard_swish(input)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = −softplus(−x), stable for large |x|."""
+    input = ensure_tensor(input)
+    return -ops.softplus(-input)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(−x) along ``dim``."""
+    return softmax(-ensure_tensor(input), dim, _stacklevel, dtype)
+
+
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """Softmax along ``dim`` (PyTorch's implicit choice when omitted)."""
     input = ensure_tensor(input)
@@ -229,6 +255,8 @@ __all__ = [
     "dropout2d",
     "elu",
     "gelu",
+    "hardsigmoid",
+    "hardswish",
     "hardtanh",
     "huber_loss",
     "interpolate",
@@ -237,6 +265,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsigmoid",
     "max_pool1d",
     "max_pool2d",
     "mish",
@@ -252,6 +281,8 @@ __all__ = [
     "silu",
     "smooth_l1_loss",
     "softmax",
+    "softmin",
     "softplus",
+    "softsign",
     "tanh",
 ]  # fmt: skip

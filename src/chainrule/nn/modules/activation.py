@@ -38,6 +38,26 @@ class SiLU(_Act):
         return F.silu(input)
 
 
+class Hardsigmoid(_Act):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input)
+
+
+class Hardswish(_Act):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input)
+
+
+class Softsign(Module):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class LogSigmoid(Module):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
 class Mish(_Act):
     def forward(self, input: Tensor) -> Tensor:
         return F.mish(input)
@@ -130,6 +150,11 @@ class Softmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmin(Softmax):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmin(input, self.dim)
 
 
 class LogSoftmax(Softmax):

@@ -13,10 +13,11 @@ of the job waiting forever. An uncaught error then aborts the whole job (see :mo
 from __future__ import annotations
 
 import os
-import pickle
 import time
 
 import numpy as np
+
+from . import codec
 
 _LAUNCHER_VARS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS")
 
@@ -99,18 +100,19 @@ class Communicator:
 
     # ------------------------------------------------------------------ Python objects
     def broadcast_object(self, obj, root: int = 0):
-        """``root``'s ``obj`` on every rank (pickled; for small state: configs, optimizer state)."""
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL) if self.rank == root else b""
+        """``root``'s ``obj`` on every rank (small state: configs, optimizer state), sent in the
+        JSON-based format of :mod:`.codec` — never pickled."""
+        data = codec.encode(obj) if self.rank == root else b""
         n = self.broadcast(np.array([len(data)], dtype=np.int64), root)[0]
         buf = np.frombuffer(data, dtype=np.uint8).copy() if self.rank == root else None
         if buf is None:
             buf = np.empty(int(n), dtype=np.uint8)
         self.broadcast(buf, root)
-        return obj if self.rank == root else pickle.loads(buf.tobytes())
+        return obj if self.rank == root else codec.decode(buf.tobytes())
 
     def allgather_object(self, obj) -> list:
-        """Every rank's ``obj``, in rank order (pickled)."""
-        data = np.frombuffer(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), dtype=np.uint8)
+        """Every rank's ``obj``, in rank order (sent as :mod:`.codec`, never pickled)."""
+        data = np.frombuffer(codec.encode(obj), dtype=np.uint8)
         sizes = np.zeros(self.size, dtype=np.int64)
         sizes[self.rank] = data.size
         self.allreduce(sizes)
@@ -119,7 +121,7 @@ class Communicator:
         req = self.comm.Iallgatherv(data, [out, (sizes, offsets), self._MPI.BYTE])
         self.wait(req, "allgather")
         return [
-            pickle.loads(out[o : o + s].tobytes()) for o, s in zip(offsets.tolist(), sizes.tolist())
+            codec.decode(out[o : o + s].tobytes()) for o, s in zip(offsets.tolist(), sizes.tolist())
         ]
 
     # ------------------------------------------------------------------ faults

@@ -16,6 +16,8 @@ class CSVLogger(Callback):
     loses at most the epoch in progress.
     """
 
+    rank_zero_only = True  # writes files or prints: rank 0 alone under chainrule.distributed
+
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False):
         super().__init__()
         self.filename = Path(filename)

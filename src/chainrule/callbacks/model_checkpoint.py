@@ -31,6 +31,8 @@ class ModelCheckpoint(Callback):
     the weights. ``best`` holds the best monitored value and ``last_saved`` the last path written.
     """
 
+    rank_zero_only = True  # writes files or prints: rank 0 alone under chainrule.distributed
+
     def __init__(
         self,
         filepath: str | os.PathLike,

@@ -24,6 +24,8 @@ def format_logs(logs: dict) -> str:
 class ProgbarLogger(Callback):
     """Progress bar (verbose=1) or one line per epoch (verbose=2), written to ``file``."""
 
+    rank_zero_only = True  # writes files or prints: rank 0 alone under chainrule.distributed
+
     def __init__(self, verbose: int = 1, file=None):
         super().__init__()
         self.verbose = verbose

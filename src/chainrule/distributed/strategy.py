@@ -29,28 +29,11 @@ from .faults import install_abort_handler
 from .logs import local_state, reduced_logs
 from .reducer import GradientSynchronizer, MPIReducer
 
-_RANK_ZERO_ONLY = (
-    ("chainrule.callbacks.progbar", "ProgbarLogger"),
-    ("chainrule.callbacks.csv_logger", "CSVLogger"),
-    ("chainrule.callbacks.model_checkpoint", "ModelCheckpoint"),
-    ("chainrule.io.checkpoint", "BackupAndRestore"),
-)
-
 
 def _rank_zero_only(callback) -> bool:
-    flag = getattr(callback, "rank_zero_only", None)
-    if flag is not None:
-        return bool(flag)
-    import importlib
-
-    for module, name in _RANK_ZERO_ONLY:
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue
-        if isinstance(callback, cls):
-            return True
-    return type(callback).__name__ == "TensorBoard"
+    """Callbacks that print or write files (``rank_zero_only = True``: the progress bar,
+    CSVLogger, ModelCheckpoint, BackupAndRestore, TensorBoard, or a user's) run on rank 0 alone."""
+    return bool(getattr(callback, "rank_zero_only", False))
 
 
 class DataParallel:

@@ -196,6 +196,8 @@ class BackupAndRestore(Callback):
     (a LambdaSchedule's function, say); nothing is ever imported by a name the file gives.
     """
 
+    rank_zero_only = True  # writes files or prints: rank 0 alone under chainrule.distributed
+
     def __init__(self, path: str | os.PathLike, save_freq: int | str = "epoch",
                  delete_on_end: bool = False, custom_objects: dict | None = None):  # fmt: skip
         super().__init__()

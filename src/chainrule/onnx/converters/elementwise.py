@@ -3,21 +3,55 @@
 from __future__ import annotations
 
 import math
-from importlib import import_module
 
 import numpy as np
 
-act = import_module("chainrule.ops.activation")  # the module, not ops.activation()
-ew = import_module("chainrule.ops.elementwise")  # the module, not ops.elementwise()
-npa = import_module("chainrule.ops.numpy_api")  # the module, not ops.numpy_api()
+from ...ops.activation import (
+    ELU,
+    GELU,
+    SELU,
+    HardSigmoid,
+    HardSwish,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Softsign,
+    Tanh,
+)
+from ...ops.elementwise import (
+    Abs,
+    Add,
+    AsType,
+    ClampTensor,
+    Clip,
+    Cos,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    PowScalar,
+    Sin,
+    Sqrt,
+    Sub,
+    Where,
+)
+from ...ops.numpy_api import _Cumsum, _Expm1, _Log1p, _Tile
 from ..graph import GraphBuilder, register
 
 _SAME = {
-    ew.Add: "Add", ew.Sub: "Sub", ew.Mul: "Mul", ew.Div: "Div", ew.Pow: "Pow",
-    ew.Maximum: "Max", ew.Minimum: "Min", ew.Neg: "Neg", ew.Exp: "Exp", ew.Log: "Log",
-    ew.Sqrt: "Sqrt", ew.Abs: "Abs", ew.Sin: "Sin", ew.Cos: "Cos",
-    act.ReLU: "Relu", act.Sigmoid: "Sigmoid", act.Tanh: "Tanh", act.Softsign: "Softsign",
-    act.SELU: "Selu",
+    Add: "Add", Sub: "Sub", Mul: "Mul", Div: "Div", Pow: "Pow",
+    Maximum: "Max", Minimum: "Min", Neg: "Neg", Exp: "Exp", Log: "Log",
+    Sqrt: "Sqrt", Abs: "Abs", Sin: "Sin", Cos: "Cos",
+    ReLU: "Relu", Sigmoid: "Sigmoid", Tanh: "Tanh", Softsign: "Softsign",
+    SELU: "Selu",
 }  # fmt: skip
 
 
@@ -26,13 +60,13 @@ def _same(g: GraphBuilder, rec) -> str:
     return g.node(_SAME[rec.op], [g.name(t) for t in rec.inputs])
 
 
-@register(ew.PowScalar)
+@register(PowScalar)
 def _pow_scalar(g, rec):
     (a,) = rec.inputs
     return g.node("Pow", [g.name(a), g.scalar_like(rec.params["p"], a)])
 
 
-@register(ew.Clip)
+@register(Clip)
 def _clip(g, rec):
     (a,) = rec.inputs
     lo, hi = rec.params["lo"], rec.params["hi"]
@@ -42,7 +76,7 @@ def _clip(g, rec):
     return g.node("Clip", ins)
 
 
-@register(ew.ClampTensor)
+@register(ClampTensor)
 def _clamp_tensor(g, rec):
     a, *bounds = rec.inputs
     out, i = g.name(a), 0
@@ -53,14 +87,14 @@ def _clamp_tensor(g, rec):
     return out
 
 
-@register(ew.Where)
+@register(Where)
 def _where(g, rec):
     a, b = rec.inputs
     cond = g.const(np.asarray(rec.params["cond"], dtype=bool), "cond")
     return g.node("Where", [cond, g.name(a), g.name(b)])
 
 
-@register(ew.AsType)
+@register(AsType)
 def _astype(g, rec):
     from onnx import helper
 
@@ -68,29 +102,29 @@ def _astype(g, rec):
     return g.node("Cast", [g.name(rec.inputs[0])], to=to)
 
 
-@register(npa._Log1p)
+@register(_Log1p)
 def _log1p(g, rec):
     (a,) = rec.inputs
     return g.node("Log", [g.node("Add", [g.name(a), g.scalar_like(1, a)])])
 
 
-@register(npa._Expm1)
+@register(_Expm1)
 def _expm1(g, rec):
     (a,) = rec.inputs
     return g.node("Sub", [g.node("Exp", [g.name(a)]), g.scalar_like(1, a)])
 
 
-@register(act.LeakyReLU)
+@register(LeakyReLU)
 def _leaky(g, rec):
     return g.node("LeakyRelu", [g.name(rec.inputs[0])], alpha=float(rec.params["slope"]))
 
 
-@register(act.ELU)
+@register(ELU)
 def _elu(g, rec):
     return g.node("Elu", [g.name(rec.inputs[0])], alpha=float(rec.params["alpha"]))
 
 
-@register(act.GELU)
+@register(GELU)
 def _gelu(g, rec):
     (a,) = rec.inputs
     x = g.name(a)
@@ -107,7 +141,7 @@ def _gelu(g, rec):
     return g.node("Mul", [half_x, g.node("Add", [t, g.scalar_like(1, a)])])
 
 
-@register(act.Softplus)
+@register(Softplus)
 def _softplus(g, rec):
     (a,) = rec.inputs
     x, beta = g.name(a), rec.params["beta"]
@@ -117,29 +151,29 @@ def _softplus(g, rec):
     return g.node("Where", [linear, x, soft])
 
 
-@register(act.Softmax, act.LogSoftmax)
+@register(Softmax, LogSoftmax)
 def _softmax(g, rec):
-    op = "Softmax" if rec.op is act.Softmax else "LogSoftmax"
+    op = "Softmax" if rec.op is Softmax else "LogSoftmax"
     return g.node(op, [g.name(rec.inputs[0])], axis=int(rec.params["axis"]))
 
 
-@register(act.SiLU)
+@register(SiLU)
 def _silu(g, rec):
     x = g.name(rec.inputs[0])
     return g.node("Mul", [x, g.node("Sigmoid", [x])])
 
 
-@register(act.HardSigmoid)
+@register(HardSigmoid)
 def _hard_sigmoid(g, rec):  # clip(x/6 + 1/2, 0, 1)
     return g.node("HardSigmoid", [g.name(rec.inputs[0])], alpha=1 / 6, beta=0.5)
 
 
-@register(act.HardSwish)
+@register(HardSwish)
 def _hard_swish(g, rec):
     return g.node("HardSwish", [g.name(rec.inputs[0])])
 
 
-@register(npa._Cumsum)
+@register(_Cumsum)
 def _cumsum(g, rec):
     (a,) = rec.inputs
     x, axis = g.name(a), rec.params["axis"]
@@ -150,7 +184,7 @@ def _cumsum(g, rec):
     )
 
 
-@register(npa._Tile)
+@register(_Tile)
 def _tile(g, rec):
     (a,) = rec.inputs
     reps = [int(r) for r in rec.params["reps"]]

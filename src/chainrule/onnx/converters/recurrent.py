@@ -8,13 +8,10 @@ its own order (LSTM i, o, f, c; GRU z, r, h), so each is transposed and its gate
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import numpy as np
 
+from ...ops.recurrent_kernels import GRUSequence, LSTMSequence, RNNSequence
 from ..graph import GraphBuilder, register
-
-rk = import_module("chainrule.ops.recurrent_kernels")
 
 # chainrule's gate blocks, listed in ONNX's order
 _LSTM_ORDER = [0, 3, 1, 2]  # i, f, g, o → i, o, f, g
@@ -40,7 +37,7 @@ def _is_zero_constant(g, t) -> bool:
     return not g.has(t) and not getattr(t, "requires_grad", False) and not np.any(t.data)
 
 
-@register(rk.LSTMSequence, rk.GRUSequence, rk.RNNSequence)
+@register(LSTMSequence, GRUSequence, RNNSequence)
 def _recurrent(g, rec):
     op, p = rec.op, rec.params
     name = op.__name__.replace("Sequence", "")
@@ -54,9 +51,9 @@ def _recurrent(g, rec):
         w_ih, w_hh, *biases = rest
     H = w_hh.shape[0]
     gates = w_hh.shape[1] // H
-    if op is rk.LSTMSequence:
+    if op is LSTMSequence:
         order, onnx_op, attrs = _LSTM_ORDER, "LSTM", {}
-    elif op is rk.GRUSequence:
+    elif op is GRUSequence:
         order, onnx_op, attrs = _GRU_ORDER[p["gate_order"]], "GRU", {"linear_before_reset": 1}
     else:
         act = {"tanh": "Tanh", "relu": "Relu"}[p["nonlinearity"]]

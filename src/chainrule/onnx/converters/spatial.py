@@ -7,16 +7,12 @@ and the Keras kernel (kh, kw, C_in/groups, C_out) to ONNX's (C_out, C_in/groups,
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import numpy as np
 
-conv = import_module("chainrule.ops.conv")  # the module, not ops.conv()
-conv_transpose = import_module(
-    "chainrule.ops.conv_transpose"
-)  # the module, not ops.conv_transpose()
-pool = import_module("chainrule.ops.pool")  # the module, not ops.pool()
-resize = import_module("chainrule.ops.resize")
+from ...ops.conv import Conv
+from ...ops.conv_transpose import ConvTranspose
+from ...ops.pool import AvgPool, MaxPool
+from ...ops.resize import Pad2d, Repeat2d, SpatialLinear
 from ..graph import GraphBuilder, register
 
 
@@ -39,7 +35,7 @@ def _onnx_pads(pairs) -> list[int]:
     return [int(lo) for lo, _ in pairs] + [int(hi) for _, hi in pairs]
 
 
-@register(conv.Conv)
+@register(Conv)
 def _conv(g, rec):
     x, w, *b = rec.inputs
     p = rec.params
@@ -58,7 +54,7 @@ def _conv(g, rec):
     return _from_cf(g, y, rank, p["cf"])
 
 
-@register(conv_transpose.ConvTranspose)
+@register(ConvTranspose)
 def _conv_transpose(g, rec):
     x, w, *b = rec.inputs
     p = rec.params
@@ -85,7 +81,7 @@ def _pool_attrs(p):
     }
 
 
-@register(pool.MaxPool)
+@register(MaxPool)
 def _max_pool(g, rec):
     (x,) = rec.inputs
     p = rec.params
@@ -97,7 +93,7 @@ def _max_pool(g, rec):
     return _from_cf(g, y, rank, p["cf"])
 
 
-@register(pool.AvgPool)
+@register(AvgPool)
 def _avg_pool(g, rec):
     """Window sums (an average counting every padded cell, times the window size) divided by the
     recorded divisor: exact for PyTorch's and Keras's window counts alike."""
@@ -128,7 +124,7 @@ def _avg_pool(g, rec):
     return _from_cf(g, y, rank, p["cf"])
 
 
-@register(resize.Repeat2d)
+@register(Repeat2d)
 def _repeat2d(g, rec):
     """Nearest upsampling by integer factors: Resize with floor(i / f) source indices (exact)."""
     (x,) = rec.inputs
@@ -142,7 +138,7 @@ def _repeat2d(g, rec):
     )  # fmt: skip
 
 
-@register(resize.Pad2d)
+@register(Pad2d)
 def _pad2d(g, rec):
     """Constant padding of the spatial axes; negative amounts crop (ONNX Pad allows them)."""
     (x,) = rec.inputs
@@ -154,7 +150,7 @@ def _pad2d(g, rec):
     return g.node("Pad", [g.name(x), g.ints(lo + hi, "pads"), value], mode="constant")
 
 
-@register(resize.SpatialLinear)
+@register(SpatialLinear)
 def _spatial_linear(g, rec):
     """y = A · x · Bᵀ over the spatial axes (bilinear/adaptive resizing): two MatMuls in NCHW."""
     (x,) = rec.inputs

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import numpy as np
 
-linalg = import_module("chainrule.ops.linalg")  # the module, not ops.linalg()
-reduce = import_module("chainrule.ops.reduce")  # the module, not ops.reduce()
-norm = import_module("chainrule.ops.normalization")  # the module, not ops.normalization()
+from ...ops.linalg import Linear, LinearOutIn, LinearReLU, MatMul
+from ...ops.normalization import Normalize
+from ...ops.reduce import LogSumExp, Max, Mean, Min, Std, Sum, Var
 from ..graph import GraphBuilder, register
 
 
-@register(linalg.MatMul)
+@register(MatMul)
 def _matmul(g: GraphBuilder, rec) -> str:
     a, b = rec.inputs
     return g.node("MatMul", [g.name(a), g.name(b)])
 
 
-@register(linalg.Linear, linalg.LinearReLU, linalg.LinearOutIn)
+@register(Linear, LinearReLU, LinearOutIn)
 def _linear(g, rec):
     x, w, *b = rec.inputs
     wn = g.name(w)
-    if rec.op is linalg.LinearOutIn:  # W (out, in)
+    if rec.op is LinearOutIn:  # W (out, in)
         wn = g.node("Transpose", [wn], perm=[1, 0])
     out = g.node("MatMul", [g.name(x), wn])
     if b:
         out = g.node("Add", [out, g.name(b[0])])
-    return g.node("Relu", [out]) if rec.op is linalg.LinearReLU else out
+    return g.node("Relu", [out]) if rec.op is LinearReLU else out
 
 
 def _axes(rec):
@@ -38,8 +36,8 @@ def _axes(rec):
 
 
 _REDUCE = {
-    reduce.Sum: "ReduceSum", reduce.Mean: "ReduceMean", reduce.Max: "ReduceMax",
-    reduce.Min: "ReduceMin", reduce.LogSumExp: "ReduceLogSumExp",
+    Sum: "ReduceSum", Mean: "ReduceMean", Max: "ReduceMax",
+    Min: "ReduceMin", LogSumExp: "ReduceLogSumExp",
 }  # fmt: skip
 
 
@@ -50,7 +48,7 @@ def _reduce(g, rec):
     return g.reduce(_REDUCE[rec.op], g.name(rec.inputs[0]), _axes(rec), rec.params["keepdims"])
 
 
-@register(reduce.Var, reduce.Std)
+@register(Var, Std)
 def _var(g, rec):
     (a,) = rec.inputs
     axes = _axes(rec)
@@ -59,10 +57,10 @@ def _var(g, rec):
     centered = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
     total = g.reduce("ReduceSum", g.node("Mul", [centered, centered]), axes, rec.params["keepdims"])
     out = g.node("Div", [total, g.scalar_like(max(n - rec.params["ddof"], 0), a)])
-    return g.node("Sqrt", [out]) if rec.op is reduce.Std else out
+    return g.node("Sqrt", [out]) if rec.op is Std else out
 
 
-@register(norm.Normalize)
+@register(Normalize)
 def _normalize(g, rec):
     """Fixed statistics (batch norm in evaluation) become constants; statistics of the input itself
     (layer norm, batch norm in training) are recomputed in the graph over ``stat_axes``."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import numpy as np
 
-attention = import_module("chainrule.ops.attention")  # the module, not ops.attention()
-embedding = import_module("chainrule.ops.embedding")  # the module, not ops.embedding()
-shape = import_module("chainrule.ops.shape")  # the module, not ops.shape()
+from ...ops.attention import ScaledDotProductAttention
+from ...ops.embedding import Embedding
+from ...ops.shape import BroadcastTo, Concatenate, GetItem, Pad, Reshape, Stack, Transpose
 from ..graph import GraphBuilder, register
 
 
@@ -22,13 +20,13 @@ def _batch_shape(g: GraphBuilder, rec, target) -> list[int]:
     return target
 
 
-@register(shape.Reshape)
+@register(Reshape)
 def _reshape(g, rec):
     target = _batch_shape(g, rec, rec.output.shape)
     return g.node("Reshape", [g.name(rec.inputs[0]), g.ints(target)])
 
 
-@register(shape.Transpose)
+@register(Transpose)
 def _transpose(g, rec):
     (a,) = rec.inputs
     axes = rec.params["axes"]
@@ -36,7 +34,7 @@ def _transpose(g, rec):
     return g.node("Transpose", [g.name(a)], perm=perm)
 
 
-@register(shape.BroadcastTo)
+@register(BroadcastTo)
 def _broadcast_to(g, rec):
     (a,) = rec.inputs
     target = list(rec.output.shape)
@@ -45,20 +43,20 @@ def _broadcast_to(g, rec):
     return g.node("Expand", [g.name(a), g.ints(target)])
 
 
-@register(shape.Concatenate)
+@register(Concatenate)
 def _concat(g, rec):
     axis = int(rec.params["axis"]) % rec.output.ndim
     return g.node("Concat", [g.name(t) for t in rec.inputs], axis=axis)
 
 
-@register(shape.Stack)
+@register(Stack)
 def _stack(g, rec):
     axis = int(rec.params["axis"]) % rec.output.ndim
     parts = [g.node("Unsqueeze", [g.name(t), g.ints([axis], "axes")]) for t in rec.inputs]
     return g.node("Concat", parts, axis=axis)
 
 
-@register(shape.Pad)
+@register(Pad)
 def _pad(g, rec):
     (a,) = rec.inputs
     widths = np.broadcast_to(np.asarray(rec.params["pad_width"], dtype=np.int64), (a.ndim, 2))
@@ -67,7 +65,7 @@ def _pad(g, rec):
     return g.node("Pad", [g.name(a), pads, value], mode="constant")
 
 
-@register(shape.GetItem)
+@register(GetItem)
 def _getitem(g, rec):
     """Basic indexing (ints, slices, ``None``, ``...``) → Slice, Squeeze, Unsqueeze."""
     (a,) = rec.inputs
@@ -118,14 +116,14 @@ def _getitem(g, rec):
     return out
 
 
-@register(embedding.Embedding)
+@register(Embedding)
 def _embedding(g, rec):
     (weight,) = rec.inputs
     indices = g.index_input(rec.params["indices"])
     return g.node("Gather", [g.name(weight), indices], axis=0)
 
 
-@register(attention.ScaledDotProductAttention)
+@register(ScaledDotProductAttention)
 def _attention(g, rec):
     """softmax(q·kᵀ·scale + mask) · v; a boolean ``blocked`` mask becomes −∞ (no dropout here)."""
     q, k, v, *mask = rec.inputs

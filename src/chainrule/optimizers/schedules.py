@@ -33,32 +33,41 @@ class _Keras(LearningRateSchedule):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.__name__.startswith("_"):  # a shared base, never named in a file
+            return
         cls.registered_name = f"keras.{cls.__name__}"
         register_schedule(cls)
 
 
-class ExponentialDecay(_Keras):
-    """``initial_learning_rate · decay_rate ^ (step / decay_steps)`` (exponent floored with
-    ``staircase``)."""
+class _RateDecay(_Keras):
+    """Shared by ExponentialDecay and InverseTimeDecay: the same arguments, and the decay
+    progress ``step / decay_steps`` (floored with ``staircase``)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase: bool = False,
-                 name: str = "ExponentialDecay"):  # fmt: skip
+                 name: str | None = None):  # fmt: skip
+        name = type(self).__name__ if name is None else name
         super().__init__(name)
         self.initial_learning_rate = _number(name, "initial_learning_rate", initial_learning_rate)
         self.decay_steps = _number(name, "decay_steps", decay_steps, positive=True)
         self.decay_rate = _number(name, "decay_rate", decay_rate)
         self.staircase = bool(staircase)
 
-    def __call__(self, step: int) -> float:
+    def _progress(self, step: int) -> float:
         p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate**p
+        return math.floor(p) if self.staircase else p
 
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate,
                 "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
                 "staircase": self.staircase, "name": self.name}  # fmt: skip
+
+
+class ExponentialDecay(_RateDecay):
+    """``initial_learning_rate · decay_rate ^ (step / decay_steps)`` (exponent floored with
+    ``staircase``)."""
+
+    def __call__(self, step: int) -> float:
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
 class PiecewiseConstantDecay(_Keras):
@@ -150,25 +159,9 @@ class PolynomialDecay(_Keras):
                 "power": self.power, "cycle": self.cycle, "name": self.name}  # fmt: skip
 
 
-class InverseTimeDecay(_Keras):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate · step / decay_steps)`` (floored with
     ``staircase``)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase: bool = False,
-                 name: str = "InverseTimeDecay"):  # fmt: skip
-        super().__init__(name)
-        self.initial_learning_rate = _number(name, "initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _number(name, "decay_steps", decay_steps, positive=True)
-        self.decay_rate = _number(name, "decay_rate", decay_rate)
-        self.staircase = bool(staircase)
-
     def __call__(self, step: int) -> float:
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}  # fmt: skip
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))

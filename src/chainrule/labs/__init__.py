@@ -7,7 +7,6 @@ LabResult``.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from ._report import LabReport, LabResult
@@ -29,7 +28,27 @@ def run_lab(name: str, out_dir=None, quick: bool = False, verbose: bool = True) 
     """Run one lab; its files go to ``out_dir`` (default ``labs/<name>``)."""
     if name not in LABS:
         raise ValueError(f"unknown lab {name!r}; the labs are: {', '.join(LABS)}")
-    module = importlib.import_module(f"{__name__}.{LABS[name]}")
+    from . import (  # imported here: a lab's imports cost time only when it runs
+        activations,
+        backprop_by_hand,
+        batch_size,
+        learning_rate,
+        momentum,
+        perceptron,
+        regularization,
+        vanishing_gradient,
+    )
+
+    module = {
+        "activations": activations,
+        "backprop_by_hand": backprop_by_hand,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "momentum": momentum,
+        "perceptron": perceptron,
+        "regularization": regularization,
+        "vanishing_gradient": vanishing_gradient,
+    }[LABS[name]]
     out = Path(out_dir) if out_dir is not None else Path("labs") / name
     return module.run(out, quick=quick, verbose=verbose)
 

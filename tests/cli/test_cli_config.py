@@ -149,3 +149,12 @@ def test_find_line_handles_headers_arrays_and_inline_tables():
     assert find_line(text, ("callbacks", 1, "patience")) == 11
     assert find_line(text, ("callbacks", 0)) == 7
     assert find_line(text, ("nowhere",)) is None
+
+
+def test_unknown_task_is_a_config_error_naming_the_key(tmp_path, capsys):
+    path = tmp_path / "t.toml"
+    path.write_text('task = "import os"\nname = "t"\n')
+    with pytest.raises(ConfigError, match=r"task.*unknown task 'import os'"):
+        load_config(path)
+    assert main(["train", "--config", str(path)]) == 2
+    assert "unknown task" in capsys.readouterr().err

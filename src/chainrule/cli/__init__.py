@@ -27,14 +27,16 @@ COMMANDS = ("train", "predict", "info", "lab")
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .presets import DEFAULT_PRESET, PLANNED, PRESETS
+    from .presets import DEFAULT_PRESET, PLANNED, all_presets
 
     parser = argparse.ArgumentParser(
         prog="chainrule",
         description="Train, inspect and run chainrule models. With no command: train digits-mlp.",
     )
     sub = parser.add_subparsers(dest="command")
-    epilog = "presets: " + ", ".join(PRESETS) + "; planned (need layers not in chainrule yet): "
+    epilog = (
+        "presets: " + ", ".join(all_presets()) + "; planned (need layers not in chainrule yet): "
+    )
     epilog += ", ".join(PLANNED)
     train = sub.add_parser("train", help="train a preset or a TOML configuration", epilog=epilog)
     train.add_argument("preset", nargs="?", help=f"a preset name (default {DEFAULT_PRESET})")
@@ -106,11 +108,14 @@ def _lab(args) -> int:
 
 
 def _list_presets() -> None:
-    from .presets import PLANNED, PRESETS
+    from .presets import PLANNED, all_presets
 
-    for name, cfg in PRESETS.items():
-        layers = " → ".join(entry["type"] for entry in cfg["model"]["layers"])
-        print(f"{name:18s} {cfg['data']['name']:14s} {cfg['epochs']:3d} epochs  {layers}")
+    for name, cfg in all_presets().items():
+        if "task" in cfg:  # a task preset says what it is in its "describe" entry
+            what = f"{cfg['task']}: {cfg.get('describe', '')}"
+        else:
+            what = " → ".join(entry["type"] for entry in cfg["model"]["layers"])
+        print(f"{name:18s} {cfg['data']['name']:14s} {cfg['epochs']:3d} epochs  {what}")
     for name, why in PLANNED.items():
         print(f"{name:18s} (not available: {why})")
 

@@ -174,7 +174,18 @@ DATA_KEYS = ("name", "limit", "test_limit", "validation_split")
 
 
 def validate(raw: dict, src: ConfigSource) -> dict:
-    """Check ``raw`` against the schema; return a new dict with defaults filled in."""
+    """Check ``raw`` against the schema; return a new dict with defaults filled in.
+
+    A configuration with a top-level ``task`` key is checked by that task's own schema
+    (``chainrule.cli.tasks``)."""
+    if isinstance(raw, dict) and "task" in raw:
+        from .tasks import task_module
+
+        try:
+            module = task_module(_str(src, ("task",), raw["task"]))
+        except ValueError as exc:
+            raise src.error(("task",), str(exc)) from None
+        return module.validate(raw, src)
     _table(src, (), raw, TOP_KEYS)
     cfg = copy.deepcopy(DEFAULTS)
     cfg.update(copy.deepcopy(raw))

@@ -116,10 +116,18 @@ PLANNED: dict[str, str] = {
 }
 
 
+def all_presets() -> dict[str, dict]:
+    """The classification presets above, then every task's presets (``chainrule.cli.tasks``)."""
+    from .tasks import task_presets
+
+    return {**PRESETS, **task_presets()}
+
+
 def get_preset(name: str) -> dict:
     """A deep copy of preset ``name``; a ValueError lists the available ones otherwise."""
-    if name in PRESETS:
-        return copy.deepcopy(PRESETS[name])
+    presets = all_presets()
+    if name in presets:
+        return copy.deepcopy(presets[name])
     if name in PLANNED:
         raise ValueError(f"preset '{name}' is not available yet: it {PLANNED[name]}")
-    raise ValueError(f"unknown preset '{name}'; available presets: {', '.join(PRESETS)}")
+    raise ValueError(f"unknown preset '{name}'; available presets: {', '.join(presets)}")

@@ -215,9 +215,22 @@ def run_train(
     kwargs = {"epochs": epochs, "lr": lr, "seed": seed, "out": out, "resume": resume,
               "data_dir": data_dir, "verbose": verbose, "print_fn": print_fn}  # fmt: skip
     if not distributed:
+        cfg, _ = resolve_config(preset, config, {"epochs": epochs, "lr": lr, "seed": seed,
+                                                 "out": out})  # fmt: skip
+        if "task" in cfg:  # language models, translation, generators: chainrule.cli.tasks
+            from .tasks import task_module
+
+            return task_module(cfg["task"]).run(
+                cfg, resume=resume, data_dir=data_dir, verbose=verbose, print_fn=print_fn
+            )
         return _run_train(preset, config, strategy=None, **kwargs)
     from ..distributed import DataParallel, abort_on_error
 
+    cfg, _ = resolve_config(preset, config, {"epochs": epochs, "lr": lr, "seed": seed, "out": out})
+    if "task" in cfg:
+        raise ConfigError(
+            f"--distributed trains classification runs only, not task {cfg['task']!r}"
+        )
     with abort_on_error():
         strategy = DataParallel()
         if strategy.rank != 0:

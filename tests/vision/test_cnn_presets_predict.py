@@ -13,8 +13,9 @@ import pytest
 from chainrule.cli import main
 from chainrule.cli.presets import get_preset
 from chainrule.cli.train import build_model
-from chainrule.io.image_preprocessing import check_preprocessing, image_spec
+from chainrule.io.image_preprocessing import image_spec
 from chainrule.io.model_file import ModelFileError, load_model
+from chainrule.io.preprocessing import check_preprocessing
 
 PIL = pytest.importorskip("PIL.Image")
 DATA = os.environ.get("CHAINRULE_DATA")

@@ -23,7 +23,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 
-COMMANDS = ("train", "predict", "info", "lab")
+COMMANDS = ("train", "predict", "info", "lab", "generate")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="describe a saved model file")
     info.add_argument("model", help="a model file written by chainrule (model.zip)")
     _add_lab_parser(sub)  # -- the lab command (issue 15)
+    from . import generate
+
+    generate.add_parser(sub)
     return parser
 
 
@@ -264,6 +267,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _predict(args)
         elif args.command == "lab":
             return _lab(args)
+        elif args.command == "generate":
+            from . import generate
+
+            return generate.run(args)
         else:
             _info(args)
     except ConfigError as exc:

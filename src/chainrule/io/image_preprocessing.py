@@ -23,12 +23,8 @@ MAX_NAME = 200
 _KEYS = ("kind", "height", "width", "channels", "scale", "white_on_black", "class_names")
 
 
-def check_preprocessing(spec: Any, where: str = "preprocessing") -> dict | None:
-    """``spec`` validated (None passes); ValueError naming the field at fault otherwise."""
-    if spec is None:
-        return None
-    if not isinstance(spec, dict):
-        raise ValueError(f"{where} must be an object or null, got {type(spec).__name__}")  # noqa: TRY004
+def check_image_spec(spec: Any, where: str = "preprocessing") -> dict:
+    """An ``"kind": "image"`` preprocessing object validated; ValueError naming the field."""
     unknown = sorted(set(spec) - set(_KEYS))
     if unknown:
         raise ValueError(f"{where} has unknown field {str(unknown[0])!r:.60}")
@@ -70,7 +66,7 @@ def image_spec(height: int, width: int, *, channels: int = 1, scale: float = 1 /
             "scale": float(scale), "white_on_black": bool(white_on_black)}  # fmt: skip
     if class_names is not None:
         spec["class_names"] = [str(n) for n in class_names]
-    return check_preprocessing(spec)
+    return check_image_spec(spec)
 
 
 def load_images(paths: list, spec: dict):

@@ -41,7 +41,7 @@ from .container import (
     tensor_header,
     write_archive,
 )
-from .image_preprocessing import check_preprocessing
+from .preprocessing import check_preprocessing
 
 FORMAT = "chainrule-model"
 FORMAT_VERSION = 1

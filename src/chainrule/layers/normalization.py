@@ -20,6 +20,48 @@ from ..ops.normalization import batch_norm, layer_norm
 from .base import Layer, register
 
 
+def _affine_options(layer: Layer, epsilon, center, scale, beta_initializer, gamma_initializer,
+                    beta_regularizer, gamma_regularizer, beta_constraint=None,
+                    gamma_constraint=None) -> None:  # fmt: skip
+    """The options every normalisation layer shares: a positive ``epsilon`` and the learned
+    scale γ (``scale``) and shift β (``center``) with their initializers, regularizers and
+    constraints."""
+    if not epsilon > 0:
+        raise ValueError(f"{layer.describe()}: epsilon must be positive, got {epsilon}")
+    layer.epsilon, layer.center, layer.scale = float(epsilon), bool(center), bool(scale)
+    layer.beta_initializer = initializers.get(beta_initializer)
+    layer.gamma_initializer = initializers.get(gamma_initializer)
+    layer._regularizers = {
+        "gamma": regularizers.get(gamma_regularizer),
+        "beta": regularizers.get(beta_regularizer),
+    }
+    layer._constraints = {
+        "gamma": constraints.get(gamma_constraint),
+        "beta": constraints.get(beta_constraint),
+    }
+    layer.gamma = layer.beta = None
+
+
+def _create_affine(layer: Layer, shape: tuple) -> None:
+    """γ and β of ``shape`` as the layer's options say."""
+    if layer.scale:
+        layer.gamma = Parameter(layer.gamma_initializer(shape, layer.dtype))
+    if layer.center:
+        layer.beta = Parameter(layer.beta_initializer(shape, layer.dtype))
+
+
+def _affine_config(layer: Layer) -> dict:
+    return {
+        "epsilon": layer.epsilon,
+        "center": layer.center,
+        "scale": layer.scale,
+        "beta_initializer": initializers.serialize(layer.beta_initializer),
+        "gamma_initializer": initializers.serialize(layer.gamma_initializer),
+        "beta_regularizer": regularizers.serialize(layer._regularizers["beta"]),
+        "gamma_regularizer": regularizers.serialize(layer._regularizers["gamma"]),
+    }
+
+
 @register(aliases=("BatchNorm",))  # "BatchNorm": files written before the rename
 class BatchNormalization(Layer):
     """Batch normalisation (see the module docstring)."""
@@ -40,6 +82,8 @@ class BatchNormalization(Layer):
         moving_variance_initializer="ones",
         beta_regularizer=None,
         gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
         num_features: int | None = None,
         name: str | None = None,
         dtype="float32",
@@ -48,30 +92,20 @@ class BatchNormalization(Layer):
         super().__init__(name=name, dtype=dtype, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"{self.describe()}: momentum must be in [0, 1], got {momentum}")
-        if not epsilon > 0:
-            raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
-        self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        _affine_options(self, epsilon, center, scale, beta_initializer, gamma_initializer,
+                        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint)  # fmt: skip
+        self.axis, self.momentum = int(axis), float(momentum)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self._regularizers = {
-            "gamma": regularizers.get(gamma_regularizer),
-            "beta": regularizers.get(beta_regularizer),
-        }
         self.num_features = None
-        self.gamma = self.beta = self.running_mean = self.running_var = None
+        self.running_mean = self.running_var = None
         if num_features is not None:
             self._create(int(num_features))
             self.built = True
 
     def _create(self, c: int) -> None:
         self.num_features = c
-        if self.scale:
-            self.gamma = Parameter(self.gamma_initializer((c,), self.dtype))
-        if self.center:
-            self.beta = Parameter(self.beta_initializer((c,), self.dtype))
+        _create_affine(self, (c,))
         self.running_mean = self.moving_mean_initializer((c,), self.dtype)
         self.running_var = self.moving_variance_initializer((c,), self.dtype)
 
@@ -107,15 +141,9 @@ class BatchNormalization(Layer):
             **super().get_config(),
             "axis": self.axis,
             "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **_affine_config(self),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self._regularizers["beta"]),
-            "gamma_regularizer": regularizers.serialize(self._regularizers["gamma"]),
             "num_features": self.num_features,
         }
 
@@ -155,26 +183,14 @@ class LayerNormalization(Layer):
         **kwargs,
     ):
         super().__init__(name=name, dtype=dtype, **kwargs)
-        if not epsilon > 0:
-            raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
+        _affine_options(self, epsilon, center, scale, beta_initializer, gamma_initializer,
+                        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint)  # fmt: skip
         axes = [axis] if isinstance(axis, int) else list(axis)
         if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
             raise TypeError(
                 f"{self.describe()}: axis must be an int or a list of ints, got {axis!r}"
             )
         self.axis = axis if isinstance(axis, int) else list(axis)
-        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self._regularizers = {
-            "gamma": regularizers.get(gamma_regularizer),
-            "beta": regularizers.get(beta_regularizer),
-        }
-        self._constraints = {
-            "gamma": constraints.get(gamma_constraint),
-            "beta": constraints.get(beta_constraint),
-        }
-        self.gamma = self.beta = None
         self.normalized_shape = None
         if normalized_shape is not None:
             shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
@@ -183,10 +199,7 @@ class LayerNormalization(Layer):
 
     def _create(self, shape: tuple) -> None:
         self.normalized_shape = shape
-        if self.scale:
-            self.gamma = Parameter(self.gamma_initializer(shape, self.dtype))
-        if self.center:
-            self.beta = Parameter(self.beta_initializer(shape, self.dtype))
+        _create_affine(self, shape)
 
     def build(self, input_shape: tuple) -> None:
         if input_shape is None or len(input_shape) < 2:
@@ -220,11 +233,7 @@ class LayerNormalization(Layer):
             **super().get_config(),
             "axis": self.axis,
             "normalized_shape": shape,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **_affine_config(self),
         }
 
     def extra_repr(self) -> str:
@@ -260,21 +269,9 @@ class GroupNormalization(Layer):
         super().__init__(name=name, dtype=dtype, **kwargs)
         if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
             raise ValueError(f"{self.describe()}: groups must be a positive int, got {groups!r}")
-        if not epsilon > 0:
-            raise ValueError(f"{self.describe()}: epsilon must be positive, got {epsilon}")
-        self.groups, self.axis, self.epsilon = groups, int(axis), float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self._regularizers = {
-            "gamma": regularizers.get(gamma_regularizer),
-            "beta": regularizers.get(beta_regularizer),
-        }
-        self._constraints = {
-            "gamma": constraints.get(gamma_constraint),
-            "beta": constraints.get(beta_constraint),
-        }
-        self.gamma = self.beta = None
+        _affine_options(self, epsilon, center, scale, beta_initializer, gamma_initializer,
+                        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint)  # fmt: skip
+        self.groups, self.axis = groups, int(axis)
         self.channels = None
 
     def build(self, input_shape: tuple) -> None:
@@ -295,10 +292,7 @@ class GroupNormalization(Layer):
                 f"{tuple(input_shape)}) are not divisible into {self.groups} groups"
             )
         self.channels = c
-        if self.scale:
-            self.gamma = Parameter(self.gamma_initializer((c,), self.dtype))
-        if self.center:
-            self.beta = Parameter(self.beta_initializer((c,), self.dtype))
+        _create_affine(self, (c,))
 
     def forward(self, x):
         if x.ndim < 2 or not -x.ndim <= self.axis < x.ndim or x.shape[self.axis] != self.channels:
@@ -314,13 +308,7 @@ class GroupNormalization(Layer):
             **super().get_config(),
             "groups": self.groups,
             "axis": self.axis,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self._regularizers["beta"]),
-            "gamma_regularizer": regularizers.serialize(self._regularizers["gamma"]),
+            **_affine_config(self),
         }
 
 

@@ -17,7 +17,8 @@ import time
 
 
 def _wrap_functions(spent: dict, calls: collections.Counter) -> list:
-    """Wrap forward/backward of every Function subclass with a CPU-time accumulator."""
+    """Wrap forward/backward of every Function subclass with a CPU-time accumulator (outermost
+    calls only, so a subclass's ``super().forward`` is not counted twice)."""
     from chainrule.function import Function
 
     def subclasses(cls):
@@ -25,7 +26,7 @@ def _wrap_functions(spent: dict, calls: collections.Counter) -> list:
             yield sub
             yield from subclasses(sub)
 
-    saved = []
+    saved, depth = [], [0]
     for cls in set(subclasses(Function)):
         for name in ("forward", "backward"):
             if name not in cls.__dict__:
@@ -33,12 +34,16 @@ def _wrap_functions(spent: dict, calls: collections.Counter) -> list:
             inner = cls.__dict__[name]
 
             def wrapper(self, *a, _inner=inner, _key=f"{cls.__name__}.{name}", **kw):
+                if depth[0]:  # inside another op's forward/backward (a subclass calling super())
+                    return _inner(self, *a, **kw)
+                depth[0] += 1
                 t0 = time.process_time()
                 try:
                     return _inner(self, *a, **kw)
                 finally:
                     spent[_key] += time.process_time() - t0
                     calls[_key] += 1
+                    depth[0] -= 1
 
             saved.append((cls, name, inner))
             setattr(cls, name, wrapper)

@@ -48,10 +48,11 @@ class RecurrentSequence(Function):
     n_states = 1  # 1 (h) or 2 (h, c)
     sigmoid_rows: tuple = ()  # gate-row ranges (in units of H) computed as sigmoids
 
-    def _half(self, w):
-        """A C-contiguous copy of ``w`` (G·H, …) with the sigmoid gates' rows halved (see the
-        module doc of :mod:`chainrule.ops.recurrent`)."""
-        w = xp(w).array(w, order="C", copy=True)
+    def _half(self, w, copy: bool = True):
+        """A C-contiguous copy of ``w`` (G·H, …) (or ``w`` itself, ``copy=False``) with the
+        sigmoid gates' rows halved (see the module doc of :mod:`chainrule.ops.recurrent`)."""
+        if copy:
+            w = xp(w).array(w, order="C", copy=True)
         H = self.H
         for lo, hi in self.sigmoid_rows:
             w[lo * H : hi * H] *= 0.5
@@ -70,15 +71,16 @@ class RecurrentSequence(Function):
         self.x, self.w_ih, self.w_hh, self.nbias = x, w_ih, w_hh, len(biases)
         self.h0 = states[0]
         self.setup(**kw)
-        xt = x.transpose(0, 2, 1)  # (T, I, N)
         # the gates of every step, gate-major: (T, G·H, N); a copy, as the loop works in place
+        biases = self.proj_biases(biases)  # those that join the input projection
         if projected:
-            proj = m.array(xt, order="C", copy=True)
+            proj = m.array(x.transpose(0, 2, 1), order="C", copy=True)
+            for b in biases:
+                proj += b[:, None]
             for lo, hi in self.sigmoid_rows:
                 proj[:, lo * H : hi * H] *= 0.5
         else:
-            proj = m.matmul(self._half(w_ih.T), xt)
-        self.add_biases(proj, biases)
+            proj = self._project(x, w_ih, biases)
         if mask is not None:
             self.keep = mask.T[:, :, None]  # (T, N, 1) bool (the graph path's layout)
             self.skip_t = ~mask.T[:, None, :]  # (T, 1, N): gate-major layout of the kernels
@@ -96,9 +98,27 @@ class RecurrentSequence(Function):
             m.multiply(seq, self.keepf, out=out[:T])
         return out
 
-    def add_biases(self, proj, biases):
-        for b in biases:
-            proj += self._half(b)[:, None]
+    def proj_biases(self, biases):
+        """The biases added to the input projection (all of them but the GRU's b_hh)."""
+        return biases
+
+    def _project(self, x, w_ih, biases):
+        """``(x @ w_ih + Σ biases)`` with the sigmoid gates halved, gate-major (T, G·H, N): one
+        batched product; the biases ride along as an extra input column of ones (free, where a
+        broadcast add over (T, G·H, N) costs a pass over the gates)."""
+        m = xp(x)
+        T, N, I = x.shape
+        if not biases:
+            return m.matmul(self._half(w_ih.T), x.transpose(0, 2, 1))
+        w = m.empty((w_ih.shape[1], I + 1), dtype=x.dtype)
+        w[:, :I] = w_ih.T
+        w[:, I] = biases[0]
+        for b in biases[1:]:
+            w[:, I] += b
+        xa = m.empty((T, N, I + 1), dtype=x.dtype)
+        xa[:, :, :I] = x
+        xa[:, :, I] = 1
+        return m.matmul(self._half(w, copy=False), xa.transpose(0, 2, 1))
 
     def backward(self, g):
         m = xp(g)
@@ -408,12 +428,10 @@ class GRUSequence(RecurrentSequence):
         first, second = slice(0, H), slice(H, 2 * H)
         self.r_sl, self.z_sl = (first, second) if gate_order == "rzn" else (second, first)
 
-    def add_biases(self, proj, biases):
+    def proj_biases(self, biases):
         # b_ih joins the projection; b_hh is added inside the step (the n block is reset-gated)
-        self.b_hh = None
-        if self.nbias:
-            proj += self._half(biases[0])[:, None]
-            self.b_hh = biases[1]
+        self.b_hh = biases[1] if biases else None
+        return biases[:1]
 
     def run_forward(self, proj, states, seq, out):
         T, N, H = self.T, self.N, self.H

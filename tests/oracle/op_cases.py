@@ -257,6 +257,25 @@ case(
     (3, 4),
     (4,),
 )
+# leading axes are flattened into one product (one GEMM), contiguous or not, in both layouts
+case("linear-3d", F.linear, lambda x, w, b: x @ w + b, (2, 5, 3), (3, 4), (4,))
+case("linear-4d", F.linear, lambda x, w, b: x @ w + b, (2, 3, 2, 3), (3, 4), (4,))
+case(
+    "linear-3d-noncontiguous",
+    lambda x, w, b: F.linear(x.permute(1, 0, 2), w, b),
+    lambda x, w, b: x.permute(1, 0, 2) @ w + b,
+    (5, 2, 3),
+    (3, 4),
+    (4,),
+)
+case(
+    "linear-out-in-3d-noncontiguous",
+    lambda x, w, b: F.linear(x.permute(1, 0, 2), w, b, layout="out_in"),
+    lambda x, w, b: torch.nn.functional.linear(x.permute(1, 0, 2), w, b),
+    (5, 2, 3),
+    (4, 3),
+    (4,),
+)
 case(
     "linear-relu-nobias-3d",
     lambda x, w: F.linear(x, w, activation="relu"),

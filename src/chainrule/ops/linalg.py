@@ -63,6 +63,18 @@ def _swap_last(t: Tensor) -> Tensor:
     return t.transpose(axes)
 
 
+def _rows_matmul(a, w):
+    """``a @ w`` for a (..., k) and a matrix w (k, n) as ONE product over all leading axes.
+
+    NumPy's ``matmul`` runs a 3-D ``a`` as one small product per leading index (a (32, 64, 128)
+    input: 32 products of 64 rows, ~1.6× slower than one of 2048 rows); a non-contiguous ``a`` is
+    copied by the reshape, which costs less than the small products it saves.
+    """
+    if a.ndim <= 2:
+        return a @ w
+    return (a.reshape(-1, a.shape[-1]) @ w).reshape(a.shape[:-1] + (w.shape[-1],))
+
+
 class Linear(Function):
     """``x @ W + b`` in one node: x (..., in), W (in, out), b (out,) or absent."""
 
@@ -70,7 +82,7 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         self.x, self.w, self.has_bias = x, w, b is not None
-        out = x @ w
+        out = _rows_matmul(x, w)
         if b is not None:
             out += b
         return out
@@ -78,7 +90,7 @@ class Linear(Function):
     def backward(self, g):
         x, w = self.x, self.w
         need = self.needs_input_grad
-        gx = g @ w.T if need[0] else None
+        gx = _rows_matmul(g, w.T) if need[0] else None
         gw = gb = None
         if need[1]:
             if x.ndim == 2:
@@ -135,13 +147,25 @@ class LinearOutIn(Linear):
     def backward(self, g):
         x, w = self.x, self.w  # w is the (in, out) view
         need = self.needs_input_grad
-        gx = g @ w.T if need[0] else None
+        gx = _rows_matmul(g, w.T) if need[0] else None
         gw = gb = None
         if need[1]:  # (out, in): one GEMM straight into the parameter's layout
             if x.ndim == 2:
                 gw = g.T @ x
             else:
                 gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if self.has_bias and need[2]:
+            gb = g.sum(axis=tuple(range(g.ndim - 1)))
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+    def backward_graph(self, g):
+        x, w = self.parents[0], self.parents[1]  # w (out, in), as given
+        need = self.needs_input_grad
+        gx = g @ w if need[0] else None
+        gw = gb = None
+        if need[1]:
+            n_in, n_out = x.shape[-1], g.shape[-1]
+            gw = g.reshape(-1, n_out).T @ x.reshape(-1, n_in)
         if self.has_bias and need[2]:
             gb = g.sum(axis=tuple(range(g.ndim - 1)))
         return (gx, gw, gb) if self.has_bias else (gx, gw)

@@ -21,6 +21,12 @@ def _product_t(a, b, like):
     return b.T @ a.T
 
 
+def _row_sums(a):
+    """``a.sum(axis=1)`` of a 2-D array as a matrix-vector product (BLAS; ~3× faster than NumPy's
+    reduction over the long rows of the (G·H, T·N) gradients)."""
+    return a @ xp(a).ones(a.shape[1], dtype=a.dtype)
+
+
 def _sigmoid_from_half(a):
     """In place: ``a`` holds z/2; afterwards it holds σ(z)."""
     xp(a).tanh(a, out=a)
@@ -124,10 +130,10 @@ class RecurrentSequence(Function):
         m = xp(g)
         T, N, H = self.T, self.N, self.H
         need = self.needs_input_grad
-        dy = g[:T]
+        # output and state gradients, gate-major ((T, H, N) and (H, N)), fresh: in place below
+        dy = m.ascontiguousarray(g[:T].transpose(0, 2, 1))
         if self.zero_output:
-            dy = dy * self.keepf
-        # state gradients, gate-major (H, N), fresh: the loop updates them in place
+            dy *= self.keepf_t
         dstates = [g[T + j].T.copy() for j in range(self.n_states)]
         dproj, dhid = self.run_backward(dy, dstates)  # (T, G·H, N) each; dhid may be dproj
         # one block transpose to (G·H, T·N): the weight gradients are then single products
@@ -214,7 +220,7 @@ class RecurrentSequence(Function):
         db = None
         for j in range(self.nbias):
             if need[first + j]:
-                db = dzt.sum(axis=1) if db is None else db.copy()
+                db = _row_sums(dzt) if db is None else db.copy()
                 grads[first + j] = db
 
     def _masked(self, t, dh_list):
@@ -263,7 +269,7 @@ class RNNSequence(RecurrentSequence):
         u = m.ascontiguousarray(self.w_hh)
         keep = self.keep
         for t in range(self.T - 1, -1, -1):
-            dh += dy[t].T
+            dh += dy[t]
             carried = self._masked(t, [dh]) if keep is not None else None
             da, a = dproj[t], acts[t]
             if self.relu:
@@ -363,7 +369,7 @@ class LSTMSequence(RecurrentSequence):
         u = m.ascontiguousarray(self.w_hh)  # (H, 4H)
         keep = self.keep
         for t in range(T - 1, -1, -1):
-            dh += dy[t].T
+            dh += dy[t]
             carried = self._masked(t, [dh, dc]) if keep is not None else None
             a = acts[t]
             i, f, gg = a[:H], a[H : 2 * H], a[2 * H : 3 * H]
@@ -480,7 +486,7 @@ class GRUSequence(RecurrentSequence):
         keep = self.keep
         r_sl, z_sl = self.r_sl, self.z_sl
         for t in range(T - 1, -1, -1):
-            dh += dy[t].T
+            dh += dy[t]
             carried = self._masked(t, [dh]) if keep is not None else None
             a = acts[t]
             r, z, n = a[r_sl], a[z_sl], a[2 * H :]
@@ -516,9 +522,9 @@ class GRUSequence(RecurrentSequence):
     def bias_grads(self, grads, first, dzt, dht):
         need = self.needs_input_grad
         if self.nbias >= 1 and need[first]:
-            grads[first] = dzt.sum(axis=1)
+            grads[first] = _row_sums(dzt)
         if self.nbias == 2 and need[first + 1]:
-            grads[first + 1] = dht.sum(axis=1)
+            grads[first + 1] = _row_sums(dht)
 
     def graph_states(self, proj, states, w_hh):
         from .elementwise import where

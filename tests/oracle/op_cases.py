@@ -529,6 +529,31 @@ case(
     lambda a: TF.layer_norm(a, (2, 3), eps=1e-3),
     (2, 2, 3),
 )
+# layer norm runs on (rows, features) views: leading axes, several normalised axes, a
+# non-contiguous input
+case(
+    "layer_norm-3d-affine",
+    lambda a, g, b: F.layer_norm(a, 4, g, b),
+    lambda a, g, b: TF.layer_norm(a, (4,), g, b),
+    (2, 3, 4),
+    (4,),
+    (4,),
+)
+case(
+    "layer_norm-2axes-affine",
+    lambda a, g, b: F.layer_norm(a, (2, 3), g, b),
+    lambda a, g, b: TF.layer_norm(a, (2, 3), g, b),
+    (3, 2, 3),
+    (2, 3),
+    (2, 3),
+)
+case(
+    "layer_norm-noncontiguous",
+    lambda a, g: F.layer_norm(a.permute(1, 0, 2), 5, g),
+    lambda a, g: TF.layer_norm(a.permute(1, 0, 2), (5,), g),
+    (3, 2, 5),
+    (5,),
+)
 case(
     "batch_norm-train-affine",
     lambda a, g, b: F.batch_norm(a, g, b, eps=1e-5),

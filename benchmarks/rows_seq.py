@@ -132,7 +132,11 @@ def run(contender: str, config: dict) -> dict:
     tok = tokens_per_step(model)
     wall, cpu = statistics.median(walls), statistics.median(cpus)
     return {
-        "metrics": {"tokens_per_s": tok / wall, "tokens_per_cpu_s": tok / cpu, "peak_mb": peak_mb()},
+        "metrics": {
+            "tokens_per_s": tok / wall,
+            "tokens_per_cpu_s": tok / cpu,
+            "peak_mb": peak_mb(),
+        },
         "step_ms": 1e3 * wall,
         "step_cpu_ms": 1e3 * cpu,
         "losses": [losses[0], losses[-1]],

@@ -105,7 +105,9 @@ class Normalize(Function):
         if self.has_beta:
             grads.append(m.ones(R, dtype=g.dtype) @ g2 if need[i] else None)
         shape = self.param_shape
-        return tuple(gr if k == 0 or gr is None else gr.reshape(shape) for k, gr in enumerate(grads))
+        return tuple(
+            gr if k == 0 or gr is None else gr.reshape(shape) for k, gr in enumerate(grads)
+        )
 
     def backward_graph(self, g):
         """The backward above on Tensors, with x̂ and 1/σ rebuilt from x so that their own

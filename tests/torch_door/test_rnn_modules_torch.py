@@ -268,11 +268,20 @@ def test_functional_sdpa_and_gqa(causal):
         ({"bias": False, "batch_first": True}, {"causal": True}),
         ({}, {"padding": True, "need_weights": False}),
         ({}, {"padding": True, "float_mask": True}),
+        # self-attention (one tensor as query, key and value): the fused in-projection
+        ({}, {"self": True}),
+        ({"batch_first": True}, {"self": True, "need_weights": False}),
+        ({"batch_first": True}, {"self": True, "causal": True, "need_weights": False}),
+        ({}, {"self": True, "causal": True, "padding": True}),
+        ({"batch_first": True, "bias": False}, {"self": True, "float_mask": True}),
     ],
 )
 def test_multihead_attention_matches_torch(kw, call, dtype):
     call = dict(call)
     E, h, L, S, N = 8, 2, 4, 5, 3
+    same = call.pop("self", False)
+    if same:
+        S = L = 5
     ours, ref = _pair("MultiheadAttention", dtype, E, h, **kw)
     rng = np.random.default_rng(0)
     bf = kw.get("batch_first", False)
@@ -299,6 +308,8 @@ def test_multihead_attention_matches_torch(kw, call, dtype):
         call["attn_mask"] = rng.standard_normal((N * h, L, S)).astype(dtype)
     t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
     o_in = [cr.tensor(a, requires_grad=True) for a in arrays]
+    if same:  # self-attention: the very same tensor three times
+        t_in, o_in = t_in[:1] * 3, o_in[:1] * 3
     t_call = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in call.items()}
     t_out, t_w = ref(*t_in, **t_call)
     o_out, o_w = ours(*o_in, **call)

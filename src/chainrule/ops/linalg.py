@@ -81,8 +81,13 @@ class Linear(Function):
     fresh_grads = True  # every gradient is a new matmul or sum result
 
     def forward(self, x, w, b=None):
-        self.x, self.w, self.has_bias = x, w, b is not None
-        out = _rows_matmul(x, w)
+        # x is kept as the 2-D (rows, in) matrix the product used (a copy when x was not
+        # contiguous): the weight gradient in backward reads it without copying it again
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        self.x, self.w, self.has_bias = x2, w, b is not None
+        out = x2 @ w
+        if x.ndim != 2:
+            out = out.reshape(x.shape[:-1] + (w.shape[-1],))
         if b is not None:
             out += b
         return out
@@ -93,10 +98,7 @@ class Linear(Function):
         gx = _rows_matmul(g, w.T) if need[0] else None
         gw = gb = None
         if need[1]:
-            if x.ndim == 2:
-                gw = x.T @ g
-            else:
-                gw = x.reshape(-1, x.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            gw = x.T @ g.reshape(-1, g.shape[-1])
         if self.has_bias and need[2]:
             gb = g.sum(axis=tuple(range(g.ndim - 1)))
         return (gx, gw, gb) if self.has_bias else (gx, gw)
@@ -150,10 +152,7 @@ class LinearOutIn(Linear):
         gx = _rows_matmul(g, w.T) if need[0] else None
         gw = gb = None
         if need[1]:  # (out, in): one GEMM straight into the parameter's layout
-            if x.ndim == 2:
-                gw = g.T @ x
-            else:
-                gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+            gw = g.reshape(-1, g.shape[-1]).T @ x
         if self.has_bias and need[2]:
             gb = g.sum(axis=tuple(range(g.ndim - 1)))
         return (gx, gw, gb) if self.has_bias else (gx, gw)

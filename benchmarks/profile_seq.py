@@ -4,7 +4,8 @@
 training step of :mod:`benchmarks.rows_seq` (the char-LSTM or the tiny GPT, PyTorch-door modules,
 cross-entropy, Adam) and times, per :class:`~chainrule.function.Function` class, its forward and
 its backward calls, plus the optimizer step and ``zero_grad``; what is left over is Python
-(module calls, graph recording, the engine's walk). ``--cprofile`` adds cProfile's top entries.
+(module calls, graph recording, the engine's walk). ``--cprofile`` adds cProfile's top entries;
+``--floor`` times the char-LSTM's matrix products alone (the bound of its recurrent op).
 Times are ``time.process_time`` (CPU time of this process), the robust clock on a shared
 machine when BLAS runs one thread (``--threads``, default 1).
 """
@@ -48,6 +49,53 @@ def _wrap_functions(spent: dict, calls: collections.Counter) -> list:
             saved.append((cls, name, inner))
             setattr(cls, name, wrapper)
     return saved
+
+
+def lstm_gemm_floor(steps: int = 10) -> dict:
+    """CPU ms per training step of the char-LSTM's matrix products alone, in NumPy, at the
+    orientations the recurrent op uses (gate-major: the weight is the left operand), and of the
+    same per-step products the other way round (batch-major, the op's layout before).
+    """
+    import numpy as np
+
+    from .rows_seq import BATCH, EMB, HID, SEQ
+
+    rng = np.random.default_rng(0)
+    G, T, N, H, I = 4 * HID, SEQ, BATCH, HID, EMB
+
+    def arr(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    u, ut, w = arr(H, G), arr(G, H), arr(G, I + 1)
+    x, h, dz = arr(T, N, I + 1), arr(N, H), arr(G, N)
+    dzt, hs, x2 = arr(G, T * N), arr(T * N, H), arr(T * N, I)
+    buf, dh = np.empty((G, N), np.float32), np.empty((H, N), np.float32)
+    parts = {
+        "input projection (T, 4H, N), one batched product": lambda: np.matmul(
+            w, x.transpose(0, 2, 1)
+        ),
+        "64 step products w_hhᵀ @ hᵀ (4H, N)": lambda: [
+            np.matmul(ut, h.T, out=buf) for _ in range(T)
+        ],
+        "64 step products w_hh @ dz (H, N)": lambda: [np.matmul(u, dz, out=dh) for _ in range(T)],
+        "weight gradients dz @ h_prev, dz @ x": lambda: (dzt @ hs, dzt @ x2),
+        "input gradient dzᵀ @ w_ihᵀ": lambda: dzt.T @ w[:, :I],
+        "(before) 64 step products h @ w_hh (N, 4H)": lambda: [h @ u for _ in range(T)],
+        "(before) 64 step products dz @ w_hhᵀ (N, H)": lambda: [dz.T @ u.T for _ in range(T)],
+    }
+    out = {}
+    for name, f in parts.items():
+        f()
+        t0 = time.process_time()
+        for _ in range(steps):
+            f()
+        out[name] = 1e3 * (time.process_time() - t0) / steps
+    print("char-LSTM matrix products alone, CPU ms per step:")
+    for name, ms in out.items():
+        print(f"  {name:52s} {ms:8.3f}")
+    floor = sum(v for k, v in out.items() if not k.startswith("(before)"))
+    print(f"  {'sum of the products the op makes':52s} {floor:8.3f}")
+    return out
 
 
 def profile(model: str, steps: int, use_cprofile: bool) -> dict:
@@ -115,11 +163,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--cprofile", action="store_true")
+    p.add_argument("--floor", action="store_true", help="also time the LSTM's products alone")
     a = p.parse_args(argv)
     from .common import pin_threads
 
     pin_threads(a.threads, torch=False)
     profile(a.model, a.steps, a.cprofile)
+    if a.floor:
+        lstm_gemm_floor(a.steps)
 
 
 if __name__ == "__main__":

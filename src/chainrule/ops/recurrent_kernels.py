@@ -144,7 +144,6 @@ class RecurrentSequence(RecurrentGraph, Function):
         k = self.n_states
         w = k + 1 if self.projected else k + 2  # index of w_hh among the inputs
         grads = [None] * (w + 1 + self.nbias)
-        x2 = self.x.reshape(T * N, self.I)
         if need[0]:
             if self.projected:  # the gradient of the (T, N, G·H) projection itself
                 grads[0] = m.ascontiguousarray(dzt.T).reshape(T, N, -1)
@@ -154,7 +153,7 @@ class RecurrentSequence(RecurrentGraph, Function):
             if need[1 + j]:
                 grads[1 + j] = m.ascontiguousarray(dstates[j].T)
         if not self.projected and need[k + 1]:
-            grads[k + 1] = _product_t(dzt, x2, self.w_ih)
+            grads[k + 1] = _product_t(dzt, self.x.reshape(T * N, self.I), self.w_ih)
         if need[w]:
             dw = _product_t(dht[:, :N], self.h0, self.w_hh)
             if T > 1:

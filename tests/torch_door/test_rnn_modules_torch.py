@@ -328,6 +328,34 @@ def test_multihead_attention_matches_torch(kw, call, dtype):
                if "." in name else getattr(ours, name).grad, p.grad, dtype, "d" + name)  # fmt: skip
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_self_attention_gradcheck(batch_first):
+    """The fused in-projection of self-attention against finite differences (float64): the
+    input and the in-projection weight, with a causal mask."""
+    mha = nn.MultiheadAttention(4, 2, batch_first=batch_first, dtype=np.float64)
+    mask = np.triu(np.ones((3, 3), bool), 1)
+    x = np.random.default_rng(3).standard_normal((2, 3, 4) if batch_first else (3, 2, 4))
+
+    assert cr.gradcheck(lambda x: mha(x, x, x, attn_mask=mask, need_weights=False)[0], [x])
+    assert cr.gradcheck(
+        lambda w: _with_weight(mha, w)(cr.tensor(x), mask), [mha.in_proj_weight.data.copy()]
+    )
+
+
+def _with_weight(mha, w):
+    """``mha``'s self-attention as a function of a given in-projection weight tensor."""
+
+    def call(x, mask):
+        saved = mha.in_proj_weight
+        mha.in_proj_weight = w
+        try:
+            return mha(x, x, x, attn_mask=mask, need_weights=False)[0]
+        finally:
+            mha.in_proj_weight = saved
+
+    return call
+
+
 def test_multihead_attention_unbatched_and_errors():
     ours, ref = _pair("MultiheadAttention", np.float64, 4, 2)
     x = np.random.default_rng(0).standard_normal((3, 4))

@@ -284,8 +284,10 @@ class LSTMSequence(LSTMGraph, RecurrentSequence):
         # Local derivatives for every step at once, before the loop (big streaming passes):
         # dz_all starts as σ'(z) = s(1 − s) for i, f, o and tanh'(z) = 1 − g² for g; the loop then
         # multiplies each block by its upstream factor. do_dc = o · (1 − tanh²c): how c feeds h.
-        dz_all = m.subtract(1, acts)
-        dz_all *= acts
+        dz_all = m.empty_like(acts)
+        for blk in (slice(0, 2 * H), slice(3 * H, 4 * H)):  # the sigmoid gates only
+            m.subtract(1, acts[:, blk], out=dz_all[:, blk])
+            dz_all[:, blk] *= acts[:, blk]
         g_blk = dz_all[:, 2 * H : 3 * H]
         m.multiply(acts[:, 2 * H : 3 * H], acts[:, 2 * H : 3 * H], out=g_blk)
         m.subtract(1, g_blk, out=g_blk)

@@ -4,7 +4,8 @@ Rows: ``mlp`` (samples/s of a 784-512-512-10 MLP per batch size), ``tiny`` (step
 Iris 4-16-3 and digits 64-128-10, where per-step overhead dominates), ``startup`` (import time and
 RSS), ``overhead`` (autograd µs per elementwise op), ``memory`` (peak RSS while training, from the
 MLP row at batch 128), ``gflops`` (training GFLOP/s as a share of the float32 GEMM peak),
-``scaling`` (time per epoch against batch, width and depth, PNGs; not in the default set).
+``scaling`` (time per epoch against batch, width and depth, PNGs; not in the default set),
+``seq`` (training tokens/s of issue 13's char-LSTM and tiny GPT, :mod:`benchmarks.rows_seq`).
 
 Every row prints, per contender, the median over ``--repeats`` rounds with its spread (min–max),
 then chainrule's ratio to each peer: the ratio of the two processes of each round, summarised
@@ -24,8 +25,8 @@ import time
 from .common import format_table
 from .harness import compare, environment_line, load_average, machine_cores, machine_info, ratio
 
-ROWS = ("mlp", "tiny", "startup", "overhead", "memory", "gflops", "scaling")
-DEFAULT_ROWS = ("mlp", "tiny", "startup", "overhead", "memory", "gflops")
+ROWS = ("mlp", "tiny", "startup", "overhead", "memory", "gflops", "scaling", "seq")
+DEFAULT_ROWS = ("mlp", "tiny", "startup", "overhead", "memory", "gflops", "seq")
 OURS = ("chainrule-fit", "chainrule-loop", "chainrule")
 PEERS = ("torch", "keras-torch", "keras-jax", "sklearn", "numpy")
 #: the tiny rows: label -> (sizes, batch, data, epochs per timed call, quick epochs per call)
@@ -54,10 +55,10 @@ def _csv(kind):
 
 
 def _all_contenders() -> list[str]:
-    from . import gemm, mlp, overhead, startup
+    from . import gemm, mlp, overhead, rows_seq, startup
 
     seen = {}
-    for mod in (mlp, startup, overhead, gemm):
+    for mod in (mlp, startup, overhead, gemm, rows_seq):
         seen.update(dict.fromkeys(mod.CONTENDERS))
     return list(seen)
 
@@ -230,6 +231,10 @@ def main(argv: list[str] | None = None) -> dict:
                     for n in dict.fromkeys(n for r in mlp.values() for n in r["results"])]  # fmt: skip
             print(f"training GFLOP/s (6·N·Σ in·out) and share of NumPy's GEMM peak ({peak:.0f})")
             print(format_table(["contender"] + list(mlp), rows))
+    if "seq" in args.rows:
+        from .rows_seq import print_rows
+
+        print_rows(run, _print_table, args.quick)
     if "scaling" in args.rows:
         from .scaling import run_scaling, save_plots
 

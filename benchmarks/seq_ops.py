@@ -9,13 +9,9 @@ Cases (the sizes of issue 13's speed targets):
   (``ops.lstm(ops.embedding(tokens, table @ w_ih), None, ...)``; PyTorch runs its ``charlstm``);
 - ``attention``: causal scaled dot-product attention of a tiny GPT (batch 32, 4 heads, context 64,
   head size 32), forward + backward;
-- ``train-charlstm``: a whole training step (forward, backward, Adam update) of the char-LSTM
-  written with each library's PyTorch-style modules (``nn.Embedding`` → ``nn.LSTM`` →
-  ``nn.Linear``, cross-entropy, ``optim.Adam``): the very same code runs on ``torch`` and on
-  ``chainrule`` (see :func:`_train_step`);
-- ``train-gpt``: the same for a tiny GPT: token + learned position embeddings (d_model 128),
-  2 pre-norm ``nn.TransformerEncoderLayer`` (4 heads, feed-forward 512, dropout 0) with a causal
-  mask, final LayerNorm, linear head to 65; batch 32, context 64.
+- ``train-charlstm``, ``train-gpt``: a whole training step (forward, backward, Adam update) of
+  the char-LSTM and of the tiny GPT of :mod:`benchmarks.rows_seq` (the harness row
+  ``python -m benchmarks --rows seq`` measures the same steps, each library in its own process).
 
 Each library runs in its own fresh process (their thread pools disturb each other in one process),
 the processes alternate (chainrule, torch, torch, chainrule, …) and each reports the median time of
@@ -38,7 +34,6 @@ import time
 import numpy as np
 
 CASES = ("lstm", "charlstm", "charlstm-proj", "attention", "train-charlstm", "train-gpt")
-D_MODEL, GPT_LAYERS, GPT_FF = 128, 2, 512
 VOCAB, EMB, HID, BATCH, SEQ = 65, 64, 256, 32, 64
 HEADS, CTX, HEAD_DIM = 4, 64, 32
 
@@ -64,60 +59,11 @@ def _data(seed: int = 0) -> dict:
 
 
 def _train_step(lib, case: str):
-    """One whole training step of ``case`` written once against a torch-like module ``lib``
-    (``torch`` or ``chainrule``): returns a closure that runs it and returns the loss."""
-    nn, F = lib.nn, lib.nn.functional
-    lib.manual_seed(0)
-    d = _data()
-    tokens = lib.tensor(d["tokens"].T.copy())  # (batch, length)
-    targets = lib.tensor(d["targets"].T.reshape(-1).copy())
-    if case == "train-charlstm":
-        emb, lstm, head = nn.Embedding(VOCAB, EMB), nn.LSTM(EMB, HID, batch_first=True), nn.Linear(
-            HID, VOCAB)  # fmt: skip
-        modules = [emb, lstm, head]
+    """One whole training step of ``case`` (``train-charlstm``/``train-gpt``) written once against
+    a torch-like module ``lib``: the models of :mod:`benchmarks.rows_seq`."""
+    from .rows_seq import build_step
 
-        def logits():
-            return head(lstm(emb(tokens))[0])
-    else:
-        emb, pos = nn.Embedding(VOCAB, D_MODEL), nn.Embedding(CTX, D_MODEL)
-        layer = nn.TransformerEncoderLayer(D_MODEL, HEADS, GPT_FF, dropout=0.0, batch_first=True,
-                                           norm_first=True)  # fmt: skip
-        body = nn.TransformerEncoder(layer, GPT_LAYERS, enable_nested_tensor=False)
-        norm, head = nn.LayerNorm(D_MODEL), nn.Linear(D_MODEL, VOCAB)
-        modules = [emb, pos, body, norm, head]
-        causal = lib.tensor(np.triu(np.ones((CTX, CTX), bool), 1))
-        positions = lib.tensor(np.arange(CTX))
-
-        def logits():
-            x = emb(tokens) + pos(positions)
-            return head(norm(body(x, mask=causal, is_causal=True)))
-
-    rng = np.random.default_rng(1)  # the same weights in both libraries (same names and order)
-    params = []
-    for m in modules:
-        for name, p in m.named_parameters():
-            shape = tuple(p.shape)
-            if len(shape) > 1:
-                value = rng.uniform(-1, 1, shape) / np.sqrt(shape[-1])
-            else:
-                value = np.zeros(shape) if "bias" in name else np.ones(shape)
-            value = value.astype(np.float32)
-            if lib.__name__ == "torch":
-                with lib.no_grad():
-                    p.copy_(lib.from_numpy(value))
-            else:
-                p.data[...] = value
-            params.append(p)
-    opt = lib.optim.Adam(params, lr=1e-3)
-
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(logits().reshape(-1, VOCAB), targets)
-        loss.backward()
-        opt.step()
-        return loss.detach()
-
-    return step
+    return build_step(lib, case.removeprefix("train-"))
 
 
 def chainrule_step(case: str):

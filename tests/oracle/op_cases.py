@@ -257,6 +257,25 @@ case(
     (3, 4),
     (4,),
 )
+# leading axes are flattened into one product (one GEMM), contiguous or not, in both layouts
+case("linear-3d", F.linear, lambda x, w, b: x @ w + b, (2, 5, 3), (3, 4), (4,))
+case("linear-4d", F.linear, lambda x, w, b: x @ w + b, (2, 3, 2, 3), (3, 4), (4,))
+case(
+    "linear-3d-noncontiguous",
+    lambda x, w, b: F.linear(x.permute(1, 0, 2), w, b),
+    lambda x, w, b: x.permute(1, 0, 2) @ w + b,
+    (5, 2, 3),
+    (3, 4),
+    (4,),
+)
+case(
+    "linear-out-in-3d-noncontiguous",
+    lambda x, w, b: F.linear(x.permute(1, 0, 2), w, b, layout="out_in"),
+    lambda x, w, b: torch.nn.functional.linear(x.permute(1, 0, 2), w, b),
+    (5, 2, 3),
+    (4, 3),
+    (4,),
+)
 case(
     "linear-relu-nobias-3d",
     lambda x, w: F.linear(x, w, activation="relu"),
@@ -509,6 +528,31 @@ case(
     lambda a: F.layer_norm(a, (2, 3), eps=1e-3),
     lambda a: TF.layer_norm(a, (2, 3), eps=1e-3),
     (2, 2, 3),
+)
+# layer norm runs on (rows, features) views: leading axes, several normalised axes, a
+# non-contiguous input
+case(
+    "layer_norm-3d-affine",
+    lambda a, g, b: F.layer_norm(a, 4, g, b),
+    lambda a, g, b: TF.layer_norm(a, (4,), g, b),
+    (2, 3, 4),
+    (4,),
+    (4,),
+)
+case(
+    "layer_norm-2axes-affine",
+    lambda a, g, b: F.layer_norm(a, (2, 3), g, b),
+    lambda a, g, b: TF.layer_norm(a, (2, 3), g, b),
+    (3, 2, 3),
+    (2, 3),
+    (2, 3),
+)
+case(
+    "layer_norm-noncontiguous",
+    lambda a, g: F.layer_norm(a.permute(1, 0, 2), 5, g),
+    lambda a, g: TF.layer_norm(a.permute(1, 0, 2), (5,), g),
+    (3, 2, 5),
+    (5,),
 )
 case(
     "batch_norm-train-affine",

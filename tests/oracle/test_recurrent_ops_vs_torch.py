@@ -262,3 +262,38 @@ def test_irregular_mask_matches_a_torch_cell_loop(kind):
         close(c0.grad, tc.grad, np.float64, "grad c0")
     for name, prm in cell.named_parameters():
         close(p[name + "_l0"].grad, prm.grad, np.float64, f"grad {name}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", KINDS)
+def test_gradients_of_row_major_weights_and_their_layouts(kind, dtype):
+    """Weights given as row-major (in, G·H) arrays (the Keras door's kernels) get the same
+    gradients as PyTorch's, C-ordered; weights given as transposed views of PyTorch's (G·H, in)
+    parameters hand those parameters C-ordered gradients too (the op picks the product's
+    orientation from the weight's layout)."""
+    T, N, I, H = 6, 3, 4, 5
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((T, N, I)).astype(dtype)
+    up = rng.standard_normal((T, N, H)).astype(dtype)
+    mod = torch_module(kind, I, H, dtype)
+    tx = torch.tensor(x)
+    mod(tx)[0].backward(torch.tensor(up))
+    p = params_of(mod)
+    kernels = {n: cr.Tensor(p[n].data.T.copy(), requires_grad=True) for n in p if "weight" in n}
+    args = (x, kernels["weight_ih_l0"], kernels["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"])
+    if kind == "lstm":
+        y = lstm(*args)[0]
+    elif kind == "gru":
+        y = gru(*args)[0]
+    else:
+        y = rnn(*args, nonlinearity=kind[4:])[0]
+    y.backward(up)
+    for name, k in kernels.items():
+        assert k.grad.flags.c_contiguous, name
+        close(k.grad.T, getattr(mod, name).grad, dtype, name)
+    # the PyTorch door's mapping: the parameters' own gradients, C-ordered
+    y = run_op(kind, x, p)[0]
+    y.backward(up)
+    for name in ("weight_ih_l0", "weight_hh_l0"):
+        assert p[name].grad.flags.c_contiguous, name
+        close(p[name].grad, getattr(mod, name).grad, dtype, name)

@@ -268,11 +268,20 @@ def test_functional_sdpa_and_gqa(causal):
         ({"bias": False, "batch_first": True}, {"causal": True}),
         ({}, {"padding": True, "need_weights": False}),
         ({}, {"padding": True, "float_mask": True}),
+        # self-attention (one tensor as query, key and value): the fused in-projection
+        ({}, {"self": True}),
+        ({"batch_first": True}, {"self": True, "need_weights": False}),
+        ({"batch_first": True}, {"self": True, "causal": True, "need_weights": False}),
+        ({}, {"self": True, "causal": True, "padding": True}),
+        ({"batch_first": True, "bias": False}, {"self": True, "float_mask": True}),
     ],
 )
 def test_multihead_attention_matches_torch(kw, call, dtype):
     call = dict(call)
     E, h, L, S, N = 8, 2, 4, 5, 3
+    same = call.pop("self", False)
+    if same:
+        S = L = 5
     ours, ref = _pair("MultiheadAttention", dtype, E, h, **kw)
     rng = np.random.default_rng(0)
     bf = kw.get("batch_first", False)
@@ -299,6 +308,8 @@ def test_multihead_attention_matches_torch(kw, call, dtype):
         call["attn_mask"] = rng.standard_normal((N * h, L, S)).astype(dtype)
     t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
     o_in = [cr.tensor(a, requires_grad=True) for a in arrays]
+    if same:  # self-attention: the very same tensor three times
+        t_in, o_in = t_in[:1] * 3, o_in[:1] * 3
     t_call = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in call.items()}
     t_out, t_w = ref(*t_in, **t_call)
     o_out, o_w = ours(*o_in, **call)
@@ -315,6 +326,34 @@ def test_multihead_attention_matches_torch(kw, call, dtype):
     for name, p in ref.named_parameters():
         _close(ours.get_submodule(name.rsplit(".", 1)[0]).__dict__[name.rsplit(".", 1)[1]].grad
                if "." in name else getattr(ours, name).grad, p.grad, dtype, "d" + name)  # fmt: skip
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_self_attention_gradcheck(batch_first):
+    """The fused in-projection of self-attention against finite differences (float64): the
+    input and the in-projection weight, with a causal mask."""
+    mha = nn.MultiheadAttention(4, 2, batch_first=batch_first, dtype=np.float64)
+    mask = np.triu(np.ones((3, 3), bool), 1)
+    x = np.random.default_rng(3).standard_normal((2, 3, 4) if batch_first else (3, 2, 4))
+
+    assert cr.gradcheck(lambda x: mha(x, x, x, attn_mask=mask, need_weights=False)[0], [x])
+    assert cr.gradcheck(
+        lambda w: _with_weight(mha, w)(cr.tensor(x), mask), [mha.in_proj_weight.data.copy()]
+    )
+
+
+def _with_weight(mha, w):
+    """``mha``'s self-attention as a function of a given in-projection weight tensor."""
+
+    def call(x, mask):
+        saved = mha.in_proj_weight
+        mha.in_proj_weight = w
+        try:
+            return mha(x, x, x, attn_mask=mask, need_weights=False)[0]
+        finally:
+            mha.in_proj_weight = saved
+
+    return call
 
 
 def test_multihead_attention_unbatched_and_errors():

@@ -63,14 +63,31 @@ def _swap_last(t: Tensor) -> Tensor:
     return t.transpose(axes)
 
 
+def _rows_matmul(a, w):
+    """``a @ w`` for a (..., k) and a matrix w (k, n) as ONE product over all leading axes.
+
+    NumPy's ``matmul`` runs a 3-D ``a`` as one small product per leading index (a (32, 64, 128)
+    input: 32 products of 64 rows, ~1.6× slower than one of 2048 rows); a non-contiguous ``a`` is
+    copied by the reshape, which costs less than the small products it saves.
+    """
+    if a.ndim <= 2:
+        return a @ w
+    return (a.reshape(-1, a.shape[-1]) @ w).reshape(a.shape[:-1] + (w.shape[-1],))
+
+
 class Linear(Function):
     """``x @ W + b`` in one node: x (..., in), W (in, out), b (out,) or absent."""
 
     fresh_grads = True  # every gradient is a new matmul or sum result
 
     def forward(self, x, w, b=None):
-        self.x, self.w, self.has_bias = x, w, b is not None
-        out = x @ w
+        # x is kept as the 2-D (rows, in) matrix the product used (a copy when x was not
+        # contiguous): the weight gradient in backward reads it without copying it again
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        self.x, self.w, self.has_bias = x2, w, b is not None
+        out = x2 @ w
+        if x.ndim != 2:
+            out = out.reshape(x.shape[:-1] + (w.shape[-1],))
         if b is not None:
             out += b
         return out
@@ -78,13 +95,10 @@ class Linear(Function):
     def backward(self, g):
         x, w = self.x, self.w
         need = self.needs_input_grad
-        gx = g @ w.T if need[0] else None
+        gx = _rows_matmul(g, w.T) if need[0] else None
         gw = gb = None
         if need[1]:
-            if x.ndim == 2:
-                gw = x.T @ g
-            else:
-                gw = x.reshape(-1, x.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            gw = x.T @ g.reshape(-1, g.shape[-1])
         if self.has_bias and need[2]:
             gb = g.sum(axis=tuple(range(g.ndim - 1)))
         return (gx, gw, gb) if self.has_bias else (gx, gw)
@@ -135,13 +149,22 @@ class LinearOutIn(Linear):
     def backward(self, g):
         x, w = self.x, self.w  # w is the (in, out) view
         need = self.needs_input_grad
-        gx = g @ w.T if need[0] else None
+        gx = _rows_matmul(g, w.T) if need[0] else None
         gw = gb = None
         if need[1]:  # (out, in): one GEMM straight into the parameter's layout
-            if x.ndim == 2:
-                gw = g.T @ x
-            else:
-                gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+            gw = g.reshape(-1, g.shape[-1]).T @ x
+        if self.has_bias and need[2]:
+            gb = g.sum(axis=tuple(range(g.ndim - 1)))
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+    def backward_graph(self, g):
+        x, w = self.parents[0], self.parents[1]  # w (out, in), as given
+        need = self.needs_input_grad
+        gx = g @ w if need[0] else None
+        gw = gb = None
+        if need[1]:
+            n_in, n_out = x.shape[-1], g.shape[-1]
+            gw = g.reshape(-1, n_out).T @ x.reshape(-1, n_in)
         if self.has_bias and need[2]:
             gb = g.sum(axis=tuple(range(g.ndim - 1)))
         return (gx, gw, gb) if self.has_bias else (gx, gw)

@@ -30,8 +30,13 @@ class Normalize(Function):
     """
 
     def forward(self, x, *params, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,
-                has_gamma, has_beta, eps):  # fmt: skip
-        xhat = (x - mean) * inv_std
+                has_gamma, has_beta, eps, xhat=None, rows=None):  # fmt: skip
+        # ``xhat``: x̂ computed already (layer norm's statistics pass makes it); ``rows``: (R, C)
+        # when the statistics run over x's trailing axes (layer norm): backward then works on
+        # x viewed as R rows of C and reduces with matrix-vector products (see _rows_backward)
+        self.rows = rows
+        if xhat is None:
+            xhat = (x - mean) * inv_std
         self.xhat, self.inv_std, self.stat_axes = xhat, inv_std, stat_axes
         self.batch_stats, self.eps, self.mean, self.param_shape = (
             batch_stats,
@@ -48,6 +53,8 @@ class Normalize(Function):
         return out
 
     def backward(self, g):
+        if self.rows is not None and self.batch_stats:
+            return self._rows_backward(g)
         xhat, gamma = self.xhat, self.gamma
         need = self.needs_input_grad
         grads = []
@@ -70,6 +77,37 @@ class Normalize(Function):
         if self.has_beta:
             grads.append(g.sum(axis=self.param_axes) if need[i] else None)
         return tuple(grads)
+
+    def _rows_backward(self, g):
+        """Layer norm's backward on (R, C) rows: dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ with
+        dx̂ = g·γ, the row means as matrix-vector products / einsum (one pass each, no
+        temporaries), dγ = Σ_rows g·x̂, dβ = Σ_rows g."""
+        m = xp(g)
+        R, C = self.rows
+        need = self.needs_input_grad
+        g2 = g.reshape(R, C)
+        xhat = self.xhat.reshape(R, C)
+        grads = [None]
+        if need[0]:
+            dxhat = g2 * self.gamma.reshape(C) if self.gamma is not None else g2
+            avg = dxhat @ m.ones(C, dtype=g.dtype)
+            avg /= C
+            dx = m.subtract(dxhat, avg[:, None])
+            proj = m.einsum("ij,ij->i", dxhat, xhat)
+            proj /= C
+            dx -= xhat * proj[:, None]
+            dx *= self.inv_std.reshape(R, 1)
+            grads[0] = dx.reshape(g.shape)
+        i = 1
+        if self.has_gamma:
+            grads.append(m.einsum("ij,ij->j", g2, xhat) if need[i] else None)
+            i += 1
+        if self.has_beta:
+            grads.append(m.ones(R, dtype=g.dtype) @ g2 if need[i] else None)
+        shape = self.param_shape
+        return tuple(
+            gr if k == 0 or gr is None else gr.reshape(shape) for k, gr in enumerate(grads)
+        )
 
     def backward_graph(self, g):
         """The backward above on Tensors, with x̂ and 1/σ rebuilt from x so that their own
@@ -103,12 +141,12 @@ class Normalize(Function):
 
 
 def _normalize(x, gamma, beta, mean, inv_std, stat_axes, batch_stats, param_shape, param_axes,
-               eps):  # fmt: skip
+               eps, **rows):  # fmt: skip
     params = [p for p in (gamma, beta) if p is not None]
     return Normalize.apply(
         x, *params, mean=mean, inv_std=inv_std, stat_axes=stat_axes, batch_stats=batch_stats,
         param_shape=param_shape, param_axes=param_axes, has_gamma=gamma is not None,
-        has_beta=beta is not None, eps=eps,
+        has_beta=beta is not None, eps=eps, **rows,
     )  # fmt: skip
 
 
@@ -205,14 +243,25 @@ def layer_norm(x, normalized_shape, gamma: Tensor | None = None, beta: Tensor | 
     data = x.data
     m = xp(data)
     stat_axes = tuple(range(x.ndim - k, x.ndim))
+    C, R = int(np.prod(shape)), int(np.prod(data.shape[: x.ndim - k]))
+    # statistics of R rows of C: the mean as a matrix-vector product, the variance with einsum
+    # (one pass each); the centred rows become x̂ in place and are handed to the node
+    rows = data.reshape(R, C)
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = data.mean(axis=stat_axes, keepdims=True)
-        var = ((data - mean) ** 2).mean(axis=stat_axes, keepdims=True)
+        mean = rows @ m.ones(C, dtype=data.dtype)  # sums, then / C as NumPy's mean does (a
+        mean /= C  # constant row then centres to exact zeros)
+        xhat = rows - mean[:, None]
+        var = m.einsum("ij,ij->i", xhat, xhat)
+        var /= C
         inv_std = 1 / m.sqrt(var + data.dtype.type(eps))
         # a row whose second moment E[x²] = var + mean² overflows the dtype has no representable
         # statistics: it comes out NaN (forward and backward), as PyTorch's does, never silently 0
         moment = var + mean * mean
-    if not m.isfinite(moment).all():
-        inv_std = m.where(m.isfinite(moment), inv_std, data.dtype.type("nan"))
+        if not m.isfinite(moment).all():
+            inv_std = m.where(m.isfinite(moment), inv_std, data.dtype.type("nan"))
+        xhat *= inv_std[:, None]
+    keep = data.shape[: x.ndim - k] + (1,) * k
+    mean, inv_std = mean.reshape(keep), inv_std.reshape(keep)
     param_axes = tuple(range(x.ndim - k))
-    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes, eps)
+    return _normalize(x, gamma, beta, mean, inv_std, stat_axes, True, shape, param_axes, eps,
+                      xhat=xhat.reshape(data.shape), rows=(R, C))  # fmt: skip

@@ -110,6 +110,16 @@ class MultiheadAttention(Module):
         b = None if self.in_proj_bias is None else self.in_proj_bias[which * E : (which + 1) * E]
         return F.linear(x, w, b)
 
+    def _fused_heads(self, x: Tensor, layout: tuple) -> tuple:
+        """Self-attention's q, k, v heads (N, h, L, d) from ONE product of ``x`` ((L, N, E), or
+        (N, L, E) when ``layout`` is (1, 0, 2)) with the whole ``in_proj_weight``."""
+        A, B = x.shape[:2]
+        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)  # (A, B, 3E)
+        qkv = ops.reshape(qkv, (A, B, 3, self.num_heads, self.head_dim))
+        order = (2, 0, 3, 1, 4) if layout[0] == 1 else (2, 1, 3, 0, 4)  # (3, N, h, L, d)
+        qkv = ops.transpose(qkv, order)
+        return qkv[0], qkv[1], qkv[2]
+
     def _heads(self, x: Tensor) -> Tensor:
         """(T, N, E) → (N, h, T, d)."""
         T, N = x.shape[:2]
@@ -128,18 +138,24 @@ class MultiheadAttention(Module):
             if key_padding_mask is not None:
                 key_padding_mask = np.asarray(getattr(key_padding_mask, "data", key_padding_mask))
                 key_padding_mask = key_padding_mask[None]
-        elif self.batch_first:
-            q, k, v = (ops.transpose(t, (1, 0, 2)) for t in (q, k, v))
-        L, N, E = q.shape
-        S = k.shape[0]
-        for what, t, dim in (("query", q, self.embed_dim), ("key", k, self.kdim),
-                             ("value", v, self.vdim)):  # fmt: skip
-            if t.shape[-1] != dim:
-                raise ValueError(f"{name}: {what} has {t.shape[-1]} features, expected {dim} "
-                                 f"(shape {tuple(t.shape)}, time-major)")  # fmt: skip
-            if t.shape[1] != N:
-                raise ValueError(f"{name}: {what} batch size {t.shape[1]} differs from query's {N}")
-        if v.shape[0] != S:
+        # self-attention (one tensor as query, key and value, one in_proj_weight): a single
+        # (·, E) @ (E, 3E) product in the input's own layout, split into heads by views
+        fused = query is key and key is value and self._qkv_same_embed_dim
+        layout = (1, 0, 2) if batched and self.batch_first else (0, 1, 2)
+        source = q  # as given (batch-first or time-major)
+        if not fused and layout[0] == 1:
+            q, k, v = (ops.transpose(t, layout) for t in (q, k, v))
+        shapes = [tuple(t.shape[i] for i in layout) if fused else tuple(t.shape) for t in (q, k, v)]
+        L, N, E = shapes[0]
+        S = shapes[1][0]
+        for what, shp, dim in (("query", shapes[0], self.embed_dim), ("key", shapes[1], self.kdim),
+                               ("value", shapes[2], self.vdim)):  # fmt: skip
+            if shp[-1] != dim:
+                raise ValueError(f"{name}: {what} has {shp[-1]} features, expected {dim} "
+                                 f"(shape {shp}, time-major)")  # fmt: skip
+            if shp[1] != N:
+                raise ValueError(f"{name}: {what} batch size {shp[1]} differs from query's {N}")
+        if shapes[2][0] != S:
             raise ValueError(f"{name}: key length {S} and value length {v.shape[0]} differ")
         if is_causal and attn_mask is None:
             raise RuntimeError(f"{name}: Need attn_mask if specifying the is_causal hint")
@@ -160,9 +176,12 @@ class MultiheadAttention(Module):
                                  f"{tuple(kpm.shape)}")  # fmt: skip
             kpm = ops.reshape(kpm, (N, 1, 1, S))
             mask = kpm if mask is None else ops.add(mask, kpm)
-        qh = self._heads(self._project(q, 0))
-        kh = self._heads(self._project(k, 1))
-        vh = self._heads(self._project(v, 2))
+        if fused:
+            qh, kh, vh = self._fused_heads(source, layout)
+        else:
+            qh = self._heads(self._project(q, 0))
+            kh = self._heads(self._project(k, 1))
+            vh = self._heads(self._project(v, 2))
         p = self.dropout if self.training else 0.0
         weights = None
         if need_weights:
@@ -176,14 +195,17 @@ class MultiheadAttention(Module):
             out = ops.matmul(weights, vh)
         else:
             out = ops.scaled_dot_product_attention(qh, kh, vh, mask, dropout_p=p)
-        out = ops.reshape(ops.transpose(out, (2, 0, 1, 3)), (L, N, E))  # (L, N, E)
-        out = self.out_proj(out)
+        if fused and layout[0] == 1:  # straight back to (N, L, E)
+            out = self.out_proj(ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (N, L, E)))
+        else:
+            out = ops.reshape(ops.transpose(out, (2, 0, 1, 3)), (L, N, E))  # (L, N, E)
+            out = self.out_proj(out)
         if weights is not None and average_attn_weights:
             weights = ops.mean(weights, axis=1)
         if not batched:
             out = out.squeeze(1)
             if weights is not None:
                 weights = weights.squeeze(0)
-        elif self.batch_first:
+        elif self.batch_first and not fused:
             out = ops.transpose(out, (1, 0, 2))
         return out, weights

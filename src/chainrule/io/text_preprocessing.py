@@ -33,6 +33,10 @@ Fields:
 - ``lowercase`` (optional, default false): lower-case the text before tokenising.
 - ``split_punctuation`` (optional, word tokenizer only, default false): punctuation characters
   become tokens of their own ("hungry." → "hungry", ".").
+- ``mark_spaces`` (optional, word tokenizer only, default false): the first token of every
+  whitespace-separated word carries a leading ``▁`` (U+2581), as SentencePiece writes it, so
+  decoding restores the spacing: with ``split_punctuation`` "J'ai faim !" ↔ "▁J", "'", "ai",
+  "▁faim", "▁!" (a ``▁`` in the text is read as a space; runs of whitespace become one space).
 - ``context_length``: the most input tokens the model takes at once (its positions);
   ``target_context_length`` (optional, translation only): the most target tokens.
 
@@ -51,9 +55,11 @@ MAX_TOKEN = 100
 MAX_CONTEXT = 1 << 20
 TASKS = ("language-model", "translation")
 TOKENIZERS = ("char", "word")
+SPACE_MARK = "\u2581"
 ROLES = ("pad", "unk", "bos", "eos")
 _KEYS = (
-    "kind", "task", "tokenizer", "lowercase", "split_punctuation", "vocabulary", "special_tokens",
+    "kind", "task", "tokenizer", "lowercase", "split_punctuation", "mark_spaces", "vocabulary",
+    "special_tokens",
     "target_vocabulary", "target_special_tokens", "context_length", "target_context_length",
 )  # fmt: skip
 
@@ -123,13 +129,13 @@ def check_text_spec(spec: Any, where: str = "preprocessing") -> dict:
     if tokenizer not in TOKENIZERS:
         raise ValueError(f"{where}.tokenizer must be one of {list(TOKENIZERS)}, got "
                          f"{tokenizer!r:.60}")  # fmt: skip
-    for key in ("lowercase", "split_punctuation"):
+    for key in ("lowercase", "split_punctuation", "mark_spaces"):
         if key in spec and not isinstance(spec[key], bool):
             raise ValueError(f"{where}.{key} must be true or false, got {spec[key]!r:.60}")
-    if spec.get("split_punctuation") and tokenizer != "word":
-        raise ValueError(f"{where}.split_punctuation applies to the word tokenizer only")
+        if key != "lowercase" and spec.get(key) and tokenizer != "word":
+            raise ValueError(f"{where}.{key} applies to the word tokenizer only")
     out: dict[str, Any] = {"kind": "text", "task": task, "tokenizer": tokenizer}
-    for key in ("lowercase", "split_punctuation"):
+    for key in ("lowercase", "split_punctuation", "mark_spaces"):
         if key in spec:
             out[key] = spec[key]
     specials = _specials(where, "special_tokens", spec.get("special_tokens"))
@@ -176,25 +182,46 @@ def _is_punctuation(ch: str) -> bool:
 
 def tokenize(text: str, spec: dict) -> list[str]:
     """``text`` split into tokens as ``spec`` says: characters, or whitespace-separated words
-    (with ``split_punctuation``, each punctuation character a token of its own); lower-cased
-    first with ``lowercase``."""
+    (with ``split_punctuation``, each punctuation character a token of its own; with
+    ``mark_spaces``, each word's first token ``▁``-prefixed); lower-cased first with
+    ``lowercase``."""
     if not isinstance(text, str):
         raise TypeError(f"tokenize: text must be a str, got {type(text).__name__}")
     if spec.get("lowercase"):
         text = text.lower()
     if spec["tokenizer"] == "char":
         return list(text)
-    if spec.get("split_punctuation"):
-        text = "".join(f" {c} " if _is_punctuation(c) else c for c in text)
-    return text.split()
+    if not spec.get("mark_spaces"):
+        if spec.get("split_punctuation"):
+            text = "".join(f" {c} " if _is_punctuation(c) else c for c in text)
+        return text.split()
+    tokens: list[str] = []
+    for word in text.replace(SPACE_MARK, " ").split():
+        if spec.get("split_punctuation"):
+            pieces = "".join(f" {c} " if _is_punctuation(c) else c for c in word).split()
+        else:
+            pieces = [word]
+        tokens.append(SPACE_MARK + pieces[0])
+        tokens.extend(pieces[1:])
+    return tokens
 
 
 def encode(text: str, spec: dict, target: bool = False) -> np.ndarray:
     """Token ids (int64, shape ``(tokens,)``) of ``text`` over the (target) vocabulary. Tokens
     outside it map to the ``unk`` special token, or, without one, raise a ValueError naming them."""
+    return encode_many([text], spec, target)[0]
+
+
+def encode_many(texts, spec: dict, target: bool = False) -> list[np.ndarray]:
+    """:func:`encode` for each of ``texts`` (the vocabulary is indexed once)."""
+    vocab = spec["target_vocabulary" if target else "vocabulary"]
+    index = {t: i for i, t in enumerate(vocab)}
+    return [_encode_one(text, spec, target, index) for text in texts]
+
+
+def _encode_one(text: str, spec: dict, target: bool, index: dict) -> np.ndarray:
     vocab = spec["target_vocabulary" if target else "vocabulary"]
     specials = spec.get("target_special_tokens" if target else "special_tokens", {})
-    index = {t: i for i, t in enumerate(vocab)}
     tokens = tokenize(text, spec)
     unk = index.get(specials["unk"]) if "unk" in specials else None
     unknown = sorted({t for t in tokens if t not in index})
@@ -207,8 +234,9 @@ def encode(text: str, spec: dict, target: bool = False) -> np.ndarray:
 
 
 def decode(ids, spec: dict, target: bool = False, skip_specials: bool = True) -> str:
-    """The text of ``ids``: characters joined as they are, words joined by spaces; the ``pad``,
-    ``bos`` and ``eos`` special tokens are left out unless ``skip_specials`` is False."""
+    """The text of ``ids``: characters joined as they are, words joined by spaces (with
+    ``mark_spaces``: joined as they are, each ``▁`` read as a space); the ``pad``, ``bos`` and
+    ``eos`` special tokens are left out unless ``skip_specials`` is False."""
     vocab = spec["target_vocabulary" if target else "vocabulary"]
     specials = spec.get("target_special_tokens" if target else "special_tokens", {})
     ids = np.asarray(ids, dtype=np.int64).ravel()
@@ -217,4 +245,8 @@ def decode(ids, spec: dict, target: bool = False, skip_specials: bool = True) ->
                          f"{ids.min()}..{ids.max()}")  # fmt: skip
     skip = {specials[r] for r in ("pad", "bos", "eos") if r in specials} if skip_specials else set()
     tokens = [vocab[i] for i in ids.tolist() if vocab[i] not in skip]
-    return "".join(tokens) if spec["tokenizer"] == "char" else " ".join(tokens)
+    if spec["tokenizer"] == "char":
+        return "".join(tokens)
+    if spec.get("mark_spaces"):
+        return "".join(tokens).replace(SPACE_MARK, " ").strip()
+    return " ".join(tokens)

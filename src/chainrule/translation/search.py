@@ -90,8 +90,12 @@ def beam_search(
         A = active.size
         if A == 0:
             break
-        logp = _log_probs(step, tokens.reshape(A * K, t), np.repeat(active, K))
-        V = logp.shape[1]
+        live_mask = np.isfinite(scores).reshape(-1)  # only live hypotheses go to the model
+        part = _log_probs(step, tokens.reshape(A * K, t)[live_mask],
+                          np.repeat(active, K)[live_mask])  # fmt: skip
+        V = part.shape[1]
+        logp = np.full((A * K, V), -np.inf)
+        logp[live_mask] = part
         cand = (scores[:, :, None] + logp.reshape(A, K, V)).reshape(A, K * V)
         n_cand = min(2 * K, K * V)
         top = np.argpartition(-cand, n_cand - 1, axis=1)[:, :n_cand]

@@ -38,5 +38,5 @@ def test_reproducible_and_shapes_and_errors():
         sample_logits(logits, top_p=0)
     with pytest.raises(ValueError, match="top_k must be a positive int"):
         sample_logits(logits, top_k=0)
-    with pytest.raises(ValueError, match="temperature must be >= 0"):
+    with pytest.raises(ValueError, match="temperature must be a finite number >= 0"):
         sample_logits(logits, temperature=-1)

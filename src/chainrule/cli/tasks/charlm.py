@@ -102,7 +102,7 @@ PRESETS: dict[str, dict] = {
     # The char-LSTM: Embedding 64 → LSTM 256 → Dense 65; 4,500 steps of 32 × 64 characters.
     "shakespeare-char": _preset(
         "shakespeare-char", {"type": "lstm", "embedding_dim": 64, "units": 256, "layers": 1},
-        "char-level LSTM (embedding 64, 256 units) on tiny-shakespeare",
+        "char-level LSTM (embedding 64, 256 units) on tiny-shakespeare; epochs of 300 steps",
         epochs=15, steps=300, batch=32, context=64, eval_length=256, lr=2e-3, warmup=0,
         schedule="constant"),
     # A small GPT: 4 pre-LN blocks, d_model 128, 4 heads, context 128; 4,000 steps of 16 × 128
@@ -110,7 +110,8 @@ PRESETS: dict[str, dict] = {
     "shakespeare-gpt": _preset(
         "shakespeare-gpt", {"type": "gpt", "layers": 4, "d_model": 128, "heads": 4,
                             "feedforward": 512, "dropout": 0.0},
-        "char-level GPT (4 pre-LN blocks, d_model 128, 4 heads, context 128) on tiny-shakespeare",
+        "char-level GPT (4 pre-LN blocks, d_model 128, 4 heads, context 128) on tiny-shakespeare; "
+        "epochs of 400 steps",
         epochs=10, steps=400, batch=16, context=128, eval_length=128, lr=2e-3, warmup=200,
         schedule="cosine"),
 }  # fmt: skip

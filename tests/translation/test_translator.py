@@ -129,6 +129,21 @@ def test_translate_command_errors(trained, tmp_path, capsys):
     assert "not a translation model" in capsys.readouterr().err
 
 
+def test_translator_refuses_inconsistent_preprocessing(trained):
+    model, spec, *_ = trained
+    bad = dict(spec, target_special_tokens={**spec["target_special_tokens"], "pad": "<unk>"})
+    model.preprocessing = bad
+    with pytest.raises(ValueError, match="target_special_tokens must name a pad token at id 0"):
+        Translator(model)
+    model.preprocessing = dict(spec, target_vocabulary=spec["target_vocabulary"][:-1])
+    with pytest.raises(ValueError, match="the target vocabulary has"):
+        Translator(model)
+    no_bos = {k: v for k, v in spec["target_special_tokens"].items() if k != "bos"}
+    model.preprocessing = dict(spec, target_special_tokens=no_bos)
+    with pytest.raises(ValueError, match=r"lacks \['bos'\]"):
+        Translator(model)
+
+
 def test_not_a_translator():
     from chainrule.layers import Dense
     from chainrule.models import Sequential

@@ -44,6 +44,12 @@ class Translator:
             raise ValueError(f"Translator: the source vocabulary has {len(spec['vocabulary'])} "
                              f"tokens but the model embeds "
                              f"{self.parts.source_embedding.vocabulary_size}")  # fmt: skip
+        for key in ("special_tokens", "target_special_tokens"):
+            pad = spec.get(key, {}).get("pad")
+            vocab = spec["target_vocabulary" if key.startswith("target") else "vocabulary"]
+            if pad is None or vocab.index(pad) != 0:
+                raise ValueError(f"Translator: {key} must name a pad token at id 0 (the model "
+                                 "masks token 0 as padding)")  # fmt: skip
         self.bos = tvocab.index(tspecial["bos"])
         self.eos = tvocab.index(tspecial["eos"])
         self.model = model

@@ -5,13 +5,13 @@ Configuration (every key optional but ``task``; defaults as in the ``eng-fra`` p
     task = "translate"
     name = "eng-fra"
     seed = 0
-    epochs = 3
+    epochs = 2
     batch_size = 128
     [data]       name = "eng-fra", max_words = 10, test_fraction = 0.05,
                  validation_fraction = 0.02, limit = 0 (training pairs used; 0 = all),
                  test_limit = 0 (test sources scored; 0 = all)
     [model]      embed_dim = 128, intermediate_dim = 512, num_heads = 4, num_layers = 2,
-                 dropout = 0.1, max_length = 32, min_freq = 2, target_min_freq = 4
+                 dropout = 0.0, max_length = 32, min_freq = 2, target_min_freq = 4
     [optimizer]  lr = 0.002 (Adam; peak of a linear warm-up then cosine decay to 5 %),
                  warmup = 300 (steps), clip_norm = 1.0
     [evaluate]   beam_size = 4, length_penalty = 1.0, examples = 12, val_sentences = 500
@@ -40,12 +40,12 @@ PRESETS: dict[str, dict] = {
         "name": "eng-fra",
         "describe": "English→French Transformer (2+2 layers, d 128) on pairs of ≤ 10 words",
         "seed": 0,
-        "epochs": 3,
+        "epochs": 2,
         "batch_size": 128,
         "data": {"name": "eng-fra", "max_words": 10, "test_fraction": 0.05,
                  "validation_fraction": 0.02, "limit": 0, "test_limit": 0},
         "model": {"embed_dim": 128, "intermediate_dim": 512, "num_heads": 4, "num_layers": 2,
-                  "dropout": 0.1, "max_length": 32, "min_freq": 2, "target_min_freq": 4},
+                  "dropout": 0.0, "max_length": 32, "min_freq": 2, "target_min_freq": 4},
         "optimizer": {"lr": 2e-3, "warmup": 300, "clip_norm": 1.0},
         "evaluate": {"beam_size": 4, "length_penalty": 1.0, "examples": 12,
                      "val_sentences": 500},

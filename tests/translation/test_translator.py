@@ -150,6 +150,18 @@ def test_not_a_translator():
 
     with pytest.raises(ValueError, match="not a chainrule translator"):
         Seq2Seq(Sequential([Dense(2)]))
+    from chainrule.layers import Embedding, TransformerDecoder, TransformerEncoder
+    from chainrule.training.functional import Input
+    from chainrule.training.model import Model
+
+    src, tgt = Input(shape=(4,), dtype="int64"), Input(shape=(4,), dtype="int64")
+    x = TransformerEncoder(8, 2, name="encoder_0")(Embedding(5, 8, name="source_embedding")(src))
+    y = Embedding(5, 8, name="target_embedding")(tgt)
+    y = TransformerDecoder(8, 2, name="decoder_0")([y, x])
+    fake = Model([src, tgt], Dense(5, name="logits")(y))
+    with pytest.raises(ValueError, match="'source_embedding' is a Embedding, not a "
+                                         "TokenAndPositionEmbedding"):  # fmt: skip
+        Seq2Seq(fake)
 
 
 def test_bleu_is_sacrebleu():

@@ -112,9 +112,32 @@ class Seq2Seq:
         self.encoder_norm = layer("encoder_norm") if "encoder_norm" in names else None
         self.decoder_norm = layer("decoder_norm") if "decoder_norm" in names else None
         self.logits = layer(LOGITS)
+        self._check_classes()
         self.max_length = int(self.source_embedding.sequence_length)
         self.target_max_length = int(self.target_embedding.sequence_length)
         self.target_vocabulary_size = int(self.target_embedding.vocabulary_size)
+
+    def _check_classes(self) -> None:
+        from ..layers import (
+            Dense,
+            TokenAndPositionEmbedding,
+            TransformerDecoder,
+            TransformerEncoder,
+        )
+        from ..layers.normalization import LayerNormalization
+
+        expected = [(self.source_embedding, TokenAndPositionEmbedding),
+                    (self.target_embedding, TokenAndPositionEmbedding), (self.logits, Dense),
+                    *((e, TransformerEncoder) for e in self.encoders),
+                    *((d, TransformerDecoder) for d in self.decoders),
+                    *((n, LayerNormalization) for n in (self.encoder_norm, self.decoder_norm)
+                      if n is not None)]  # fmt: skip
+        for found, cls in expected:
+            if not isinstance(found, cls):
+                raise ValueError(  # noqa: TRY004 - a malformed file, reported as bad input
+                    f"Seq2Seq: layer '{found.name}' is a {type(found).__name__}, "
+                    f"not a {cls.__name__}; the model is not a chainrule translator"
+                )
 
     def _ids(self, ids, what: str, limit: int) -> np.ndarray:
         ids = np.asarray(ids)

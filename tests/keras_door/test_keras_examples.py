@@ -95,14 +95,22 @@ def test_fashion_mnist_classifier(data_dir, monkeypatch):
     np.testing.assert_allclose(g["predictions"].sum(axis=1), 1.0, rtol=1e-5)
 
 
-def test_sst2_sentiment_subset(data_dir, monkeypatch):
-    """The SST-2 script's pipeline on a small subset: beats chance on held-out sentences."""
+@pytest.mark.parametrize("model", ["bilstm", "cnn"])
+def test_sst2_sentiment_subset(data_dir, monkeypatch, model):
+    """The SST-2 script's pipeline (BiLSTM, and Kim's CNN with filter widths 3, 4, 5) on a small
+    subset: beats chance on held-out sentences."""
     monkeypatch.setenv("CHAINRULE_DATA", str(data_dir))
     g = runpy.run_path(str(EXAMPLES / "sst2_sentiment.py"), run_name="sst2")
     from chainrule.datasets import load_sst2
 
     (x, y), _, _ = load_sst2()
     args = type("Args", (), {"seed": 0, "max_tokens": 3000, "max_len": 40, "embed": 32,
-                             "units": 16, "dropout": 0.2, "batch_size": 32, "epochs": 2})()  # fmt: skip
+                             "units": 16, "dropout": 0.2, "batch_size": 32,
+                             "epochs": 2 if model == "bilstm" else 4,
+                             "model": model, "filters": 16, "kernel_sizes": [3, 4, 5]})()  # fmt: skip
     acc = g["train"](x[:2000], y[:2000], x[-500:], y[-500:], args, log=lambda s: None)
     assert acc > 0.6
+    if model == "cnn":  # the CNN's pieces: three widths, max over time, shortest batch padded
+        net = g["build_cnn"](50, 8, 4, [3, 4, 5], 0.5)
+        assert [c.kernel_size for c in net.convs] == [(3,), (4,), (5,)]
+        assert net.predict(np.ones((2, 5), dtype=np.int64), verbose=0).shape == (2, 1)

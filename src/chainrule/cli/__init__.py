@@ -9,6 +9,7 @@
     chainrule predict MODEL INPUT.npy [--out preds.npy]
     chainrule info MODEL
     chainrule lab NAME|all [--out DIR] [--quick] # reproduce a classic claim (docs/labs.md)
+    chainrule translate MODEL "I am hungry." [--beam N] [--max-len N] [--length-penalty A]
 
 Errors in the configuration, the data or a model file print one line naming what is wrong and
 exit with status 2 (configuration/usage) or 1 (everything else). A training run whose loss became
@@ -23,7 +24,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 
-COMMANDS = ("train", "predict", "info", "lab", "generate")
+COMMANDS = ("train", "predict", "info", "lab", "generate", "translate")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     from . import generate
 
     generate.add_parser(sub)
+    from . import translate
+
+    translate.add_parser(sub)
     return parser
 
 
@@ -271,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from . import generate
 
             return generate.run(args)
+        elif args.command == "translate":
+            from . import translate
+
+            return translate.run(args)
         else:
             _info(args)
     except ConfigError as exc:

@@ -263,16 +263,17 @@ def to_toml(cfg: dict) -> str:
     lines += [
         f"{k} = {value(v)}" for k, v in cfg.items() if isinstance(v, list) and k != "callbacks"
     ]
-    for key in ("data", "model", "optimizer", "checkpoint"):
-        if key in cfg:
-            lines.append(f"\n[{key}]")
-            for k, v in cfg[key].items():
-                if k == "layers":
-                    lines.append("layers = [")
-                    lines += [f"  {value(layer)}," for layer in v]
-                    lines.append("]")
-                else:
-                    lines.append(f"{k} = {value(v)}")
+    tables = [k for k in ("data", "model", "optimizer", "checkpoint") if k in cfg]
+    tables += [k for k, v in cfg.items() if isinstance(v, dict) and k not in tables]
+    for key in tables:
+        lines.append(f"\n[{key}]")
+        for k, v in cfg[key].items():
+            if k == "layers" and isinstance(v, list):
+                lines.append("layers = [")
+                lines += [f"  {value(layer)}," for layer in v]
+                lines.append("]")
+            else:
+                lines.append(f"{k} = {value(v)}")
     for cb in cfg.get("callbacks", []):
         lines.append("\n[[callbacks]]")
         lines += [f"{k} = {value(v)}" for k, v in cb.items()]

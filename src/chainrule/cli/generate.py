@@ -8,9 +8,53 @@ error, not silently ignored.
 from __future__ import annotations
 
 import argparse
+import sys
+
+
+def _printable(piece: str) -> str:
+    """A generated token fit for a terminal: newlines and tabs as they are, other control
+    characters (escape sequences from a tampered vocabulary) shown escaped."""
+    from . import safe_text
+
+    return "".join(c if c in "\n\t" else safe_text(c) for c in piece)
+
+
+def _text(model, spec: dict, args: argparse.Namespace) -> int:
+    """Continue ``--prompt`` with ``--max-new-tokens`` tokens, printing each as it is drawn."""
+    from ..data.generation import generate_text
+    from ..data.sampling import check_sampling_options
+    from ..io.text_preprocessing import encode
+
+    if spec.get("task") != "language-model":
+        raise ValueError(f"{args.model} is a {spec.get('task')!r:.40} model; generate continues "
+                         "text with language models (use chainrule translate for translation)")  # fmt: skip
+    prompt = "\n" if args.prompt is None else args.prompt
+    n = 300 if args.max_new_tokens is None else args.max_new_tokens
+    temperature = 1.0 if args.temperature is None else args.temperature
+    # every problem is reported before anything is printed
+    if n < 0:
+        raise ValueError(f"--max-new-tokens must be >= 0, got {n}")
+    check_sampling_options(temperature, args.top_k, args.top_p, "--temperature/--top-k/--top-p")
+    if encode(prompt, spec).size == 0:  # unknown characters raise here, naming them
+        raise ValueError("--prompt is empty; give at least one character to start from")
+    out = sys.stdout
+
+    def show(piece: str) -> None:
+        out.write(_printable(piece))
+        out.flush()
+
+    show(prompt)
+    generate_text(model, spec, prompt, n, temperature=temperature, top_k=args.top_k,
+                  top_p=args.top_p, on_token=show)  # fmt: skip
+    out.write("\n")
+    out.flush()
+    return 0
+
 
 #: preprocessing kind → (function generating from (model, spec, args), options it accepts).
-GENERATORS: dict[str, tuple] = {}
+GENERATORS: dict[str, tuple] = {
+    "text": (_text, ("prompt", "max_new_tokens", "temperature", "top_k", "top_p")),
+}
 
 
 def add_parser(sub) -> None:
@@ -19,6 +63,17 @@ def add_parser(sub) -> None:
     )
     gen.add_argument("model", help="a model file written by chainrule train (model.zip)")
     gen.add_argument("--seed", type=int, default=None, help="random seed (default: unseeded)")
+    # text models (preprocessing kind "text", task "language-model")
+    gen.add_argument("--prompt", help="text models: the text to continue (default a newline)")
+    gen.add_argument("--max-new-tokens", type=int, metavar="N",
+                     help="text models: how many tokens to generate (default 300)")  # fmt: skip
+    gen.add_argument("--temperature", type=float, metavar="T",
+                     help="text models: divide the logits by T (default 1; 0 = greedy)")  # fmt: skip
+    gen.add_argument("--top-k", type=int, metavar="K",
+                     help="text models: sample among the K most probable tokens only")  # fmt: skip
+    gen.add_argument("--top-p", type=float, metavar="P",
+                     help="text models: sample among the smallest set of most probable tokens "
+                     "whose probabilities sum to at least P")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,7 +87,13 @@ def run(args: argparse.Namespace) -> int:
             f"{args.model} is not a generative model chainrule can sample from (its saved "
             f"preprocessing kind is {kind!r}; generate works with {sorted(GENERATORS)})"
         )
-    function, _options = GENERATORS[kind]
+    function, options = GENERATORS[kind]
+    foreign = sorted({o for _, opts in GENERATORS.values() for o in opts} - set(options))
+    given = [o for o in foreign if getattr(args, o, None) is not None]
+    if given:
+        flags = ", ".join("--" + o.replace("_", "-") for o in given)
+        raise ValueError(f"{flags}: not an option for {kind!r} models (they take "
+                         f"{', '.join('--' + o.replace('_', '-') for o in options) or 'none'})")  # fmt: skip
     if args.seed is not None:
         import chainrule
 

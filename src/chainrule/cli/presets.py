@@ -1,6 +1,6 @@
 """Built-in run configurations for ``chainrule train PRESET`` (same schema as a TOML config).
 
-Presets that need layers chainrule does not have yet (recurrent layers) are listed in
+Presets that need something chainrule does not have yet are listed in
 :data:`PLANNED` with the reason; asking for one gives a clear error instead of a substitute model.
 """
 
@@ -110,10 +110,7 @@ PRESETS: dict[str, dict] = {
     "fashion-cnn": _cnn_28x28("fashion-cnn", "fashion-mnist", epochs=12, wide=True),
 }
 
-PLANNED: dict[str, str] = {
-    "shakespeare-char": "needs text datasets in `chainrule train` (the layers exist; meanwhile "
-    "run examples/pytorch/char_lstm.py)",
-}
+PLANNED: dict[str, str] = {}
 
 
 def all_presets() -> dict[str, dict]:

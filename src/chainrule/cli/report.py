@@ -150,10 +150,12 @@ def write_report(
     config_text: str,
     confusion: np.ndarray | None = None,
     class_names: Sequence[str] | None = None,
+    sections: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """Write ``report.html`` and its curve images into ``out_dir``; returns the report's path.
 
     ``confusion`` is ``(K, K)`` counts (true × predicted); ``class_names`` has K entries.
+    ``sections``: extra (heading, plain text) pairs shown before the model summary (sample text).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -172,6 +174,8 @@ def write_report(
     if confusion is not None:
         names = list(class_names) if class_names is not None else list(range(len(confusion)))
         parts += ["<h2>Confusion matrix (test set)</h2>", _confusion_html(confusion, names)]
+    for heading, text in sections:
+        parts += [f"<h2>{esc(heading)}</h2>", f"<pre>{esc(text)}</pre>"]
     parts += [
         "<h2>Model</h2>",
         f"<pre>{esc(summary)}</pre>",

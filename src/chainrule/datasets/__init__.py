@@ -17,7 +17,13 @@ from ._fetch import (
 )
 from .mnist import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
 from .small import DIGITS_CLASSES, IRIS_CLASSES, load_digits, load_iris, load_iris_petals
-from .text import load_eng_fra, load_rt_polarity, load_sst2, load_tiny_shakespeare
+from .text import (
+    load_eng_fra,
+    load_eng_fra_split,
+    load_rt_polarity,
+    load_sst2,
+    load_tiny_shakespeare,
+)
 
 __all__ = [
     "DIGITS_CLASSES",
@@ -31,6 +37,7 @@ __all__ = [
     "fashion_mnist",
     "load_digits",
     "load_eng_fra",
+    "load_eng_fra_split",
     "load_fashion_mnist",
     "load_iris",
     "load_iris_petals",

@@ -167,3 +167,24 @@ def load_eng_fra(data_dir: PathLike = None) -> tuple[np.ndarray, np.ndarray]:
         english.append(fields[0])
         french.append(fields[1])
     return np.array(english, dtype=object), np.array(french, dtype=object)
+
+
+def load_eng_fra_split(
+    max_words: int = 10,
+    test_fraction: float = 0.05,
+    seed: int | None = 0,
+    data_dir: PathLike = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """English–French pairs of at most ``max_words`` words on both sides, split for translation.
+
+    Returns ``(en_train, fr_train), (en_test, fr_test)``. ``test_fraction`` of the distinct English
+    sentences (chosen by ``seed``) go to test with all their French translations, so no test
+    sentence is seen in training (:func:`chainrule.data.translation.split_pairs_by_source`). With
+    the defaults: 127,895 pairs of ≤ 10 words (87,924 distinct English sentences); the test part
+    holds 4,396 of them.
+    """
+    from ..data.translation import filter_pairs, split_pairs_by_source
+
+    english, french = load_eng_fra(data_dir)
+    english, french = filter_pairs(english, french, max_words)
+    return split_pairs_by_source(english, french, test_fraction, seed)

@@ -5,7 +5,9 @@ and present the outputs the way the model was trained.
 Each kind of object has its own module with a checker; a file is data, so :func:`check_preprocessing`
 type- and range-checks every field (by the checker its ``kind`` selects) before anything uses it.
 
-- ``"image"``: image classifiers (:mod:`chainrule.io.image_preprocessing`).
+- ``"image"``: image classifiers (:mod:`chainrule.io.image_preprocessing`);
+- ``"text"``: language and translation models: tokenizer, vocabularies, context length
+  (:mod:`chainrule.io.text_preprocessing`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from .image_preprocessing import check_image_spec
+from .text_preprocessing import check_text_spec
 
 #: ``kind`` → checker ``(spec, where) -> spec``; a kind not listed here is refused.
-CHECKERS = {"image": check_image_spec}
+CHECKERS = {"image": check_image_spec, "text": check_text_spec}
 
 
 def check_preprocessing(spec: Any, where: str = "preprocessing") -> dict | None:

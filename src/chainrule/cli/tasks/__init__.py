@@ -25,12 +25,20 @@ from __future__ import annotations
 from types import ModuleType
 
 #: The task names a configuration may give, in ``chainrule train --list`` order.
-TASKS: tuple[str, ...] = ()
+TASKS: tuple[str, ...] = ("charlm", "translate")
 
 
 def task_module(name: str) -> ModuleType:
     """The module implementing task ``name``; ValueError (listing the known tasks) otherwise."""
     # One explicit import per task, so a configuration can only choose among these.
+    if name == "charlm":
+        from . import charlm
+
+        return charlm
+    if name == "translate":
+        from . import translate
+
+        return translate
     raise ValueError(f"unknown task {name!r}; known tasks: {list(TASKS)}")
 
 

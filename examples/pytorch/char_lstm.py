@@ -82,6 +82,7 @@ def generate(model, vocab: CharVocab, prompt: str, n: int, temperature: float = 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=20.0)
+    p.add_argument("--max-steps", type=int, default=None, help="stop after N steps at the latest")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seq-len", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
@@ -100,7 +101,7 @@ def main(argv=None) -> dict:
     model = CharLSTM(len(vocab))
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     t0, step, val = time.time(), 0, float("nan")
-    while time.time() - t0 < args.minutes * 60:
+    while time.time() - t0 < args.minutes * 60 and step != args.max_steps:
         x, y = sample_lm_batch(train_ids, args.batch_size, args.seq_len)
         logits, _ = model(torch.tensor(x))
         loss = F.cross_entropy(logits.reshape(-1, len(vocab)), torch.tensor(y.reshape(-1)))

@@ -88,6 +88,12 @@ CASES = {
             "RandomTranslation": lambda: L.RandomTranslation(0.2, 0.1, fill_mode="constant"),
             "RandomRotation": lambda: L.RandomRotation(0.1),
             "RandomZoom": lambda: L.RandomZoom(0.2, fill_mode="nearest"),
+            "GroupNormalization": lambda: L.GroupNormalization(
+                groups=2, gamma_initializer="he_normal"
+            ),
+            "PReLU": lambda: L.PReLU(alpha_initializer="random_normal", shared_axes=[1, 2]),
+            "UnitNormalization": lambda: L.UnitNormalization(axis=[1, 2]),
+            "Permute": lambda: L.Permute((2, 1, 3)),
         }.items()
     },
     **{
@@ -98,6 +104,7 @@ CASES = {
             "AveragePooling1D": lambda: L.AveragePooling1D(3, 2, padding="same"),
             "GlobalAveragePooling1D": lambda: L.GlobalAveragePooling1D(keepdims=True),
             "GlobalMaxPooling1D": lambda: L.GlobalMaxPooling1D(),
+            "RepeatVector": lambda: L.Sequential([L.Flatten(), L.RepeatVector(3)]),
         }.items()
     },
 }

@@ -23,12 +23,14 @@ PAIRS = [
        "LayerNorm", "ReLU", "ReLU6", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
        "GELU", "SiLU", "ELU", "SELU", "Softplus", "Hardtanh", "Mish", "CrossEntropyLoss",
        "NLLLoss", "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss",
-       "HuberLoss", "KLDivLoss")],
+       "HuberLoss", "KLDivLoss", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "PReLU",
+       "CELU", "GLU", "CosineSimilarity", "PairwiseDistance")],
     *[(getattr(F, n), getattr(torch.nn.functional, n)) for n in
       ("relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "softmax",
        "log_softmax", "dropout", "linear", "one_hot", "normalize", "cross_entropy", "nll_loss",
        "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-       "smooth_l1_loss", "huber_loss", "kl_div")],
+       "smooth_l1_loss", "huber_loss", "kl_div", "batch_norm", "layer_norm", "group_norm",
+       "instance_norm", "celu", "glu", "prelu", "cosine_similarity", "pairwise_distance")],
     *[(getattr(nn.init, n), getattr(torch.nn.init, n)) for n in
       ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "uniform_",
        "normal_", "constant_", "orthogonal_", "trunc_normal_", "calculate_gain")],

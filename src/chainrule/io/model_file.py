@@ -118,7 +118,7 @@ BUDGET_SLACK = 2**16
 """Values the layers may allocate beyond what model.safetensors holds."""
 _SHAPE_KEYS = ("input_shape", "shape", "target_shape", "batch_input_shape", "normalized_shape")
 _FLOAT_DTYPES = ("float16", "float32", "float64")
-_INPUT_DTYPES = (*_FLOAT_DTYPES, "int32", "int64")  # graph inputs may be token ids
+_INPUT_DTYPES = (*_FLOAT_DTYPES, "int32", "int64", "str")  # token ids; texts (TextVectorization)
 
 
 class NonFiniteWeightsWarning(RuntimeWarning):
@@ -325,7 +325,6 @@ def build_model(config: dict, path: Path, budget: int | None = None):
 
     With ``budget`` (values), layers may allocate at most that many parameter/buffer values in
     total: an allocation beyond it is refused before it happens."""
-    from ..function import no_grad
     from ..initializers import allocation_budget
 
     entry = config["model"]
@@ -347,19 +346,7 @@ def build_model(config: dict, path: Path, budget: int | None = None):
         # A dry run builds lazy layers and checks every layer's arguments; a functional model
         # already ran each layer on its declared inputs when it was constructed.
         if shape is not None and getattr(model, "_graph", None) is None:
-            sample = np.zeros((1, *(1 if d is None else d for d in shape[1:])), dtype=np.float32)
-            was_training = getattr(model, "training", True)
-            model.eval()
-            try:
-                with no_grad():
-                    model(sample)
-            except Exception as exc:  # noqa: BLE001 - reported as a bad file, never swallowed
-                raise ModelFileError(
-                    f"{path}: the model in config.json cannot run on its recorded input shape "
-                    f"{tuple(shape)}: {type(exc).__name__}: {str(exc)[:500]}"
-                ) from None
-            finally:
-                model.train(was_training)
+            _dry_run(model, shape, path)
     unbuilt = [m for m in model.modules() if getattr(m, "built", True) is False]
     if unbuilt:  # it would allocate at its first call, outside any check against the file
         raise ModelFileError(
@@ -368,6 +355,31 @@ def build_model(config: dict, path: Path, budget: int | None = None):
             f"{config.get('input_shape')!r:.100}; a model file must describe a built model"
         )
     return model
+
+
+def _dry_run(model, shape: list, path: Path) -> None:
+    """Run ``model`` once on zeros of its recorded input shape (unknown sizes tried at the lengths
+    the functional API probes with); a ModelFileError if it cannot run at any."""
+    from ..function import no_grad
+    from ..training.functional import PROBES, probe_shape
+
+    unknown = any(d is None for d in shape[1:])
+    was_training = getattr(model, "training", True)
+    model.eval()
+    try:
+        for i, (probe, _) in enumerate(PROBES if unknown else ((1, 1),)):
+            try:
+                with no_grad():
+                    model(np.zeros(probe_shape(shape, probe), dtype=np.float32))
+                return
+            except Exception as exc:  # noqa: BLE001 - reported as a bad file, never swallowed
+                if not unknown or i == len(PROBES) - 1:
+                    raise ModelFileError(
+                        f"{path}: the model in config.json cannot run on its recorded input shape "
+                        f"{tuple(shape)}: {type(exc).__name__}: {str(exc)[:500]}"
+                    ) from None
+    finally:
+        model.train(was_training)
 
 
 def check_weights(model, weights: dict[str, np.ndarray], what: str) -> None:

@@ -5,7 +5,7 @@ Keras 3 names, argument names and defaults; lazy build from the first input; cha
 ``Dense.kernel`` is (in, out). The PyTorch door's modules live in :mod:`chainrule.nn`.
 """
 
-from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import MultiHeadAttention
 from .augmentation import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .base import LAYERS, Layer, deserialize, get, register, reset_names, serialize, unique_name
@@ -35,7 +35,12 @@ from .merging import (
     subtract,
 )
 from .noise import GaussianNoise
-from .normalization import BatchNormalization, LayerNormalization
+from .normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -49,7 +54,7 @@ from .pooling import (
 from .positional import PositionEmbedding, SinePositionEncoding, TokenAndPositionEmbedding
 from .preprocessing import Normalization, Rescaling
 from .recurrent import GRU, LSTM, SimpleRNN
-from .reshape import Flatten, Reshape
+from .reshape import Flatten, Permute, RepeatVector, Reshape
 from .reshaping import Cropping2D, Resizing, UpSampling2D, ZeroPadding2D
 from .residual import Residual
 from .sequential import Sequential  # a plain layer stack; keras.Sequential is the Model
@@ -84,6 +89,7 @@ __all__ = [
     "GlobalAveragePooling2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GroupNormalization",
     "Identity",
     "Input",
     "InputLayer",
@@ -99,12 +105,15 @@ __all__ = [
     "MultiHeadAttention",
     "Multiply",
     "Normalization",
+    "PReLU",
+    "Permute",
     "PositionEmbedding",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
     "ReLU",
+    "RepeatVector",
     "Rescaling",
     "Reshape",
     "Residual",
@@ -119,6 +128,7 @@ __all__ = [
     "TokenAndPositionEmbedding",
     "TransformerDecoder",
     "TransformerEncoder",
+    "UnitNormalization",
     "UpSampling2D",
     "ZeroPadding2D",
     "add",

@@ -125,3 +125,75 @@ class ELU(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "alpha": self.alpha}
+
+
+@register
+class PReLU(Layer):
+    """Parametric ReLU (Keras 3): ``x`` where positive, ``alpha·x`` elsewhere, with ``alpha``
+    learned per element of the non-batch shape — shared (size 1) along each axis listed in
+    ``shared_axes`` (e.g. ``[1, 2]`` for one slope per channel of (N, H, W, C) images).
+    ``alpha`` starts at zeros (Keras's default; PyTorch's PReLU starts at 0.25)."""
+
+    default_name = "p_re_lu"
+
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):  # fmt: skip
+        from .. import constraints, initializers, regularizers
+
+        super().__init__(**kwargs)
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self._regularizers = {"alpha": regularizers.get(alpha_regularizer)}
+        self._constraints = {"alpha": constraints.get(alpha_constraint)}
+        if shared_axes is None:
+            self.shared_axes = None
+        else:
+            axes = [shared_axes] if isinstance(shared_axes, int) else list(shared_axes)
+            if not all(isinstance(a, int) and not isinstance(a, bool) and a >= 1 for a in axes):
+                raise ValueError(
+                    f"{self.describe()}: shared_axes must be non-batch axes (ints >= 1), got "
+                    f"{shared_axes!r}"
+                )
+            self.shared_axes = axes
+        self.alpha = None
+
+    def build(self, input_shape: tuple) -> None:
+        from ..nn.parameter import Parameter
+
+        if input_shape is None or len(input_shape) < 2:
+            raise ValueError(
+                f"{self.describe()}: needs a batch axis, got input shape {input_shape}"
+            )
+        shape = list(input_shape[1:])
+        for a in self.shared_axes or ():
+            if a >= len(input_shape):
+                raise ValueError(
+                    f"{self.describe()}: shared axis {a} is out of range for input shape "
+                    f"{tuple(input_shape)}"
+                )
+            shape[a - 1] = 1
+        if any(n is None for n in shape):
+            raise ValueError(
+                f"{self.describe()}: unknown size in input shape {tuple(input_shape)}; share "
+                "that axis (shared_axes) or give the size"
+            )
+        self.alpha = Parameter(self.alpha_initializer(tuple(int(n) for n in shape), self.dtype))
+
+    def forward(self, x):
+        if tuple(x.shape[1:]) != tuple(
+            n if a + 1 not in (self.shared_axes or ()) else x.shape[a + 1]
+            for a, n in enumerate(self.alpha.shape)
+        ):
+            raise ValueError(
+                f"{self.describe()}: input shape {x.shape} does not match the slopes' shape "
+                f"{self.alpha.shape} it was built for"
+            )
+        return ops.where(x.data > 0, x, self.alpha * x)
+
+    def get_config(self) -> dict:
+        from .. import constraints, initializers, regularizers
+
+        return {**super().get_config(),
+                "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": regularizers.serialize(self._regularizers["alpha"]),
+                "alpha_constraint": constraints.serialize(self._constraints["alpha"]),
+                "shared_axes": self.shared_axes}  # fmt: skip

@@ -97,3 +97,64 @@ class Reshape(Layer):
 
     def extra_repr(self) -> str:
         return f"{self.name!r}, target_shape={self.target_shape}"
+
+
+@register
+class Permute(Layer):
+    """Reorders the non-batch axes: ``dims`` is a permutation of 1..rank−1 (Keras indexes from
+    1, the batch axis stays first). ``Permute((2, 1))``: (N, T, F) → (N, F, T)."""
+
+    default_name = "permute"
+    autocast = False
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        dims = tuple(dims)
+        if sorted(dims) != list(range(1, len(dims) + 1)) or not all(
+            isinstance(d, int) and not isinstance(d, bool) for d in dims
+        ):
+            raise ValueError(
+                f"{self.describe()}: dims must be a permutation of 1..{len(dims)}, got {dims}"
+            )
+        self.dims = dims
+
+    def forward(self, x):
+        if x.ndim != len(self.dims) + 1:
+            raise ValueError(
+                f"{self.describe()}: dims {self.dims} need inputs of rank {len(self.dims) + 1}, "
+                f"got shape {x.shape}"
+            )
+        return x.transpose((0, *self.dims))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], *(input_shape[d] for d in self.dims))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+@register
+class RepeatVector(Layer):
+    """(N, F) → (N, n, F): each sample's vector repeated ``n`` times (e.g. to feed a decoder)."""
+
+    default_name = "repeat_vector"
+    autocast = False
+
+    def __init__(self, n: int, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{self.describe()}: n must be a positive int, got {n!r}")
+        self.n = n
+
+    def forward(self, x):
+        from .. import ops
+
+        if x.ndim != 2:
+            raise ValueError(f"{self.describe()}: expects input (N, F), got shape {x.shape}")
+        return ops.broadcast_to(ops.expand_dims(x, 1), (x.shape[0], self.n, x.shape[1]))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "n": self.n}

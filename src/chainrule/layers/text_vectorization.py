@@ -44,6 +44,7 @@ class TextVectorization(Layer):
 
     default_name = "text_vectorization"
     autocast = False
+    accepts_text = True  # fit/predict pass arrays of strings through to it
 
     def __init__(self, max_tokens: int | None = None,
                  standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,

@@ -7,6 +7,8 @@ Losses live in :mod:`.loss_functions` and are re-exported here.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import ops
@@ -49,6 +51,49 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return ops.elu(input, alpha)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, α·(exp(x/α) − 1))``, i.e. ``α·elu(x/α)``."""
+    if not alpha:
+        raise ValueError("celu: alpha must be nonzero")
+    return ops.elu(ensure_tensor(input) / float(alpha), 1.0) * float(alpha)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: split ``dim`` into halves a, b and return ``a · sigmoid(b)``."""
+    input = ensure_tensor(input)
+    if input.ndim == 0:
+        raise ValueError("glu: does not take a 0-dim tensor")
+    d = _dim("glu", dim, input.ndim)
+    if input.shape[d] % 2:
+        raise ValueError(
+            f"glu: dim {dim} of input {tuple(input.shape)} has odd size {input.shape[d]}; it must "
+            "split into two halves"
+        )
+    a, b = ops.split(input, 2, axis=d)
+    return a * ops.sigmoid(b)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where positive, ``weight·x`` elsewhere; weight (1,) or (C,) for channel dim 1."""
+    input, weight = ensure_tensor(input), ensure_tensor(weight)
+    c = input.shape[1] if input.ndim >= 2 else 1
+    if input.dtype != weight.dtype:
+        raise TypeError(
+            f"prelu: input is {input.dtype} but weight is {weight.dtype}; they must match"
+        )
+    n = math.prod(weight.shape)
+    if weight.ndim > 1 or n not in (1, c):
+        raise ValueError(
+            f"prelu: weight of shape {tuple(weight.shape)} must hold 1 or {c} values (the "
+            f"channels of input {tuple(input.shape)} in dim 1)"
+        )
+    if n > 1:
+        weight = weight.reshape((c,) + (1,) * (input.ndim - 2))
+    elif weight.ndim == 1:
+        weight = weight.reshape(())
+    return ops.where(input.data > 0, input, weight * input)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -228,6 +273,8 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
     return ops.pad(input, width, 0.0 if value is None else value)
 
 
+from .functional_distance import cosine_similarity, pairwise_distance
+from .functional_norm import batch_norm, group_norm, instance_norm, layer_norm
 from .functional_vision import (
     adaptive_avg_pool2d,
     avg_pool1d,
@@ -245,23 +292,30 @@ __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool1d",
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
     "conv1d",
     "conv2d",
     "conv_transpose2d",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
     "dropout2d",
     "elu",
     "gelu",
+    "glu",
+    "group_norm",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
     "huber_loss",
+    "instance_norm",
     "interpolate",
     "kl_div",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
@@ -274,6 +328,8 @@ __all__ = [
     "normalize",
     "one_hot",
     "pad",
+    "pairwise_distance",
+    "prelu",
     "relu",
     "relu6",
     "selu",

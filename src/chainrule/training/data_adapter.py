@@ -107,11 +107,18 @@ def as_list(data, names: list[str], what: str) -> list:
     return [data]
 
 
-def convert_inputs(x, names: list[str], dtype, keep_int: list[bool]) -> list[np.ndarray]:
-    """x as one numeric array per model input: floats (and ints unless ``keep_int``) in ``dtype``."""
+def convert_inputs(x, names: list[str], dtype, keep_int: list) -> list[np.ndarray]:
+    """x as one numeric array per model input: floats (and ints unless ``keep_int``) in ``dtype``.
+    An input whose ``keep_int`` is ``"text"`` (a model that starts with a TextVectorization)
+    also takes an array of strings, passed on unchanged."""
     arrays = []
     for name, a, ki in zip(names, as_list(x, names, "inputs"), keep_int):
         what = f"x (input {name!r})" if len(names) > 1 else "x"
+        if ki == "text":
+            texts = np.asarray(_raw(a))
+            if texts.dtype.kind in "USO" and texts.ndim >= 1:
+                arrays.append(texts)
+                continue
         arr = numeric_array(a, what)
         if arr.dtype.kind == "f" or not ki:
             arr = as_dtype(arr, dtype, what)

@@ -49,7 +49,8 @@ class SymbolicTensor:
 
     def __init__(self, shape: tuple, dtype, node: Node | None = None, index: int = 0, name=None):
         self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        # Keras's dtype "string" (an input of texts for a TextVectorization): NumPy's str
+        self.dtype = np.dtype(str) if dtype in ("string", "str", str) else np.dtype(dtype)
         self.node = node
         self.index = index
         self.name = name
@@ -62,8 +63,9 @@ class SymbolicTensor:
         who = self.name or (type(self.node.layer).__name__ if self.node else "?")
         return f"SymbolicTensor(shape={self.shape}, dtype={self.dtype}, from={who})"
 
-    def _zeros(self) -> Tensor:
-        return Tensor(np.zeros((1, *self.shape[1:]), dtype=self.dtype))
+    def _zeros(self, probe: int) -> Tensor:
+        """A one-sample batch of zeros; unknown (None) sizes become ``probe``."""
+        return Tensor(np.zeros(probe_shape(self.shape, probe), dtype=self.dtype))
 
     def call_layer(self, layer, args: tuple, kwargs: dict):
         """Record ``layer(*args, **kwargs)`` as a Node and return its symbolic output(s)."""
@@ -84,26 +86,69 @@ class SymbolicTensor:
                     f"functional API: {type(layer).__name__} got a mix of symbolic and concrete "
                     f"inputs ({type(s).__name__}); call layers on Input(...) results only"
                 )
-        dummy = [s._zeros() for s in flat]
-        dummy_in = type(inputs)(dummy) if isinstance(inputs, (list, tuple)) else dummy[0]
-        was_training = layer.training
-        layer.eval()
-        try:
-            with no_grad():
-                out = layer(dummy_in, **kwargs)
-        except (ValueError, TypeError) as e:
-            shapes = [s.shape for s in flat]
-            msg = f"functional API: calling {_label(layer)} on input shape(s) {shapes}: {e}"
-            raise type(e)(msg) from e
-        finally:
-            layer.train(was_training)
-        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        shapes, container = _output_shapes(layer, inputs, flat, kwargs)
         node = Node(layer, inputs, dict(kwargs), [])
-        for i, o in enumerate(outs):
-            node.outputs.append(SymbolicTensor((None, *o.shape[1:]), o.dtype, node, i))
-        if isinstance(out, (list, tuple)):
-            return type(out)(node.outputs)
-        return node.outputs[0]
+        for i, (shape, dtype) in enumerate(shapes):
+            node.outputs.append(SymbolicTensor((None, *shape), dtype, node, i))
+        return container(node.outputs) if container else node.outputs[0]
+
+
+#: Sizes tried for the unknown (None) sizes of a graph's inputs, in pairs: an output size that
+#: differs between the two runs of a pair is unknown too. Later pairs serve layers that refuse the
+#: first (a positional embedding shorter than 16, a kernel wider than 3).
+PROBES = ((16, 32), (3, 5), (1, 2), (64, 128))
+
+
+def probe_shape(shape: tuple, probe: int) -> tuple:
+    """``(1, *shape[1:])`` with every unknown size set to ``probe``."""
+    return (1, *(probe if n is None else n for n in tuple(shape)[1:]))
+
+
+def _run_probe(layer, inputs, flat, kwargs, probe: int) -> list:
+    dummy = [s._zeros(probe) for s in flat]
+    dummy_in = type(inputs)(dummy) if isinstance(inputs, (list, tuple)) else dummy[0]
+    was_training = layer.training
+    layer.eval()
+    try:
+        with no_grad():
+            return layer(dummy_in, **kwargs)
+    finally:
+        layer.train(was_training)
+
+
+def _output_shapes(layer, inputs, flat, kwargs) -> tuple:
+    """``([(shape without batch axis, dtype), ...], container)`` of ``layer``'s outputs, found by
+    running it on zeros; ``container`` is the list/tuple type of a multi-output layer (False for
+    one output). Unknown input sizes are probed with two values (:data:`PROBES`)."""
+    unknown = any(n is None for s in flat for n in s.shape[1:])
+    first_error = None
+    for pair in PROBES if unknown else ((1, 1),):
+        try:
+            runs = [_run_probe(layer, inputs, flat, kwargs, pair[0])]
+        except (ValueError, TypeError) as e:
+            first_error = first_error or e
+            continue
+        if unknown:
+            try:
+                runs.append(_run_probe(layer, inputs, flat, kwargs, pair[1]))
+            except (ValueError, TypeError) as e:  # ran at one length, not another
+                shapes = [s.shape for s in flat]
+                raise type(e)(f"functional API: {_label(layer)} needs a known size where its "
+                              f"input shape(s) {shapes} have None: {e}") from e  # fmt: skip
+        outs = [list(o) if isinstance(o, (list, tuple)) else [o] for o in runs]
+        shapes = []
+        for i, o in enumerate(outs[0]):
+            other = outs[-1][i].shape[1:]
+            if len(other) != len(o.shape[1:]):
+                raise ValueError(f"functional API: {_label(layer)}'s output rank depends on the "
+                                 "unknown input sizes")  # fmt: skip
+            shape = tuple(a if a == b else None for a, b in zip(o.shape[1:], other))
+            shapes.append((shape, o.dtype))
+        container = type(runs[0]) if isinstance(runs[0], (list, tuple)) else False
+        return shapes, container
+    shapes = [s.shape for s in flat]
+    msg = f"functional API: calling {_label(layer)} on input shape(s) {shapes}: {first_error}"
+    raise type(first_error)(msg) from first_error
 
 
 def _label(layer) -> str:
@@ -135,8 +180,6 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, bat
         raise TypeError(f"Input: shape must be a tuple of ints, got {shape!r}") from None
     if any(n is not None and n <= 0 for n in shape):
         raise ValueError(f"Input: every size in shape must be positive, got {shape}")
-    if any(n is None for n in shape):
-        raise ValueError(f"Input: sizes may not be None (the batch axis is implied), got {shape}")
     dtype = "float32" if dtype is None else dtype
     return SymbolicTensor((None, *shape), dtype, None, 0, name or f"input_{next(_input_ids)}")
 

@@ -121,13 +121,20 @@ class Model(KerasModelMethods, KerasLayerAPI, Module):
     def output_names(self, names: list[str]) -> None:
         self._output_names = list(names)
 
-    def _keeps_int_inputs(self) -> list[bool]:
+    def _keeps_int_inputs(self) -> list:
         """Per input: whether integer data stays integer (Input(dtype=int), or an Embedding-like
-        first layer that does not cast its input)."""
+        first layer that does not cast its input); ``"text"`` where the first layer takes strings
+        (a TextVectorization, directly or as the first layer of a nested model)."""
         if self._graph is not None:
-            return [s.dtype.kind in "iub" for s in self._graph[0]]
-        layers = getattr(self, "layers", None) or []
-        return [bool(layers) and getattr(layers[0], "autocast", True) is False]
+            return [
+                "text" if s.dtype.kind == "U" else s.dtype.kind in "iub" for s in self._graph[0]
+            ]
+        first = (getattr(self, "layers", None) or [None])[0]
+        while first is not None and getattr(first, "layers", None) and first._graph is None:
+            first = first.layers[0]
+        if getattr(first, "accepts_text", False):
+            return ["text"]
+        return [first is not None and getattr(first, "autocast", True) is False]
 
     # ------------------------------------------------------------------ calling
     def call(self, x, training: bool = False):

@@ -76,13 +76,34 @@ class Sequential(Model, _Stack):
 
     def build_from_shape(self, input_shape: tuple) -> None:
         """Build every layer for samples of ``input_shape`` (batch axis first, may be None)."""
-        shape = (1, *tuple(input_shape)[1:])
+        from .functional import PROBES, probe_shape
+
         dtype = self._declared_input.dtype if self._declared_input is not None else np.float32
+        unknown = any(n is None for n in tuple(input_shape)[1:])
         was = self.training
         self.eval()
         try:
-            with no_grad():
-                self(Tensor(np.zeros(shape, dtype=dtype)))
+            shapes = []
+            for i, pair in enumerate(PROBES if unknown else ((1, 1),)):
+                for probe in pair[: 1 + unknown]:  # an unknown size (None): two lengths
+                    try:
+                        with no_grad():
+                            self(Tensor(np.zeros(probe_shape(input_shape, probe), dtype=dtype)))
+                    except (ValueError, TypeError) as exc:
+                        if shapes:  # ran at one length but not another: sizes depend on it
+                            raise type(exc)(f"{self.name}: the layers need a known size where "
+                                            f"input shape {tuple(input_shape)} has None: {exc}"
+                                            ) from exc  # fmt: skip
+                        if not unknown or i == len(PROBES) - 1:
+                            raise
+                        break
+                    shapes.append([getattr(la, "output_shape", None) for la in self.layers])
+                if shapes:
+                    break
+            for layer, a, b in zip(self.layers, shapes[0], shapes[-1]):
+                if a is not None and b is not None and len(a) == len(b):  # unknown sizes: None
+                    merged = tuple(n if n == m else None for n, m in zip(a[1:], b[1:]))
+                    layer.output_shape = (None, *merged)
         finally:
             self.train(was)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
@@ -160,3 +162,55 @@ class Softmin(Softmax):
 class LogSoftmax(Softmax):
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim)
+
+
+class CELU(_Act):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__(inplace)
+        if not alpha:
+            raise ValueError("CELU: alpha must be nonzero")
+        self.alpha = alpha
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class GLU(Module):
+    """Gated linear unit over ``dim`` (default −1): that dim halves."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """Parametric ReLU: ``x`` where positive, ``a·x`` elsewhere, with ``a`` learned — one value
+    (``num_parameters=1``) or one per channel (dim 1 of the input), initialised to ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        from ..parameter import Parameter
+        from .utils import check_size, factory_dtype
+
+        self.num_parameters = check_size("PReLU", "num_parameters", num_parameters)
+        self.init = float(init)
+        dt = factory_dtype("PReLU", device, dtype)
+        self.weight = Parameter(np.full(self.num_parameters, self.init, dtype=dt))
+
+    def reset_parameters(self) -> None:
+        self.weight.data[...] = self.init
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -148,3 +148,111 @@ class LayerNorm(Module):
             f"{self.normalized_shape}, eps={self.eps}, "
             f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
         )
+
+
+class GroupNorm(Module):
+    """Group normalisation (Wu & He 2018): the C channels of x (N, C, *) in ``num_groups``
+    groups, each normalised per sample over its channels and positions; the same in training
+    and evaluation. Learned per-channel ``weight``/``bias`` when ``affine``."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True):  # fmt: skip
+        super().__init__()
+        self.num_groups = check_size("GroupNorm", "num_groups", num_groups)
+        self.num_channels = check_size("GroupNorm", "num_channels", num_channels)
+        if self.num_channels % self.num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                f"({num_groups})"
+            )
+        if eps <= 0:
+            raise ValueError(f"GroupNorm: eps must be > 0, got {eps}")
+        self.eps, self.affine = float(eps), bool(affine)
+        dt = factory_dtype("GroupNorm", device, dtype)
+        c = self.num_channels
+        self.weight = Parameter(np.ones(c, dtype=dt)) if affine else None
+        self.bias = Parameter(np.zeros(c, dtype=dt)) if affine and bias else None
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            self.weight.data[...] = 1
+            if self.bias is not None:
+                self.bias.data[...] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        from ..functional_norm import group_norm
+
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise ValueError(
+                f"GroupNorm({self.num_groups}, {self.num_channels}): expected input (N, "
+                f"{self.num_channels}, *), got shape {tuple(input.shape)}"
+            )
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class _InstanceNorm(_BatchNorm):
+    """Instance normalisation: each sample's channels over their positions. PyTorch's
+    defaults: no affine parameters and no running statistics; with ``track_running_stats`` the
+    running averages of the instance statistics are kept in training and used in evaluation.
+    An unbatched input (C, *spatial) is accepted too."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None, bias: bool = True):  # fmt: skip
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)  # fmt: skip
+
+    def forward(self, input: Tensor) -> Tensor:
+        from ..functional_norm import instance_norm
+
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        name = type(self).__name__
+        batched = self._ndims[0] + 1
+        if input.ndim not in (batched - 1, batched):
+            raise ValueError(
+                f"{name}: expected {batched - 1}D (unbatched) or {batched}D input, got "
+                f"{input.ndim}D input of shape {tuple(input.shape)}"
+            )
+        x = input if input.ndim == batched else input.unsqueeze(0)
+        if x.shape[1] != self.num_features:
+            raise ValueError(
+                f"{name}({self.num_features}): input of shape {tuple(input.shape)} has "
+                f"{x.shape[1]} channels, expected {self.num_features}"
+            )
+        use_input_stats = self.training or not self.track_running_stats
+        momentum = 0.1 if self.momentum is None else float(self.momentum)
+        running = self.track_running_stats and (self.training or not use_input_stats)
+        if self.track_running_stats and self.training:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        out = instance_norm(
+            x, self.running_mean if running else None, self.running_var if running else None,
+            self.weight, self.bias, use_input_stats=use_input_stats, momentum=momentum,
+            eps=self.eps,
+        )  # fmt: skip
+        return out if input.ndim == batched else out.squeeze(0)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Input (N, C, L) or unbatched (C, L)."""
+
+    _ndims = (2,)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Input (N, C, H, W) or unbatched (C, H, W)."""
+
+    _ndims = (3,)

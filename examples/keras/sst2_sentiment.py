@@ -28,6 +28,7 @@ import numpy as np
 
 import chainrule as keras
 from chainrule import layers
+from chainrule.data import length_buckets
 from chainrule.datasets import load_rt_polarity, load_sst2
 
 
@@ -70,22 +71,10 @@ def build_cnn(vocab_size: int, embed: int, filters: int, kernel_sizes, dropout: 
     return model
 
 
-def bucketed_batches(ids: np.ndarray, batch_size: int, rng: np.random.Generator, min_len: int = 1):
-    """Batches of similar length (indices sorted by length, chunked, chunks shuffled), each
-    trimmed to its longest sequence (at least ``min_len``). ``ids``: (N, T) int64 with 0 padding
-    at the end."""
-    lengths = (ids != 0).sum(1)
-    order = np.argsort(lengths + rng.random(len(lengths)), kind="stable")
-    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    for j in rng.permutation(len(chunks)):
-        idx = chunks[j]
-        yield idx, ids[idx, : max(min_len, int(lengths[idx].max()))]
-
-
 def accuracy(model, ids: np.ndarray, y: np.ndarray, batch_size: int = 256, min_len: int = 1):
     rng = np.random.default_rng(0)
     right = 0
-    for idx, xb in bucketed_batches(ids, batch_size, rng, min_len):
+    for idx, xb in length_buckets(ids, batch_size, rng, min_len):
         p = model.predict(xb, verbose=0)[:, 0]
         right += int(((p > 0.5) == (y[idx] == 1)).sum())
     return right / len(y)
@@ -111,7 +100,7 @@ def train(x_train, y_train, x_eval, y_eval, args, log=print) -> float:
         t0 = time.time()
         model.train()
         losses = []
-        for idx, xb in bucketed_batches(train_ids, args.batch_size, rng, min_len):
+        for idx, xb in length_buckets(train_ids, args.batch_size, rng, min_len):
             losses.append(model.train_on_batch(xb, y_train[idx][:, None])[0])
         model.eval()
         acc = accuracy(model, eval_ids, y_eval, min_len=min_len)

@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
                          " ...: needs Pillow) prepared as the model's saved preprocessing says")  # fmt: skip
     predict.add_argument("--out", metavar="FILE.npy", help="write the outputs (N, ...) here")
     predict.add_argument("--batch-size", type=int, default=256)
+    predict.add_argument("--text", action="store_true",
+                         help="the inputs are sentences, for a model that takes text (its first "
+                         "layer a TextVectorization, e.g. chainrule train sst2-cnn)")  # fmt: skip
     info = sub.add_parser("info", help="describe a saved model file")
     info.add_argument("model", help="a model file written by chainrule (model.zip)")
     _add_lab_parser(sub)  # -- the lab command (issue 15)
@@ -134,6 +137,8 @@ def _predict(args) -> None:
     from ..io.model_file import load_model
 
     model = load_model(args.model)
+    if args.text:
+        return _predict_texts(model, args)
     if len(args.input) > 1 or not args.input[0].lower().endswith(".npy"):
         return _predict_images(model, args)
     args.input = args.input[0]
@@ -156,6 +161,22 @@ def _predict(args) -> None:
         print(f"outputs of shape {outputs.shape}: {np.array2string(outputs.ravel()[:10])}")
     if args.out:
         print(f"wrote outputs {outputs.shape} {outputs.dtype} to {args.out}")
+
+
+def _predict_texts(model, args) -> None:
+    """Classify sentences with a model whose first layer turns text into token ids."""
+    import numpy as np
+
+    takes = getattr(model, "_keeps_int_inputs", list)()
+    if takes != ["text"]:
+        raise ValueError(f"{args.model} does not take text (its first layer is not a "
+                         "TextVectorization); give an .npy array or image files instead")  # fmt: skip
+    outputs = model.predict(np.array(args.input), batch_size=args.batch_size, verbose=0)
+    for text, out in zip(args.input, outputs):
+        if out.shape == (1,):
+            print(f"P(positive) = {float(out[0]):.4f}  {safe_text(text)}")
+        else:
+            print(f"class {int(np.argmax(out))} (p = {float(np.max(out)):.4f})  {safe_text(text)}")
 
 
 def _predict_images(model, args) -> None:

@@ -235,3 +235,27 @@ def sample_lm_batch(
     starts = rng.integers(0, len(ids) - seq_len, size=batch_size)
     offsets = starts[:, None] + np.arange(seq_len)
     return ids[offsets], ids[offsets + 1]
+
+
+def length_buckets(ids: np.ndarray, batch_size: int, rng: np.random.Generator | None = None,
+                   min_len: int = 1):  # fmt: skip
+    """Batches of sequences of similar length, for training recurrent and convolutional text
+    models fast: yields ``(indices, ids[indices, :width])`` where ``width`` is the batch's longest
+    sequence (at least ``min_len``), so a batch of short sentences is not padded to the data set's
+    longest one.
+
+    ``ids``: (N, T) int64 with padding 0 at the end of each row. The indices are sorted by length
+    (ties broken at random), cut into batches, and the batches shuffled, all with ``rng`` (the
+    library generator when None).
+    """
+    if ids.ndim != 2:
+        raise ValueError(f"length_buckets: ids must be (N, T), got shape {ids.shape}")
+    if batch_size < 1:
+        raise ValueError(f"length_buckets: batch_size must be positive, got {batch_size}")
+    rng = _random.get_generator() if rng is None else rng
+    lengths = (ids != 0).sum(1)
+    order = np.argsort(lengths + rng.random(len(lengths)), kind="stable")
+    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    for j in rng.permutation(len(chunks)):
+        idx = chunks[j]
+        yield idx, ids[idx, : max(min_len, int(lengths[idx].max()))]

@@ -25,7 +25,7 @@ from __future__ import annotations
 from types import ModuleType
 
 #: The task names a configuration may give, in ``chainrule train --list`` order.
-TASKS: tuple[str, ...] = ("charlm", "translate")
+TASKS: tuple[str, ...] = ("charlm", "sentiment", "translate")
 
 
 def task_module(name: str) -> ModuleType:
@@ -39,6 +39,10 @@ def task_module(name: str) -> ModuleType:
         from . import translate
 
         return translate
+    if name == "sentiment":
+        from . import sentiment
+
+        return sentiment
     raise ValueError(f"unknown task {name!r}; known tasks: {list(TASKS)}")
 
 

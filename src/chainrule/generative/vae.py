@@ -137,6 +137,16 @@ def build_vae(variant: str = "mlp", latent_dim: int = 20, *, hidden: Sequence[in
     return VAE(enc, dec)
 
 
+def decoder_spec(latent_dim: int, image_shape=(28, 28, 1)) -> dict:
+    """The ``"generator"`` preprocessing object of a decoder built here: latents from N(0, I),
+    channels-last Bernoulli logits (``decoder.preprocessing = decoder_spec(20)``)."""
+    from ..io.generator_spec import generator_spec
+
+    _, shape = _check_sizes("decoder_spec", latent_dim, (), image_shape)
+    return generator_spec(latent_dim, shape[0], shape[1], channels=shape[2],
+                          layout="channels_last", output="bernoulli-logits")  # fmt: skip
+
+
 class VAE(Model):
     """Encoder → ``(mu, logvar)`` → ``z = mu + exp(logvar / 2) * eps`` → decoder logits.
 

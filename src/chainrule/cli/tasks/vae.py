@@ -80,7 +80,7 @@ PRESETS: dict[str, dict] = {
         "MLP VAE 784-512-512-20 (Bernoulli decoder) on MNIST; test -ELBO and IWAE (k=100), nats",
     ),
     "mnist-vae-conv": _preset(
-        "mnist-vae-conv", "mnist", "conv", 5, [32, 64],
+        "mnist-vae-conv", "mnist", "conv", 3, [32, 64],
         "convolutional VAE (Conv2D 32-64 / Conv2DTranspose 64-32, latent 20) on MNIST; IWAE on "
         "the first 1,000 test images", iwae_images=1000,
     ),

@@ -8,17 +8,19 @@ type- and range-checks every field (by the checker its ``kind`` selects) before 
 - ``"image"``: image classifiers (:mod:`chainrule.io.image_preprocessing`);
 - ``"text"``: language and translation models: tokenizer, vocabularies, context length
   (:mod:`chainrule.io.text_preprocessing`).
+- ``"generator"``: image generators, VAE decoders and GANs (:mod:`chainrule.io.generator_spec`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .generator_spec import check_generator_spec
 from .image_preprocessing import check_image_spec
 from .text_preprocessing import check_text_spec
 
 #: ``kind`` → checker ``(spec, where) -> spec``; a kind not listed here is refused.
-CHECKERS = {"image": check_image_spec, "text": check_text_spec}
+CHECKERS = {"image": check_image_spec, "text": check_text_spec, "generator": check_generator_spec}
 
 
 def check_preprocessing(spec: Any, where: str = "preprocessing") -> dict | None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from types import ModuleType
 
 #: The task names a configuration may give, in ``chainrule train --list`` order.
-TASKS: tuple[str, ...] = ("charlm", "sentiment", "translate")
+TASKS: tuple[str, ...] = ("charlm", "sentiment", "translate", "vae")
 
 
 def task_module(name: str) -> ModuleType:
@@ -43,6 +43,10 @@ def task_module(name: str) -> ModuleType:
         from . import sentiment
 
         return sentiment
+    if name == "vae":
+        from . import vae
+
+        return vae
     raise ValueError(f"unknown task {name!r}; known tasks: {list(TASKS)}")
 
 

@@ -20,12 +20,18 @@ class Step:
         self.model = model
         self.bound = False
         self.strategy = None  # chainrule.distributed.DataParallel during a distributed fit
+        self._probed = None  # (feature shape, dtype) of each input the probe last accepted
+        self._float = None  # the first floating parameter's dtype, once the model has one
 
     # ------------------------------------------------------------------ preparation
     def _dtype(self):
-        for p in self.model.parameters():
+        """The model's float dtype: its first floating parameter's (float32 while it has none)."""
+        if self._float is not None:
+            return self._float
+        for _, p in self.model.named_parameters():
             if p.data.dtype.kind == "f":
-                return p.data.dtype
+                self._float = p.data.dtype
+                return self._float
         return np.dtype(np.float32)
 
     def prepare_x(self, x, what: str) -> list[np.ndarray]:
@@ -36,7 +42,10 @@ class Step:
             raise ValueError(
                 f"{what}: inputs have different numbers of samples {[len(a) for a in xs]}"
             )
-        self._probe(xs, what)
+        signature = tuple((a.shape[1:], a.dtype.str) for a in xs)
+        if signature != self._probed:  # a Step reused across calls probes each new input shape
+            self._probe(xs, what)
+            self._probed = signature
         dtype = self._dtype()
         return [a.astype(dtype, copy=False) if a.dtype.kind == "f" else a for a in xs]
 

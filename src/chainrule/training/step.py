@@ -13,6 +13,7 @@ import numpy as np
 from ..function import no_grad
 from ..tensor import Tensor
 from . import data_adapter as da
+from .dense_replay import DenseReplay
 
 
 class Step:
@@ -21,6 +22,7 @@ class Step:
         self.bound = False
         self.strategy = None  # chainrule.distributed.DataParallel during a distributed fit
         self._probed = None  # (feature shape, dtype) of each input the probe last accepted
+        self._replay = False  # the captured dense step (dense_replay.py); False: not tried yet
         self._float = None  # the first floating parameter's dtype, once the model has one
 
     # ------------------------------------------------------------------ preparation
@@ -237,7 +239,14 @@ class Step:
                 raise ValueError(f"{model._label()}: has no trainable parameters to optimise")
             opt.build(self.params)
         strategy = self.strategy
-        if strategy is None:
+        if self._replay is False:
+            self._replay = DenseReplay.capture(self) if strategy is None else None
+        replay = self._replay
+        if replay is not None and strategy is None and replay.applies(xs, ys, w):
+            loss, logits = replay.run(xs[0], ys[0])
+            total = Tensor._wrap(loss)
+            terms, outs = [total], [Tensor._wrap(logits)]
+        elif strategy is None:
             total, terms, outs = self._loss(xs, ys, w, True)
             total.backward()
         else:  # data parallel: this rank's part; gradients averaged over every rank's samples

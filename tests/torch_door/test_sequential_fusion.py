@@ -58,8 +58,11 @@ def test_fused_matches_torch(dims):
     for a, b in zip(theirs.parameters(), ours.parameters()):
         np.testing.assert_allclose(b.grad, a.grad.numpy(), rtol=1e-4, atol=1e-5)
     # both modules record their shapes, as separate calls would
-    assert ours[0].output_shape == ours[1].input_shape == ours[1].output_shape == tuple(
-        theirs[0](xt).shape
+    assert (
+        ours[0].output_shape
+        == ours[1].input_shape
+        == ours[1].output_shape
+        == tuple(theirs[0](xt).shape)
     )
 
 

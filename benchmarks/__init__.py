@@ -15,12 +15,16 @@ Layout
   --threads N`` runs one measurement in its own process and prints one JSON line (metrics, peak
   RSS, interpreter, library versions, BLAS/OpenMP pools and their kernel, threads).
 - Row modules: :mod:`~benchmarks.mlp` (MLP and tiny-model training throughput and memory),
+  :mod:`~benchmarks.cnn` (LeNet-5 and the Keras MNIST convnet: both chainrule doors, PyTorch
+  eager, Keras-JAX),
   :mod:`~benchmarks.startup` (import time and RSS), :mod:`~benchmarks.overhead` (autograd µs per
   op), :mod:`~benchmarks.gemm` (float32 GEMM peak); :mod:`~benchmarks.contenders` holds the MLP
   trainers (chainrule ``fit`` and loop, PyTorch eager, Keras on torch and on JAX, scikit-learn,
   the hand-written NumPy floor).
 - In-process, chainrule only (no other library loaded, so nothing to contend with):
-  :mod:`~benchmarks.phases` (where a training step's time goes), :mod:`~benchmarks.scaling`
+  :mod:`~benchmarks.phases` (where a training step's time goes),
+  :mod:`~benchmarks.profile_step` (the MLP step piece by piece; ``--cnn`` splits a CNN step by
+  op phase), :mod:`~benchmarks.scaling`
   drives the MLP row over sizes and plots it.
 
 Adding a row (say ``benchmarks/conv_ops.py``)

@@ -4,8 +4,10 @@ Rows: ``mlp`` (samples/s of a 784-512-512-10 MLP per batch size), ``tiny`` (step
 Iris 4-16-3 and digits 64-128-10, where per-step overhead dominates), ``startup`` (import time and
 RSS), ``overhead`` (autograd µs per elementwise op), ``memory`` (peak RSS while training, from the
 MLP row at batch 128), ``gflops`` (training GFLOP/s as a share of the float32 GEMM peak),
-``scaling`` (time per epoch against batch, width and depth, PNGs; not in the default set),
-``seq`` (training tokens/s of issue 13's char-LSTM and tiny GPT, :mod:`benchmarks.rows_seq`).
+``cnn`` (samples/s of LeNet-5 and the Keras MNIST convnet at batch 128: both chainrule doors,
+PyTorch eager, Keras-JAX), ``scaling`` (time per epoch against batch, width and depth, PNGs; not
+in the default set), ``seq`` (training tokens/s of issue 13's char-LSTM and tiny GPT,
+:mod:`benchmarks.rows_seq`).
 
 Every row prints, per contender, the median over ``--repeats`` rounds with its spread (min–max),
 then chainrule's ratio to each peer: the ratio of the two processes of each round, summarised
@@ -25,9 +27,9 @@ import time
 from .common import format_table
 from .harness import compare, environment_line, load_average, machine_cores, machine_info, ratio
 
-ROWS = ("mlp", "tiny", "startup", "overhead", "memory", "gflops", "scaling", "seq")
-DEFAULT_ROWS = ("mlp", "tiny", "startup", "overhead", "memory", "gflops", "seq")
-OURS = ("chainrule-fit", "chainrule-loop", "chainrule")
+ROWS = ("mlp", "tiny", "cnn", "startup", "overhead", "memory", "gflops", "scaling", "seq")
+DEFAULT_ROWS = ("mlp", "tiny", "cnn", "startup", "overhead", "memory", "gflops", "seq")
+OURS = ("chainrule-fit", "chainrule-loop", "chainrule-keras", "chainrule-torch", "chainrule")
 PEERS = ("torch", "keras-torch", "keras-jax", "sklearn", "numpy")
 #: the tiny rows: label -> (sizes, batch, data, epochs per timed call, quick epochs per call)
 TINY = {
@@ -55,10 +57,10 @@ def _csv(kind):
 
 
 def _all_contenders() -> list[str]:
-    from . import gemm, mlp, overhead, rows_seq, startup
+    from . import cnn, gemm, mlp, overhead, rows_seq, startup
 
     seen = {}
-    for mod in (mlp, startup, overhead, gemm, rows_seq):
+    for mod in (mlp, cnn, startup, overhead, gemm, rows_seq):
         seen.update(dict.fromkeys(mod.CONTENDERS))
     return list(seen)
 
@@ -75,6 +77,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3, help="rounds: fresh processes per contender")
     p.add_argument("--epochs", type=int, default=5, help="timed epochs (calls) per process")
     p.add_argument("--samples", type=int, default=16384, help="samples per MLP epoch")
+    p.add_argument("--cnn-models", type=_csv(str), default=["lenet5", "convnet"],
+                   help="models of the cnn row (default lenet5,convnet)")  # fmt: skip
+    p.add_argument("--cnn-samples", type=int, default=2048,
+                   help="samples per epoch of the cnn row (default 2048: 16 steps of 128)")  # fmt: skip
     p.add_argument("--threads", type=int, default=machine_cores(),
                    help="threads for every contender (default: the cores this process may use)")  # fmt: skip
     p.add_argument("--json", default=None, help="also write everything measured to this file")
@@ -84,8 +90,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     bad_rows = [r for r in args.rows if r not in ROWS]
     if bad_rows:
         p.error(f"unknown row(s) {bad_rows}; choose from {','.join(ROWS)}")
-    if min(args.repeats, args.epochs, args.samples, args.threads) < 1:
-        p.error("--repeats, --epochs, --samples and --threads must be positive")
+    if min(args.repeats, args.epochs, args.samples, args.threads, args.cnn_samples) < 1:
+        p.error("--repeats, --epochs, --samples, --cnn-samples and --threads must be positive")
+    from .cnn import MODELS as cnn_models
+
+    bad_models = [m for m in args.cnn_models if m not in cnn_models]
+    if bad_models:
+        p.error(f"unknown cnn model(s) {bad_models}; choose from {','.join(cnn_models)}")
     if args.contenders:
         known = _all_contenders()
         unknown = [n for n in args.contenders if n not in known]
@@ -95,6 +106,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.batch_sizes = [128] if args.quick else [32, 128, 1024]
     if args.quick:
         args.samples, args.epochs = min(args.samples, 1024), min(args.epochs, 2)
+        args.cnn_samples = min(args.cnn_samples, 256)
         args.repeats = min(args.repeats, 2)
     return args
 
@@ -196,6 +208,15 @@ def main(argv: list[str] | None = None) -> dict:
             tiny[label] = run(f"tiny {label}", "mlp", cfg)
         _print_table("Tiny models (real data, SGD momentum), training steps/s", tiny, "steps_per_s")
         _print_table("The same, steps per CPU-second", tiny, "steps_per_cpu_s")
+    if "cnn" in args.rows:
+        cnn = {}
+        for model in args.cnn_models:
+            cfg = {"model": model, "batch": 128, "samples": args.cnn_samples,
+                   "epochs": args.epochs}  # fmt: skip
+            cnn[model] = run(f"cnn {model}", "cnn", cfg)
+        _print_table(f"CNN training at batch 128 (Adam), samples/s ({args.cnn_samples} samples per "
+                     "epoch)", cnn, "samples_per_s")  # fmt: skip
+        _print_table("The same, samples per CPU-second of each process", cnn, "samples_per_cpu_s")
     if "startup" in args.rows:
         res = {"import": run("startup", "startup", {}, max(rounds, 2 if args.quick else 5))}
         _print_table("import time, fresh process, seconds", res, "import_s", digits=3)

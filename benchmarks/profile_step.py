@@ -19,6 +19,12 @@ the default here); ``--wall`` uses wall time.
 
 Run: ``python -m benchmarks.profile_step [--batch-sizes 128,1024] [--threads 1]``;
 ``--cprofile`` also prints cProfile's top functions by own time for ``fit``.
+
+``--cnn lenet5,convnet`` profiles the CNN rows (:mod:`benchmarks.cnn`) instead: for each door
+(``--doors chainrule-keras,chainrule-torch``) one training epoch of the model, split into the
+forward and backward time of each graph op (every ``Function`` subclass's ``forward`` /
+``backward``, timed in place), the optimizer step, and the rest (layer calls, graph recording,
+the engine's walk, the loop), in ms per step.
 """
 
 from __future__ import annotations
@@ -174,6 +180,75 @@ def report(batch: int, steps: int, repeats: int) -> dict:
             "gemm_alloc": g_alloc, "gemm_out": g_out, "elementwise_sum": e_sum, "rest": rest}  # fmt: skip
 
 
+def _timed(table: dict, key: str, fn):
+    """``fn`` wrapped to add its CPU (or wall) seconds into ``table[key]``."""
+
+    def wrapper(*args, **kwargs):
+        t0 = CLOCK()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            table[key] = table.get(key, 0.0) + CLOCK() - t0
+
+    return wrapper
+
+
+def _function_classes() -> list[type]:
+    from chainrule.function import Function
+
+    out, stack = [], [Function]
+    while stack:
+        cls = stack.pop()
+        out.append(cls)
+        stack.extend(cls.__subclasses__())
+    return out
+
+
+def cnn_profile(door: str, model: str, batch: int, steps: int, repeats: int) -> dict:
+    """ms per step of one CNN training step of ``door`` (chainrule-keras: ``fit``;
+    chainrule-torch: the PyTorch-style loop), split by op phase; see the module docstring."""
+    from .cnn import images, trainer
+
+    x, y = images(batch * steps)
+    train, hooks = trainer(door, model, batch, x, y)
+    train(1)  # builds, warms the allocator
+    opt = hooks.get("optimizer") or hooks["model"].optimizer
+    table: dict[str, float] = {}
+    patched = []
+    for cls in _function_classes():
+        for phase in ("forward", "backward"):
+            if phase in vars(cls):
+                fn = vars(cls)[phase]
+                setattr(cls, phase, _timed(table, f"{cls.__name__}.{phase}", fn))
+                patched.append((cls, phase, fn))
+    opt.step = _timed(table, "optimizer step", opt.step)
+    totals = []
+    try:
+        for _ in range(repeats):
+            t0 = CLOCK()
+            train(1)
+            totals.append(CLOCK() - t0)
+    finally:
+        for cls, phase, fn in patched:
+            setattr(cls, phase, fn)
+        del opt.step
+    per = 1e3 / (repeats * steps)
+    parts = {k: v * per for k, v in sorted(table.items(), key=lambda kv: -kv[1])}
+    step = 1e3 * statistics.median(totals) / steps
+    return {"door": door, "model": model, "batch": batch, "step": step, "parts": parts,
+            "rest": step - sum(parts.values())}  # fmt: skip
+
+
+def print_cnn_profile(res: dict) -> None:
+    print(f"\n{res['model']}, {res['door']}, batch {res['batch']}: ms per step")
+    for name, ms in res["parts"].items():
+        if ms >= 0.01:
+            print(f"  {name:40s} {ms:8.2f}  {100 * ms / res['step']:5.1f} %")
+    print(f"  {'rest (layer calls, graph, engine, loop)':40s} {res['rest']:8.2f}  "
+          f"{100 * res['rest'] / res['step']:5.1f} %")  # fmt: skip
+    print(f"  {'whole step':40s} {res['step']:8.2f}")
+
+
 def main(argv=None) -> list[dict]:
     p = argparse.ArgumentParser(prog="python -m benchmarks.profile_step",
                                 description=__doc__.split("\n")[0])  # fmt: skip
@@ -183,12 +258,24 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     p.add_argument("--wall", action="store_true", help="wall time instead of CPU time")
     p.add_argument("--cprofile", action="store_true", help="also print cProfile's top functions")
+    p.add_argument("--cnn", default=None, help="profile CNN rows instead: lenet5,convnet")
+    p.add_argument("--doors", default="chainrule-keras,chainrule-torch", help="with --cnn")
     args = p.parse_args(argv)
     import chainrule
 
     global CLOCK
     CLOCK = time.perf_counter if args.wall else time.process_time
     chainrule.set_num_threads(args.threads)
+    if args.cnn:
+        print(f"CNN steps, {args.threads} BLAS threads, {'wall' if args.wall else 'CPU'} time, "
+              f"{args.repeats} epochs of {args.steps} steps")  # fmt: skip
+        out = []
+        for model in args.cnn.split(","):
+            for door in args.doors.split(","):
+                for b in (int(v) for v in args.batch_sizes.split(",")):
+                    out.append(cnn_profile(door, model, b, args.steps, args.repeats))
+                    print_cnn_profile(out[-1])
+        return out
     print(f"MLP {'-'.join(map(str, MLP_SIZES))}, {args.threads} BLAS threads, "
           f"{'wall' if args.wall else 'CPU'} time")  # fmt: skip
     out = []

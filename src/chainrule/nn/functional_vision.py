@@ -51,21 +51,34 @@ def _conv_padding(op: str, padding, stride, nd: int):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """input (N, C_in, H, W), weight (C_out, C_in/groups, kh, kw), bias (C_out,) →
     (N, C_out, Ho, Wo). padding: int, (h, w), ``'valid'`` or ``'same'`` (stride 1 only)."""
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv2d(input, weight, bias, stride, padding, dilation, groups, activation=None) -> Tensor:
+    """:func:`conv2d` with the conv op's fused ``activation`` (None or ``"relu"``): what
+    ``nn.Sequential`` runs for a ``Conv2d`` followed by a ``ReLU`` (nn/modules/fusion.py)."""
     x, added = _batched("conv2d", input, 2)
     padding = _conv_padding("conv2d", padding, stride, 2)
-    y = ops.conv2d(x, weight, bias, stride, padding, dilation, groups, "channels_first", "oihw")
+    y = ops.conv2d(x, weight, bias, stride, padding, dilation, groups, "channels_first", "oihw",
+                   activation)  # fmt: skip
     return _unbatch(y, added)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """input (N, C_in, L), weight (C_out, C_in/groups, k), bias (C_out,) → (N, C_out, Lo)."""
+    return _conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv1d(input, weight, bias, stride, padding, dilation, groups, activation=None) -> Tensor:
+    """:func:`conv1d` with the conv op's fused ``activation`` (None or ``"relu"``)."""
     x, added = _batched("conv1d", input, 1)
     padding = _conv_padding("conv1d", padding, stride, 1)
     if isinstance(padding, (tuple, list)):
         if len(padding) != 1:
             raise ValueError(f"conv1d: padding must be an int or a 1-tuple, got {padding!r}")
         padding = padding[0]
-    y = ops.conv1d(x, weight, bias, stride, padding, dilation, groups, "channels_first", "oiw")
+    y = ops.conv1d(x, weight, bias, stride, padding, dilation, groups, "channels_first", "oiw",
+                   activation)  # fmt: skip
     return _unbatch(y, added)
 
 

@@ -22,6 +22,7 @@ from ..callbacks.base import CallbackList
 from ..callbacks.progbar import ProgbarLogger
 from ..function import no_grad
 from ..nn.module import Module
+from ..nn.parameter import Parameter
 from ..random import get_generator
 from ..tensor import Tensor
 from . import data_adapter as da
@@ -318,12 +319,40 @@ def predict(model, x, *, batch_size, callbacks):
     return merged[0] if len(merged) == 1 else merged
 
 
+def _batch_step(model) -> tuple[Step, list]:
+    """The Step that ``train_on_batch`` / ``test_on_batch`` reuse from call to call, and the
+    model's modules.
+
+    Binding a fresh Step each call costs several walks over every sub-module and a probe forward
+    (a tenth of a LeNet-5 step). The Step is kept while its key is unchanged: the optimizer and
+    compile arguments, every module, its regularizers and constraints, and every parameter with
+    its ``requires_grad`` and dtype, gathered in one walk. Anything that changes the structure
+    (a layer added or replaced, a weight frozen, recompiling, ``astype``) changes the key and
+    makes a new Step, which probes the model again; a new input shape is probed by the Step."""
+    modules = list(model.modules())
+    key = [id(model.optimizer), id(model.__dict__.get("_compile_args"))]
+    for m in modules:
+        key.append(id(m))
+        for attr in ("_regularizers", "_constraints"):
+            key.extend(id(v) for v in (getattr(m, attr, None) or {}).values())
+        for _, v in m._children():
+            if isinstance(v, Parameter):
+                key.append((id(v), v.requires_grad, v.data.dtype.str))
+    key = tuple(key)
+    cached = model.__dict__.get("_batch_step")
+    if cached is not None and cached[0] == key:
+        return cached[1], modules
+    step = Step(model)
+    model.__dict__["_batch_step"] = (key, step)
+    return step, modules
+
+
 def train_on_batch(model, x, y, sample_weight, class_weight, return_dict):
     if not model.compiled:
         raise ValueError(f"{model._label()}: call compile(optimizer, loss) before train_on_batch")
-    step = Step(model)
+    step, modules = _batch_step(model)
     xs, ys, w, _ = step.prepare(x, y, sample_weight, class_weight, "train_on_batch")
-    model.train()
+    _train_mode(model, modules)
     step.reset_metrics()
     step.train(xs, ys, w)
     return _result(step.logs(), return_dict)
@@ -332,6 +361,6 @@ def train_on_batch(model, x, y, sample_weight, class_weight, return_dict):
 def test_on_batch(model, x, y, sample_weight, return_dict):
     if not model.compiled:
         raise ValueError(f"{model._label()}: call compile(optimizer, loss) before test_on_batch")
-    step = Step(model)
+    step, _ = _batch_step(model)
     prepared = step.prepare(x, y, sample_weight, None, "test_on_batch")
     return _result(_evaluate_prepared(step, prepared, prepared[3], None), return_dict)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing_extensions import Self
 
 from ..module import Module
+from .fusion import run_sequential
 
 
 class _Container(Module):
@@ -70,9 +71,8 @@ class Sequential(_Container):
                 self._add(str(i), module)
 
     def forward(self, input):
-        for module in self._modules.values():
-            input = module(input)
-        return input
+        # a Conv1d/Conv2d followed by a ReLU runs as one fused node (see fusion.py)
+        return run_sequential(list(self._modules.values()), input)
 
     def __getitem__(self, idx):
         items = list(self._modules.items())

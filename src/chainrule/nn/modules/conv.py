@@ -13,6 +13,7 @@ import numpy as np
 from ...random import get_generator
 from ...tensor import Tensor
 from .. import functional as F
+from .. import functional_vision as FV
 from ..module import Module
 from ..parameter import Parameter
 from .utils import check_size, factory_dtype
@@ -137,9 +138,13 @@ class Conv2d(_ConvNd):
                          bias, padding_mode, device, dtype)  # fmt: skip
 
     def forward(self, input: Tensor) -> Tensor:
+        return self._forward(input)
+
+    def _forward(self, input: Tensor, activation: str | None = None) -> Tensor:
+        """forward, with the conv op's fused ``activation`` (``"relu"``: see fusion.py)."""
         input = self._check(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)  # fmt: skip
+        return FV._conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                          self.groups, activation)  # fmt: skip
 
 
 class Conv1d(_ConvNd):
@@ -154,10 +159,14 @@ class Conv1d(_ConvNd):
                          bias, padding_mode, device, dtype)  # fmt: skip
 
     def forward(self, input: Tensor) -> Tensor:
+        return self._forward(input)
+
+    def _forward(self, input: Tensor, activation: str | None = None) -> Tensor:
+        """forward, with the conv op's fused ``activation`` (``"relu"``: see fusion.py)."""
         input = self._check(input)
         pad = self.padding if isinstance(self.padding, str) else self.padding[0]
-        return F.conv1d(input, self.weight, self.bias, self.stride[0], pad, self.dilation[0],
-                        self.groups)  # fmt: skip
+        return FV._conv1d(input, self.weight, self.bias, self.stride[0], pad, self.dilation[0],
+                          self.groups, activation)  # fmt: skip
 
 
 class ConvTranspose2d(_ConvNd):

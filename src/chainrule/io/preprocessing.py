@@ -5,17 +5,19 @@ and present the outputs the way the model was trained.
 Each kind of object has its own module with a checker; a file is data, so :func:`check_preprocessing`
 type- and range-checks every field (by the checker its ``kind`` selects) before anything uses it.
 
-- ``"image"``: image classifiers (:mod:`chainrule.io.image_preprocessing`).
+- ``"image"``: image classifiers (:mod:`chainrule.io.image_preprocessing`);
+- ``"generator"``: image generators, VAE decoders and GANs (:mod:`chainrule.io.generator_spec`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .generator_spec import check_generator_spec
 from .image_preprocessing import check_image_spec
 
 #: ``kind`` → checker ``(spec, where) -> spec``; a kind not listed here is refused.
-CHECKERS = {"image": check_image_spec}
+CHECKERS = {"image": check_image_spec, "generator": check_generator_spec}
 
 
 def check_preprocessing(spec: Any, where: str = "preprocessing") -> dict | None:

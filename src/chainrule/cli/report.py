@@ -1,11 +1,12 @@
 """``report.html``: the one-page summary of a training run.
 
 The report sits in the run's output folder next to its images: one PNG per metric
-(``curve_loss.png``, ``curve_accuracy.png``, …, training and validation curves together), referenced
-by relative ``<img src>`` so the folder can be moved or zipped as a whole. The page holds the final
-test metrics, the curves, the confusion matrix (rows: true class, columns: predicted class), the
-model summary and the configuration used. Plotting needs matplotlib (``pip install chainrule[plot]``);
-it draws on an Agg canvas without touching pyplot's global state.
+(``curve_loss.png``, ``curve_accuracy.png``, …, training, validation and test curves together),
+referenced by relative ``<img src>`` so the folder can be moved or zipped as a whole. The page holds
+the final test metrics, the curves, optional images (a generative model's sample grids), the
+confusion matrix (rows: true class, columns: predicted class), the model summary and the
+configuration used. Plotting needs matplotlib (``pip install chainrule[plot]``); it draws on an Agg
+canvas without touching pyplot's global state.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def _figure_class():
 
 
 def plot_curves(history: dict[str, Sequence[float]], out_dir: str | Path) -> list[Path]:
-    """One PNG per metric in ``history`` (``val_`` series drawn with their training series).
+    """One PNG per metric in ``history`` (``val_`` and ``test_`` series drawn with their training
+    series).
 
     Returns the written paths, in metric order (``loss`` first).
     """
@@ -40,14 +42,21 @@ def plot_curves(history: dict[str, Sequence[float]], out_dir: str | Path) -> lis
     figure, canvas_cls = _figure_class()
     from matplotlib import ticker
 
-    bases = [k for k in history if not k.startswith("val_")]
-    bases += [k[4:] for k in history if k.startswith("val_") and k[4:] not in history]
+    paired = ("val_", "test_")
+    bases = [k for k in history if not k.startswith(paired)]
+    for prefix in paired:
+        n = len(prefix)
+        bases += [k[n:] for k in history if k.startswith(prefix) and k[n:] not in bases]
     paths = []
     for base in bases:
         fig = figure(figsize=(5.0, 3.2), dpi=100)
         canvas_cls(fig)
         ax = fig.add_subplot(1, 1, 1)
-        for key, label in ((base, "train"), (f"val_{base}", "validation")):
+        for key, label in (
+            (base, "train"),
+            (f"val_{base}", "validation"),
+            (f"test_{base}", "test"),
+        ):
             values = history.get(key)
             if values:
                 epochs = np.arange(1, len(values) + 1)
@@ -150,14 +159,17 @@ def write_report(
     config_text: str,
     confusion: np.ndarray | None = None,
     class_names: Sequence[str] | None = None,
+    images: Sequence[tuple[str, str]] | None = None,
 ) -> Path:
     """Write ``report.html`` and its curve images into ``out_dir``; returns the report's path.
 
     ``confusion`` is ``(K, K)`` counts (true × predicted); ``class_names`` has K entries.
+    ``images``: ``(file name, caption)`` pairs of pictures already in ``out_dir`` (sample grids of
+    a generative model, say), shown full width under "Images" in the given order.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    images = plot_curves(history, out_dir) if history else []
+    curves = plot_curves(history, out_dir) if history else []
     esc = html.escape
     metric_rows = "".join(
         f"<tr><th>{esc(k)}</th><td>{v:.4f}</td></tr>" for k, v in test_metrics.items()
@@ -166,9 +178,17 @@ def write_report(
         "<h2>Test metrics</h2>",
         f'<table class="metrics">{metric_rows}</table>',
         "<h2>Training curves</h2>",
-        "".join(f'<img src="{esc(p.name)}" alt="{esc(p.stem)}">' for p in images)
+        "".join(f'<img src="{esc(p.name)}" alt="{esc(p.stem)}">' for p in curves)
         or "<p>No history recorded.</p>",
     ]
+    if images:
+        parts.append("<h2>Images</h2>")
+        for name, caption in images:
+            src = Path(name).name  # a file next to the report, never a path out of the folder
+            parts.append(
+                f'<figure><img class="wide" src="{esc(src)}" alt="{esc(caption)}">'
+                f"<figcaption>{esc(caption)}</figcaption></figure>"
+            )
     if confusion is not None:
         names = list(class_names) if class_names is not None else list(range(len(confusion)))
         parts += ["<h2>Confusion matrix (test set)</h2>", _confusion_html(confusion, names)]

@@ -25,12 +25,16 @@ from __future__ import annotations
 from types import ModuleType
 
 #: The task names a configuration may give, in ``chainrule train --list`` order.
-TASKS: tuple[str, ...] = ()
+TASKS: tuple[str, ...] = ("vae",)
 
 
 def task_module(name: str) -> ModuleType:
     """The module implementing task ``name``; ValueError (listing the known tasks) otherwise."""
     # One explicit import per task, so a configuration can only choose among these.
+    if name == "vae":
+        from . import vae
+
+        return vae
     raise ValueError(f"unknown task {name!r}; known tasks: {list(TASKS)}")
 
 

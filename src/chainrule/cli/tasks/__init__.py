@@ -25,7 +25,7 @@ from __future__ import annotations
 from types import ModuleType
 
 #: The task names a configuration may give, in ``chainrule train --list`` order.
-TASKS: tuple[str, ...] = ("vae",)
+TASKS: tuple[str, ...] = ("vae", "gan")
 
 
 def task_module(name: str) -> ModuleType:
@@ -35,6 +35,10 @@ def task_module(name: str) -> ModuleType:
         from . import vae
 
         return vae
+    if name == "gan":
+        from . import gan
+
+        return gan
     raise ValueError(f"unknown task {name!r}; known tasks: {list(TASKS)}")
 
 

@@ -460,8 +460,9 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
         config_text=config_text,
         confusion=confusion,
         class_names=names if confusion is not None else None,
-        images=[(p.stem.replace("_", " "), p) for p in grids if p.exists()]
-        + ([("final samples", out_dir / "samples.png")] if final_ok else []),
+        images=[(p.name, f"samples after epoch {int(p.stem[-3:])} (the same latents"
+                 + (", row r: label r)" if k else ")")) for p in grids if p.exists()]
+        + ([("samples.png", "final samples")] if final_ok else []),
     )
     shown = " - ".join(f"{key}: {v:.4g}" for key, v in metrics.items()
                        if not key.startswith("share_"))  # fmt: skip

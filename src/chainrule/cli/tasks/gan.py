@@ -8,7 +8,7 @@ measurements are :mod:`chainrule.generative.metrics`; failure modes
     task = "gan"
     name = "mnist-gan"
     seed = 0
-    epochs = 8
+    epochs = 5
     batch_size = 64
     [data]
     name = "mnist"           # mnist | fashion-mnist; optional limit, test_limit
@@ -61,7 +61,7 @@ TOP_KEYS = ("task", "name", "describe", "seed", "epochs", "batch_size", "out", "
             "optimizer", "gan", "judge")  # fmt: skip
 DEFAULTS = {
     "seed": 0,
-    "epochs": 8,
+    "epochs": 5,
     "batch_size": 64,
     "model": {"latent_dim": 64, "width": 32, "conditional": False},
     "optimizer": {"name": "adam", "lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999},
@@ -76,7 +76,7 @@ def _preset(name: str, dataset: str, conditional: bool, describe: str) -> dict:
         "name": name,
         "describe": describe,
         "seed": 0,
-        "epochs": 8,
+        "epochs": 5,
         "batch_size": 64,
         "data": {"name": dataset},
         "model": {"latent_dim": 64, "width": 32, "conditional": conditional},
@@ -396,8 +396,8 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
                 quality.update(sample_quality(judge, images, real_stats=real_stats, labels=labels,
                                               confidence=j["confidence"]))  # fmt: skip
         row.update({key: v for key, v in quality.items() if key != "class_shares"})
-        for key, v in row.items():
-            history.setdefault(key, []).append(v)
+        for key, v in row.items():  # a measurement first taken now (a judge added on
+            history.setdefault(key, [math.nan] * epoch).append(v)  # resume) is NaN before
         found = diagnose_epoch(steps, quality, conditional=k is not None)
         failures += [{"epoch": epoch + 1, "kind": kind, "message": m} for kind, m in found]
         shown = " - ".join(f"{key}: {v:.4g}" for key, v in row.items())

@@ -68,23 +68,30 @@ def diagnose_epoch(
     q = max(len(g_loss) // 4, 1)
     late_fake, early_g, late_g = d_fake[-q:].mean(), g_loss[:q].mean(), g_loss[-q:].mean()
     if late_fake < d_fake_floor and late_g > early_g:
-        out.append((
-            "discriminator_wins",
+        message = (
             f"the discriminator wins: it gives generated images a mean probability "
             f"{late_fake:.3f} of being real (< {d_fake_floor}) and the generator's loss climbed "
-            f"from {early_g:.2f} to {late_g:.2f} over the epoch",
-        ))  # fmt: skip
-    if quality:
-        share = quality.get("max_class_share")
-        if share is not None and share > max_class_share:
-            out.append(("mode_collapse", f"mode collapse: the judge puts {share:.0%} of the "
-                        f"samples in one class (> {max_class_share:.0%})"))  # fmt: skip
-        present, shares = quality.get("classes_present"), quality.get("class_shares")
-        if not conditional and present is not None and shares and present < len(shares) / 2:
-            out.append(("mode_collapse", f"mode collapse: the samples cover only "
-                        f"{int(present)} of {len(shares)} classes"))  # fmt: skip
-        diversity = quality.get("diversity")
-        if diversity is not None and math.isfinite(diversity) and diversity < min_diversity:
-            out.append(("mode_collapse", f"mode collapse: the samples' mean pairwise distance is "
-                        f"{diversity:.2f} of the real images' (< {min_diversity})"))  # fmt: skip
+            f"from {early_g:.2f} to {late_g:.2f} over the epoch"
+        )
+        out.append(("discriminator_wins", message))
+    if not quality:
+        return out
+    share = quality.get("max_class_share")
+    if share is not None and share > max_class_share:
+        message = (
+            f"mode collapse: the judge puts {share:.0%} of the samples in one class "
+            f"(> {max_class_share:.0%})"
+        )
+        out.append(("mode_collapse", message))
+    present, shares = quality.get("classes_present"), quality.get("class_shares")
+    if not conditional and present is not None and shares and present < len(shares) / 2:
+        message = f"mode collapse: the samples cover only {int(present)} of {len(shares)} classes"
+        out.append(("mode_collapse", message))
+    diversity = quality.get("diversity")
+    if diversity is not None and math.isfinite(diversity) and diversity < min_diversity:
+        message = (
+            f"mode collapse: the samples' mean pairwise distance is {diversity:.2f} of the real "
+            f"images' (< {min_diversity})"
+        )
+        out.append(("mode_collapse", message))
     return out

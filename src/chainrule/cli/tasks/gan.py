@@ -82,8 +82,7 @@ def _preset(name: str, dataset: str, conditional: bool, describe: str) -> dict:
         "model": {"latent_dim": 64, "width": 32, "conditional": conditional},
         "optimizer": {"name": "adam", "lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999},
         "gan": {"label_smoothing": 0.1},
-        "judge": {"classifier": "auto", "samples": 10000, "epoch_samples": 2000,
-                  "confidence": 0.9},  # fmt: skip
+        "judge": {"classifier": "auto", "samples": 10000, "epoch_samples": 2000, "confidence": 0.9},
     }
 
 
@@ -382,7 +381,15 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
     started = time.perf_counter()
     for epoch in range(start_epoch, cfg["epochs"]):
         t0 = time.perf_counter()
-        steps = gan.train_epoch(x_train, y_train if k else None, batch_size=cfg["batch_size"])
+        per_epoch = len(x_train) // cfg["batch_size"]
+
+        def progress(step: int, stats: dict, epoch=epoch, per_epoch=per_epoch) -> None:
+            if verbose == 1 and (step + 1) % 100 == 0 and step + 1 < per_epoch:
+                shown = " - ".join(f"{key}: {v:.4g}" for key, v in stats.items())
+                print_fn(f"  epoch {epoch + 1} step {step + 1}/{per_epoch} - {shown}")
+
+        steps = gan.train_epoch(x_train, y_train if k else None, batch_size=cfg["batch_size"],
+                                on_step=progress)  # fmt: skip
         row = {key: float(v.mean()) for key, v in steps.items()}
         save_image_grid(gan.generate(grid_n, grid_labels, z=grid_z),
                         out_dir / f"samples_epoch_{epoch + 1:03d}.png", nrow=10 if k else 8)  # fmt: skip
@@ -460,8 +467,15 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
         config_text=config_text,
         confusion=confusion,
         class_names=names if confusion is not None else None,
-        images=[(p.name, f"samples after epoch {int(p.stem[-3:])} (the same latents"
-                 + (", row r: label r)" if k else ")")) for p in grids if p.exists()]
+        images=[
+            (
+                p.name,
+                f"samples after epoch {int(p.stem[-3:])} (the same latents"
+                + (", row r: label r)" if k else ")"),
+            )
+            for p in grids
+            if p.exists()
+        ]
         + ([("samples.png", "final samples")] if final_ok else []),
     )
     shown = " - ".join(f"{key}: {v:.4g}" for key, v in metrics.items()

@@ -2,6 +2,7 @@
 failure reporting, exact resume, configuration errors and ``chainrule generate --label``."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -186,3 +187,32 @@ def test_judge_cache_path_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert gan.judge_cache_path("mnist") == tmp_path / "chainrule/judges/mnist-cnn/model.zip"
     assert gan.judge_cache_path("fashion-mnist").parent.name == "fashion-cnn"
+
+
+def test_auto_judge_is_trained_once_into_the_cache(monkeypatch, tmp_path, data_dir, judge_path):
+    """With classifier = "auto" a missing judge is trained with its classification preset into
+    the cache (the training itself is replaced by a copy of a small judge here) and reused."""
+    import shutil
+
+    import chainrule.cli.train as train_mod
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    calls = []
+
+    def fake_run_train(preset, *, epochs, out, data_dir, verbose, print_fn):
+        calls.append((preset, epochs))
+        Path(out).mkdir(parents=True)
+        shutil.copy(judge_path, Path(out) / "model.zip")
+
+    monkeypatch.setattr(train_mod, "run_train", fake_run_train)
+    kw = {"data_dir": str(data_dir), "print_fn": lambda *a: None}
+    for i in range(2):
+        run = gan.run(gan.validate(
+            {"task": "gan", "name": "t", "epochs": 1, "batch_size": 16,
+             "data": {"name": "mnist", "limit": 32, "test_limit": 20},
+             "model": {"latent_dim": 4, "width": 2},
+             "judge": {"samples": 20, "epoch_samples": 10}, "out": str(tmp_path / f"o{i}")},
+            ConfigSource("t")), **kw)  # fmt: skip
+        assert np.isfinite(run["test_metrics"]["fd"])
+    assert calls == [("mnist-cnn", 15)]
+    assert gan.judge_cache_path("mnist").exists()

@@ -166,6 +166,12 @@ def _predict_images(model, args) -> None:
             f"{args.model} stores no image preprocessing (it was not trained on images by "
             "chainrule train); give an .npy array of prepared inputs instead"
         )
+    if spec.get("kind") != "image":
+        hint = " (draw from it with chainrule generate)" if spec.get("kind") == "generator" else ""
+        raise ValueError(
+            f"{args.model} is a {spec.get('kind')!r} model, not an image classifier: predict reads "
+            f"image files only for models saved with an 'image' preprocessing{hint}"
+        )
     x = load_images(args.input, spec)
     probs = model.predict(x, batch_size=args.batch_size)
     if args.out:

@@ -39,7 +39,7 @@ def resolve_labels(spec: dict, labels, n: int) -> np.ndarray | None:
         return None
     if labels is None:
         return np.arange(n, dtype=np.int64) % k
-    items = [labels] if isinstance(labels, (str, int, np.integer)) else list(labels)
+    items = list(labels) if isinstance(labels, (list, tuple, np.ndarray)) else [labels]
     if len(items) not in (1, n):
         raise ValueError(f"give one label or {n} labels (one per sample), got {len(items)}")
     names = spec.get("class_names") or []

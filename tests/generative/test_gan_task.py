@@ -130,6 +130,9 @@ def test_conditional_run_and_generate_label(tmp_path, data_dir, judge_path, caps
                        out=str(out), data_dir=str(data_dir), print_fn=lambda *a: None)  # fmt: skip
     assert 0.0 <= result["test_metrics"]["label_agreement"] <= 1.0
     assert "d_class_accuracy" in result["history"]
+    cm = np.array(json.loads((out / "test_metrics.json").read_text())["label_confusion"])
+    assert cm.shape == (10, 10) and (cm.sum(axis=1) == 4).all()  # 40 samples, 4 per label
+    assert np.trace(cm) / 40 == pytest.approx(result["test_metrics"]["label_agreement"])
     assert "Confusion matrix" in (out / "report.html").read_text()
     spec = load_model(out / "model.zip").preprocessing
     assert spec["num_classes"] == 10 and spec["label_input"] == "one_hot"

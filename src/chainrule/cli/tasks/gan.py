@@ -448,7 +448,8 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
         {"epoch": list(range(1, epochs_run + 1)), **hist_json}, indent=1, allow_nan=False))  # fmt: skip
     atomic_write_text(out_dir / "history.csv", history_csv(history, list(range(epochs_run))))
     atomic_write_text(out_dir / "test_metrics.json", json.dumps(
-        {**{key: float_to_json(v) for key, v in metrics.items()}, "failures": failures},
+        {**{key: float_to_json(v) for key, v in metrics.items()}, "failures": failures,
+         **({} if confusion is None else {"label_confusion": confusion.tolist()})},
         indent=1, allow_nan=False))  # fmt: skip
     grids = [out_dir / f"samples_epoch_{e:03d}.png" for e in range(1, epochs_run + 1)]
     summary = "\n".join(

@@ -154,9 +154,14 @@ def sample_quality(
     return out
 
 
+def half_split_distance(features: np.ndarray) -> float:
+    """The Fréchet distance between the even- and the odd-indexed rows of ``features (N, F)``."""
+    f = np.asarray(features)
+    half = len(f) // 2
+    return frechet_distance(f[0 : 2 * half : 2], f[1 : 2 * half : 2])
+
+
 def real_floor(classifier, real_images: np.ndarray) -> float:
     """The Fréchet distance between two halves of ``real_images`` (even and odd indices): what a
     generator indistinguishable from the real data scores with that many samples."""
-    _, feats = judge_outputs(classifier, real_images)
-    half = len(feats) // 2
-    return frechet_distance(feats[0 : 2 * half : 2], feats[1 : 2 * half : 2])
+    return half_split_distance(judge_outputs(classifier, real_images)[1])

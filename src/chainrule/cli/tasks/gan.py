@@ -318,7 +318,12 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
     from ...generative.gan import GAN, dcgan_discriminator, dcgan_generator
     from ...generative.gan_monitor import diagnose_epoch, mean_pairwise_distance
     from ...generative.grids import save_image_grid
-    from ...generative.metrics import gaussian_stats, judge_outputs, real_floor, sample_quality
+    from ...generative.metrics import (
+        gaussian_stats,
+        half_split_distance,
+        judge_outputs,
+        sample_quality,
+    )
     from ...io.atomic import atomic_write_text
     from ...io.container import float_to_json
     from ...io.generator_spec import generator_spec
@@ -433,7 +438,7 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
             q = sample_quality(judge, images, real_stats=real_stats, labels=labels,
                                confidence=j["confidence"])  # fmt: skip
             metrics.update({key: v for key, v in q.items() if key != "class_shares"})
-            metrics["fd_floor"] = real_floor(judge, x_test)
+            metrics["fd_floor"] = half_split_distance(real_feats)
             metrics["judge_accuracy"] = judge_accuracy
             for name, share in zip(names, q["class_shares"]):
                 metrics[f"share_{name}"] = share

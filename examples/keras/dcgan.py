@@ -18,8 +18,6 @@ the failure diagnosis (docs/generative.md).
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 import chainrule as keras
 import chainrule as torch
 from chainrule.generative.gan import dcgan_discriminator, dcgan_generator

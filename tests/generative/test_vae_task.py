@@ -20,6 +20,7 @@ name = "tiny-vae"
 epochs = 2
 batch_size = 64
 iwae_k = 3
+iwae_images = 32
 [data]
 name = "mnist"
 limit = 400
@@ -67,7 +68,8 @@ def test_output_folder(tiny_run):
     assert {"loss", "reconstruction_loss", "kl_loss", "test_loss"} <= set(hist)
     metrics = json.loads((tiny_run / "test_metrics.json").read_text())
     assert metrics["neg_elbo"] == pytest.approx(metrics["reconstruction"] + metrics["kl"])
-    assert 0 < metrics["iwae_nll"] < metrics["neg_elbo"] + 5
+    assert metrics["iwae_images"] == 32  # the bound on the first 32 of the 64 test images
+    assert 0 < metrics["iwae_nll"] < metrics["neg_elbo_iwae_images"] + 5
     page = _Images()
     page.feed((tiny_run / "report.html").read_text())
     assert {"samples.png", "reconstructions.png", "interpolation.png", "curve_loss.png"} <= set(
@@ -142,6 +144,7 @@ def test_presets_are_registered_and_valid():
         ({"data": {"name": "digits"}}, "data.name"),
         ({"data": {"name": "mnist", "limit": 0}}, "data.limit"),
         ({"iwae_k": -1}, "iwae_k"),
+        ({"iwae_images": 0}, "iwae_images"),
         ({"epochs": 0}, "epochs"),
         ({"optimizer": {"name": "adam", "lr": "fast"}}, "optimizer.lr"),
         ({"loss": "mse"}, "loss"),

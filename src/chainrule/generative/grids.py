@@ -110,9 +110,16 @@ def encode_png(pixels: np.ndarray) -> bytes:
     h, w = a.shape[:2]
     colour = 0 if a.ndim == 2 else 2  # PNG colour type: 0 grayscale, 2 truecolour
     rows = a.reshape(h, -1)
+    # Per scanline, filter "None" (0) or "Up" (2: the byte minus the one above, mod 256),
+    # whichever has the smaller sum of absolute signed bytes (the usual PNG heuristic).
+    up = rows.copy()
+    up[1:] -= rows[:-1]  # uint8 arithmetic wraps, as PNG's filter does
+    cost_none = np.abs(rows.view(np.int8).astype(np.int32)).sum(axis=1)
+    cost_up = np.abs(up.view(np.int8).astype(np.int32)).sum(axis=1)
+    use_up = cost_up < cost_none
     raw = np.empty((h, rows.shape[1] + 1), dtype=np.uint8)
-    raw[:, 0] = 0  # filter type "none" on every scanline
-    raw[:, 1:] = rows
+    raw[:, 0] = np.where(use_up, 2, 0)
+    raw[:, 1:] = np.where(use_up[:, None], up, rows)
 
     def chunk(tag: bytes, body: bytes) -> bytes:
         crc = zlib.crc32(tag + body) & 0xFFFFFFFF

@@ -109,7 +109,7 @@ def test_resume_is_exact_and_a_judge_added_later_starts_with_nan(tmp_path, data_
     full = tmp_path / "full"
     run_train(config=_config(tmp_path, "none", epochs=2), out=str(full), **kw)
     part = tmp_path / "part"
-    run_train(config=_config(tmp_path, "none", epochs=2), out=str(part), epochs=1, **kw)
+    first = run_train(config=_config(tmp_path, "none", epochs=2), out=str(part), epochs=1, **kw)
     with pytest.raises(ConfigError, match="no checkpoint"):
         run_train(config=_config(tmp_path, "none"), out=str(tmp_path / "x"), resume=True, **kw)
     result = run_train(config=_config(tmp_path, judge_path, epochs=2), out=str(part),
@@ -118,6 +118,8 @@ def test_resume_is_exact_and_a_judge_added_later_starts_with_nan(tmp_path, data_
     for (k1, v1), (k2, v2) in zip(a.state_dict().items(), b.state_dict().items()):
         assert k1 == k2
         np.testing.assert_array_equal(v1, v2)
+    # the training time adds up over the resumed parts
+    assert result["test_metrics"]["train_seconds"] > first["test_metrics"]["train_seconds"]
     h = result["history"]
     assert len(h["g_loss"]) == 2 and np.isnan(h["fd"][0]) and np.isfinite(h["fd"][1])
     hf = json.loads((full / "history.json").read_text())

@@ -364,10 +364,11 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
     atomic_write_text(out_dir / "config.toml", config_text)
     history: dict[str, list[float]] = {}
     failures: list[dict] = []
-    start_epoch = 0
+    start_epoch, earlier = 0, 0.0  # earlier: training seconds before a resume
     if resume:
         state = _load_checkpoint(ckpt_dir, gan)
         start_epoch, history, failures = state["epochs_done"], state["history"], state["failures"]
+        earlier = float(state.get("train_seconds", 0.0))
         print_fn(f"resumed from {ckpt_dir} after epoch {start_epoch}")
 
     real_stats = None
@@ -416,10 +417,12 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
         print_fn(f"Epoch {epoch + 1}/{cfg['epochs']} - {time.perf_counter() - t0:.1f}s - {shown}")
         for _, message in found:
             print_fn(f"  warning (epoch {epoch + 1}): {message}")
-        _save_checkpoint(ckpt_dir, gan, epoch + 1, {"history": history, "failures": failures})
+        spent = earlier + time.perf_counter() - started
+        state = {"history": history, "failures": failures, "train_seconds": spent}
+        _save_checkpoint(ckpt_dir, gan, epoch + 1, state)
         if any(kind == "non_finite" for kind, _ in found):
             break
-    seconds = time.perf_counter() - started
+    seconds = earlier + time.perf_counter() - started  # over every resumed part
     epochs_run = len(next(iter(history.values()), []))
     last = [f for f in failures if f["epoch"] == epochs_run]
 

@@ -195,3 +195,18 @@ def test_kl_is_zero_at_the_prior_and_elbo_bounds_are_finite_at_extreme_logits():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_evaluate_bounds_chunking_keeps_the_draws():
+    from chainrule.generative.elbo import evaluate_bounds
+
+    enc, dec, x, *_ = _pair(5)
+    x = np.concatenate([x] * 7)  # 35 images: batches of 10 with a short last one
+    results = []
+    for decode_batch in (10**6, 8, 1):
+        cr.manual_seed(11)
+        results.append(evaluate_bounds(enc, dec, x, k=4, batch_size=10, decode_batch=decode_batch))
+    for other in results[1:]:
+        assert other.keys() == results[0].keys()
+        for key in other:
+            assert other[key] == pytest.approx(results[0][key], rel=1e-6), key

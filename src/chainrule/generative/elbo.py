@@ -163,6 +163,7 @@ def evaluate_bounds(
     *,
     k: int = 100,
     batch_size: int = 100,
+    decode_batch: int = 2000,
 ) -> dict[str, float]:
     """Test-set numbers of a VAE over images ``x`` (intensities in [0, 1], any per-example shape
     the encoder takes), averaged per example in nats, without recording a graph:
@@ -170,6 +171,7 @@ def evaluate_bounds(
     ``neg_elbo``, ``reconstruction``, ``kl`` (one draw of z per example, as PyTorch's VAE example
     evaluates) and, when ``k`` >= 1, ``iwae_nll`` = ``-iwae_log_likelihood`` with ``k`` samples.
     ``encode``: images → ``(N, 2 * latent_dim)``; ``decode``: latents → logits.
+    ``decode_batch``: the most latents decoded in one call for the bound (``k`` per image).
     """
     x = np.asarray(x, dtype=np.float32)
     if len(x) == 0:
@@ -186,6 +188,13 @@ def evaluate_bounds(
             totals["reconstruction"] += float(rec.data.sum(dtype=np.float64))
             totals["kl"] += float(kl.data.sum(dtype=np.float64))
             if k:
-                ll = iwae_log_likelihood(decode, mu, logvar, xb, k)
-                totals["iwae_nll"] -= float(ll.data.sum(dtype=np.float64))
+                # the draws for the whole batch first (the same stream whatever the chunking),
+                # then at most ``decode_batch`` decoder inputs at a time: memory stays bounded
+                # for convolutional decoders
+                eps = np.stack([standard_normal_like(mu) for _ in range(k)])
+                step = max(1, decode_batch // k)
+                for j in range(0, len(xb), step):
+                    sl = slice(j, j + step)
+                    ll = iwae_log_likelihood(decode, mu[sl], logvar[sl], xb[sl], k, eps[:, sl])
+                    totals["iwae_nll"] -= float(ll.data.sum(dtype=np.float64))
     return {key: v / len(x) for key, v in totals.items()}

@@ -315,7 +315,11 @@ def run(cfg: dict, *, resume: bool, data_dir: str | None, verbose: int, print_fn
     write_report(out_dir, title=f"chainrule run: {cfg['name']}", history=hist,
                  test_metrics=metrics, summary=summary, config_text=config_text,
                  images=images)  # fmt: skip
-    shown = " - ".join(f"{k}: {v:.2f}" for k, v in metrics.items() if k != "train_seconds")
+    shown = " - ".join(
+        f"{k}: {v:.2f}" for k, v in metrics.items() if k not in ("train_seconds", "iwae_images")
+    )
+    if "iwae_images" in metrics:
+        shown += f" (the bound on {metrics['iwae_images']} test images)"
     print_fn(f"test (nats per image): {shown}  (training took {seconds:.1f} s, "
              f"evaluation {eval_seconds:.1f} s)")  # fmt: skip
     print_fn(f"wrote {out_dir}/: model.zip (decoder), encoder.zip, history.csv, history.json, "

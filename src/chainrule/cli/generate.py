@@ -128,6 +128,9 @@ def add_parser(sub) -> None:
     gen.add_argument("--out", default=None, metavar="FILE",
                      help="image generators: a .png grid (default samples.png) or .npy array")  # fmt: skip
     gen.add_argument("--nrow", type=int, default=None, help="image generators: images per row")
+    gen.add_argument("--label", default=None, metavar="CLASS",
+                     help="conditional image generators: the class to draw (an index or a class "
+                     "name); default: the samples cycle through the classes")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

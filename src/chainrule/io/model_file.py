@@ -69,6 +69,8 @@ def model_members(model, include_optimizer: bool = False) -> dict[str, bytes]:
     input_shape = getattr(model, "input_shape", None)
     if input_shape is None and getattr(model, "layers", None):
         input_shape = getattr(model.layers[0], "input_shape", None)  # Model.fit skips __call__
+    if input_shape is not None and any(isinstance(d, (list, tuple)) for d in input_shape):
+        input_shape = None  # several inputs (a functional model): its graph records their shapes
     compile_config = getattr(model, "compile_config", None)
     config = {
         "format": FORMAT,

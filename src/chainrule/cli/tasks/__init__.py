@@ -25,7 +25,7 @@ from __future__ import annotations
 from types import ModuleType
 
 #: The task names a configuration may give, in ``chainrule train --list`` order.
-TASKS: tuple[str, ...] = ("charlm", "sentiment", "translate", "vae")
+TASKS: tuple[str, ...] = ("charlm", "sentiment", "translate", "vae", "gan")
 
 
 def task_module(name: str) -> ModuleType:
@@ -47,6 +47,10 @@ def task_module(name: str) -> ModuleType:
         from . import vae
 
         return vae
+    if name == "gan":
+        from . import gan
+
+        return gan
     raise ValueError(f"unknown task {name!r}; known tasks: {list(TASKS)}")
 
 

@@ -108,7 +108,7 @@ def test_keras_and_torch_batchnorm_on_images_over_many_steps_train_and_eval():
     theirs = torch.nn.BatchNorm2d(c).train()
     mean, var = np.zeros(c), np.ones(c)  # Keras's moving statistics, by its formula
     for _ in range(steps):
-        x = (rng.standard_normal((6, c, 5, 5)) * [[[[3.0]], [[0.5]], [[1.0]], [[2.0]]]] + 1.5)
+        x = rng.standard_normal((6, c, 5, 5)) * [[[[3.0]], [[0.5]], [[1.0]], [[2.0]]]] + 1.5
         x = x.astype(np.float32)
         y_keras = keras_bn(cr.Tensor(x.transpose(0, 2, 3, 1))).numpy().transpose(0, 3, 1, 2)
         y_ours = ours_2d(cr.Tensor(x)).numpy()

@@ -45,6 +45,23 @@ def build(blocks: int, residual: bool) -> keras.Model:
     return keras.Model(inputs, outputs, name="resnet" if residual else "plain")
 
 
+class _StepLosses(keras.callbacks.Callback):
+    """The training loss of every step (fit's logs hold the running mean over the epoch)."""
+
+    def __init__(self, n: int, batch_size: int):
+        super().__init__()
+        self.n, self.batch_size, self.losses = n, batch_size, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.total = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        seen = min((batch + 1) * self.batch_size, self.n)
+        total = float(logs["loss"]) * seen
+        self.losses.append((total - self.total) / (seen - batch * self.batch_size))
+        self.total = total
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--blocks", type=int, default=3, help="blocks per stage (depth 6·b + 2)")
@@ -66,8 +83,10 @@ def main(argv=None) -> dict:
         model = build(args.blocks, residual)
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
         start = time.perf_counter()
+        steps = _StepLosses(len(x), args.batch_size)
         hist = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                         validation_data=(xt, yt), verbose=2).history  # fmt: skip
+                         validation_data=(xt, yt), verbose=2, callbacks=[steps]).history  # fmt: skip
+        hist["step_loss"] = steps.losses
         name = model.name
         results[name] = hist
         print(f"{name} ({6 * args.blocks + 2} weighted layers): test accuracy "
@@ -79,13 +98,23 @@ def main(argv=None) -> dict:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
         epochs = np.arange(1, args.epochs + 1)
-        for name, hist in results.items():
-            axes[0].plot(epochs, hist["loss"], marker="o", label=f"{name} (train)")
-            axes[1].plot(epochs, hist["val_accuracy"], marker="o", label=f"{name} (test)")
-        axes[0].set(xlabel="epoch", ylabel="training loss", title="training loss")
-        axes[1].set(xlabel="epoch", ylabel="accuracy", title="test accuracy")
+        per_epoch = -(-len(x) // args.batch_size)
+        for i, (name, hist) in enumerate(results.items()):
+            losses = np.asarray(hist["step_loss"])
+            k = min(10, len(losses))  # moving average over k steps
+            smooth = np.convolve(losses, np.ones(k) / k, mode="valid")
+            axes[0].plot(
+                (np.arange(len(smooth)) + k) / per_epoch, smooth, color=f"C{i}", label=name
+            )
+            axes[1].plot(epochs, hist["val_accuracy"], marker="o", color=f"C{i}",
+                         label=f"{name} (test)")  # fmt: skip
+            axes[1].plot(epochs, hist["accuracy"], ls="--", color=f"C{i}",
+                         label=f"{name} (training, during the epoch)")  # fmt: skip
+        axes[0].set(xlabel="epoch", ylabel="training loss", title=f"training loss ({k}-step mean)",
+                    yscale="log")  # fmt: skip
+        axes[1].set(xlabel="epoch", ylabel="accuracy", title="accuracy")
         for ax in axes:
             ax.legend()
         fig.suptitle(f"Fashion-MNIST, {6 * args.blocks + 2}-layer CNN: plain vs residual "

@@ -9,7 +9,8 @@ batch variance (the one the batch is normalised with; PyTorch's BatchNorm — ``
 averages the unbiased one). Defaults (momentum 0.99, epsilon 1e-3) are Keras's.
 
 LayerNormalization: normalises each sample over its last axis (or the trailing
-``normalized_shape`` axes), with learned γ, β of that shape. Default epsilon 1e-5 (PyTorch's).
+``normalized_shape`` axes), with learned γ, β of that shape. Default epsilon 1e-3 (Keras's;
+PyTorch's ``nn.LayerNorm`` uses 1e-5).
 """
 
 from __future__ import annotations

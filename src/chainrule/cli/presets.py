@@ -38,8 +38,8 @@ def _cnn_28x28(name: str, dataset: str, epochs: int, wide: bool) -> dict:
     """Convolutional nets for 28x28, 10-class images. ``wide=False``: the Keras "simple MNIST
     convnet" (Conv2D 32-64 3x3, max pooling, Dropout 0.5, 34,826 parameters); ``wide=True``: two
     "same" conv blocks (32, 64) with batch normalization and a 128-unit dense layer, for
-    Fashion-MNIST, trained on randomly mirrored images (left-right: clothes stay clothes) with the
-    learning rate halved whenever the validation loss stops falling."""
+    Fashion-MNIST, with the learning rate halved whenever the validation loss has not fallen for
+    two epochs (92.50 % in 15 epochs, docs/results.md)."""
     reshape = {"type": "Reshape", "target_shape": [28, 28, 1]}
     callbacks: list[dict] = []
     if not wide:
@@ -53,11 +53,10 @@ def _cnn_28x28(name: str, dataset: str, epochs: int, wide: bool) -> dict:
         ]
     else:
         callbacks = [
-            {"type": "ReduceLROnPlateau", "monitor": "val_loss", "factor": 0.5, "patience": 1,
+            {"type": "ReduceLROnPlateau", "monitor": "val_loss", "factor": 0.5, "patience": 2,
              "min_lr": 1e-5},
         ]  # fmt: skip
         body = [
-            {"type": "RandomFlip", "mode": "horizontal"},
             {"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
             {"type": "BatchNormalization"},
             {"type": "ReLU"},

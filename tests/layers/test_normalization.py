@@ -43,6 +43,7 @@ def test_batchnorm_train_and_eval_match_torch_batchnorm1d(dtype):
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(gamma))
         theirs.bias.copy_(torch.tensor(beta))
+    keras_var = np.ones(c)  # Keras 3's moving variance: the biased batch variance averaged
     for _ in range(3):  # several steps: the running statistics accumulate
         x = (rng.standard_normal((8, c)) * 3 + 2).astype(dtype)
         w = rng.standard_normal((8, c)).astype(dtype)
@@ -53,12 +54,15 @@ def test_batchnorm_train_and_eval_match_torch_batchnorm1d(dtype):
         np.testing.assert_allclose(ours.gamma.grad, theirs.weight.grad.numpy(), **tol)
         np.testing.assert_allclose(ours.beta.grad, theirs.bias.grad.numpy(), **tol)
         np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), **tol)
-        np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), **tol)
+        keras_var = momentum * keras_var + (1 - momentum) * x.astype(np.float64).var(axis=0)
+        np.testing.assert_allclose(ours.running_var, keras_var, **tol)
         ours.zero_grad()
         theirs.zero_grad()
         assert y.dtype == np.dtype(dtype) and ours.running_mean.dtype == np.dtype(dtype)
     ours.eval()
     theirs.eval()
+    with torch.no_grad():  # evaluation compared with the same (Keras) moving variance
+        theirs.running_var.copy_(torch.tensor(ours.running_var))
     x = rng.standard_normal((4, c)).astype(dtype)
     w = rng.standard_normal((4, c)).astype(dtype)
     before = ours.running_mean.copy()
@@ -80,7 +84,7 @@ def test_batchnorm_channels_first_and_channels_last_images():
     ty, tgx = _torch_run(theirs, x, w)
     np.testing.assert_allclose(y, ty, atol=1e-10)
     np.testing.assert_allclose(gx, tgx, atol=1e-10)
-    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), atol=1e-12)
+    np.testing.assert_allclose(ours.running_var, 0.99 + 0.01 * x.var(axis=(0, 2)), atol=1e-12)
     img = rng.standard_normal((2, 4, 4, 3))  # (N, H, W, C): channels last, the default axis
     wimg = rng.standard_normal(img.shape)
     ours = layers.BatchNormalization(epsilon=1e-5, dtype="float64").train()
@@ -90,6 +94,52 @@ def test_batchnorm_channels_first_and_channels_last_images():
     ty, tgx = _torch_run(theirs, img.transpose(perm), wimg.transpose(perm))
     np.testing.assert_allclose(y.transpose(perm), ty, atol=1e-10)
     np.testing.assert_allclose(gx.transpose(perm), tgx, atol=1e-10)
+
+
+def test_keras_and_torch_batchnorm_on_images_over_many_steps_train_and_eval():
+    """Keras's definition (momentum 0.99, epsilon 1e-3, biased moving variance) and PyTorch's
+    (momentum 0.1, eps 1e-5, unbiased running variance), each against torch in both modes."""
+    rng = np.random.default_rng(5)
+    c, steps = 4, 30
+    keras_bn = layers.BatchNormalization()  # the defaults under test
+    assert (keras_bn.momentum, keras_bn.epsilon) == (0.99, 1e-3)
+    keras_bn.train()
+    ours_2d = cr.nn.BatchNorm2d(c).train()
+    theirs = torch.nn.BatchNorm2d(c).train()
+    mean, var = np.zeros(c), np.ones(c)  # Keras's moving statistics, by its formula
+    for _ in range(steps):
+        x = rng.standard_normal((6, c, 5, 5)) * [[[[3.0]], [[0.5]], [[1.0]], [[2.0]]]] + 1.5
+        x = x.astype(np.float32)
+        y_keras = keras_bn(cr.Tensor(x.transpose(0, 2, 3, 1))).numpy().transpose(0, 3, 1, 2)
+        y_ours = ours_2d(cr.Tensor(x)).numpy()
+        with torch.no_grad():
+            y_theirs = theirs(torch.tensor(x)).numpy()
+            y_keras_ref = torch.nn.functional.batch_norm(
+                torch.tensor(x), None, None, training=True, eps=1e-3
+            ).numpy()
+        np.testing.assert_allclose(y_ours, y_theirs, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(y_keras, y_keras_ref, rtol=1e-5, atol=1e-5)
+        x64 = x.astype(np.float64)
+        mean = 0.99 * mean + 0.01 * x64.mean(axis=(0, 2, 3))
+        var = 0.99 * var + 0.01 * x64.var(axis=(0, 2, 3))
+    np.testing.assert_allclose(keras_bn.running_mean, mean, rtol=1e-5)
+    np.testing.assert_allclose(keras_bn.running_var, var, rtol=1e-5)
+    np.testing.assert_allclose(ours_2d.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours_2d.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-5)
+    assert int(ours_2d.num_batches_tracked.numpy()) == steps
+    keras_bn.eval()
+    ours_2d.eval()
+    theirs.eval()
+    x = rng.standard_normal((3, c, 5, 5)).astype(np.float32) * 2 + 1
+    with torch.no_grad():
+        y_theirs = theirs(torch.tensor(x)).numpy()
+        y_keras_ref = torch.nn.functional.batch_norm(
+            torch.tensor(x), torch.tensor(mean, dtype=torch.float32),
+            torch.tensor(var, dtype=torch.float32), training=False, eps=1e-3,
+        ).numpy()  # fmt: skip
+    np.testing.assert_allclose(ours_2d(cr.Tensor(x)).numpy(), y_theirs, rtol=1e-5, atol=1e-5)
+    y_keras = keras_bn(cr.Tensor(x.transpose(0, 2, 3, 1))).numpy().transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(y_keras, y_keras_ref, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("shape,norm", [((6, 7), (7,)), ((2, 3, 4, 5), (4, 5))])

@@ -33,8 +33,15 @@ def test_keras_simple_convnet(capsys):
 def test_lenet5():
     mod = _load("examples/keras/lenet5.py")
     assert sum(p.data.size for p in mod.build_lenet5().parameters()) == 61_706
-    acc = mod.main(["--epochs", "2", "--subset", "1500", "--test-subset", "500", "--verbose", "0"])
-    assert acc > 0.6
+    augmented = mod.build_lenet5(augment=True)
+    assert sum(p.data.size for p in augmented.parameters()) == 61_706
+    assert [type(layer).__name__ for layer in augmented.layers[:2]] == [
+        "RandomTranslation",
+        "RandomRotation",
+    ]
+    small = ["--epochs", "2", "--subset", "1500", "--test-subset", "500", "--verbose", "0"]
+    assert mod.main([*small, "--no-augment"]) > 0.6
+    assert mod.main(small) > 0.3  # distorted digits: slower on 1,500 images, still far above 10 %
 
 
 def test_pytorch_basic_mnist_cnn(tmp_path):

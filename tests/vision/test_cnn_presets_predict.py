@@ -127,3 +127,27 @@ def test_tampered_preprocessing_in_a_model_file_is_refused(trained, tmp_path):
             dst.writestr(item, data)
     with pytest.raises(ModelFileError, match=r"bad.zip.*preprocessing.height"):
         load_model(bad)
+
+
+@pytest.mark.skipif(
+    not DATA or not os.path.isdir(os.path.join(DATA, "fashion-mnist")),
+    reason="needs CHAINRULE_DATA",
+)
+def test_fashion_cnn_preset_as_configured_trains_on_a_subset(tmp_path):
+    """The whole fashion-cnn preset (BN, dropout, ReduceLROnPlateau) through `chainrule train`
+    on 1,200 images for 2 epochs: it learns, saves, and predicts deterministically (inference)."""
+    from chainrule.cli.config import to_toml
+
+    cfg = get_preset("fashion-cnn")
+    assert sum(entry["type"] == "BatchNormalization" for entry in cfg["model"]["layers"]) == 2
+    assert [cb["type"] for cb in cfg["callbacks"]] == ["ReduceLROnPlateau"]
+    cfg.update(epochs=2, name="fashion-small")
+    cfg["data"].update(limit=1200, test_limit=300)
+    (tmp_path / "f.toml").write_text(to_toml(cfg))
+    assert main(["train", "--config", str(tmp_path / "f.toml"), "--out", str(tmp_path / "run"),
+                 "--quiet"]) == 0  # fmt: skip
+    metrics = json.loads((tmp_path / "run" / "test_metrics.json").read_text())
+    assert metrics["accuracy"] > 0.5, metrics  # 10 classes: chance is 0.1
+    model = load_model(tmp_path / "run" / "model.zip")
+    x = np.random.default_rng(0).random((3, 28, 28)).astype(np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))

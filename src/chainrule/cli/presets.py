@@ -38,8 +38,10 @@ def _cnn_28x28(name: str, dataset: str, epochs: int, wide: bool) -> dict:
     """Convolutional nets for 28x28, 10-class images. ``wide=False``: the Keras "simple MNIST
     convnet" (Conv2D 32-64 3x3, max pooling, Dropout 0.5, 34,826 parameters); ``wide=True``: two
     "same" conv blocks (32, 64) with batch normalization and a 128-unit dense layer, for
-    Fashion-MNIST."""
+    Fashion-MNIST, with the learning rate halved whenever the validation loss has not fallen for
+    two epochs (92.50 % in 15 epochs, docs/results.md)."""
     reshape = {"type": "Reshape", "target_shape": [28, 28, 1]}
+    callbacks: list[dict] = []
     if not wide:
         body = [
             {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
@@ -50,6 +52,10 @@ def _cnn_28x28(name: str, dataset: str, epochs: int, wide: bool) -> dict:
             {"type": "Dropout", "rate": 0.5},
         ]
     else:
+        callbacks = [
+            {"type": "ReduceLROnPlateau", "monitor": "val_loss", "factor": 0.5, "patience": 2,
+             "min_lr": 1e-5},
+        ]  # fmt: skip
         body = [
             {"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same"},
             {"type": "BatchNormalization"},
@@ -76,6 +82,7 @@ def _cnn_28x28(name: str, dataset: str, epochs: int, wide: bool) -> dict:
         "optimizer": {"name": "adam", "lr": 0.001},
         "loss": "sparse_categorical_crossentropy",
         "metrics": ["accuracy"],
+        "callbacks": callbacks,
         "checkpoint": {"save_freq": 100},
     }
 
@@ -106,8 +113,8 @@ PRESETS: dict[str, dict] = {
     "fashion-mlp": _mlp_28x28("fashion-mlp", "fashion-mnist", epochs=10),
     # The Keras "simple MNIST convnet" on MNIST (keras.io runs it 15 epochs; 12 here).
     "mnist-cnn": _cnn_28x28("mnist-cnn", "mnist", epochs=12, wide=False),
-    # Fashion-MNIST: two conv-BN-ReLU-pool blocks and a dense layer.
-    "fashion-cnn": _cnn_28x28("fashion-cnn", "fashion-mnist", epochs=12, wide=True),
+    # Fashion-MNIST: two conv-BN-ReLU-pool blocks and a dense layer (≥ 92 %, docs/results.md).
+    "fashion-cnn": _cnn_28x28("fashion-cnn", "fashion-mnist", epochs=15, wide=True),
 }
 
 PLANNED: dict[str, str] = {}

@@ -80,7 +80,8 @@ def _sync_forward(self, x):
     self.running_mean *= m
     self.running_mean += (1 - m) * mean.data.astype(self.running_mean.dtype)
     self.running_var *= m
-    self.running_var += (1 - m) * (var.data * t(n / (n - 1))).astype(self.running_var.dtype)
+    batch_var = var.data * t(n / (n - 1)) if self.unbiased_running_var else var.data
+    self.running_var += (1 - m) * batch_var.astype(self.running_var.dtype)
     return y
 
 

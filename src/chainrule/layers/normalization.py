@@ -4,11 +4,13 @@ BatchNormalization: x (N, ..., C) with the features on ``axis`` (default −1,
 channels last; use ``axis=1`` for (N, C, L) as in PyTorch). Training normalises with the batch
 statistics and updates ``running_mean`` / ``running_var``; evaluation uses the running ones.
 Momentum follows Keras: ``running = momentum · running + (1 − momentum) · batch``, so the default
-0.99 equals PyTorch's ``momentum=0.01``; the running variance uses the unbiased batch variance, as
-PyTorch does. Defaults (momentum 0.99, epsilon 1e-3) are Keras's.
+0.99 equals PyTorch's ``momentum=0.01``. As in Keras 3, the moving variance averages the biased
+batch variance (the one the batch is normalised with; PyTorch's BatchNorm — ``nn.BatchNorm2d`` here —
+averages the unbiased one). Defaults (momentum 0.99, epsilon 1e-3) are Keras's.
 
 LayerNormalization: normalises each sample over its last axis (or the trailing
-``normalized_shape`` axes), with learned γ, β of that shape. Default epsilon 1e-5 (PyTorch's).
+``normalized_shape`` axes), with learned γ, β of that shape. Default epsilon 1e-3 (Keras's;
+PyTorch's ``nn.LayerNorm`` uses 1e-5).
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class BatchNormalization(Layer):
 
     default_name = "batch_normalization"
     _buffers = ("running_mean", "running_var")
+    #: Keras 3 averages the biased batch variance into the moving variance (PyTorch: unbiased).
+    unbiased_running_var = False
 
     def __init__(
         self,
@@ -134,6 +138,7 @@ class BatchNormalization(Layer):
         return batch_norm(
             x, self.gamma, self.beta, self.running_mean, self.running_var, training=self.training,
             momentum=self.momentum, eps=self.epsilon, axis=self.axis,
+            unbiased_running_var=self.unbiased_running_var,
         )  # fmt: skip
 
     def get_config(self) -> dict:

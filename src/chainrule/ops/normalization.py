@@ -5,9 +5,10 @@ batch norm reduces over every axis but the feature axis (and, in training, updat
 statistics); layer norm reduces over the trailing ``normalized_shape`` axes of each sample.
 
 Momentum convention (Keras's): ``running = momentum · running + (1 − momentum) · batch``, so Keras's
-``momentum=0.99`` equals PyTorch's ``momentum=0.01``. As in PyTorch, the running variance is updated
-with the unbiased batch variance (n / (n − 1) · σ²) while the batch itself is normalised with the
-biased one.
+``momentum=0.99`` equals PyTorch's ``momentum=0.01``. The batch is normalised with the biased
+variance σ²; the running variance is updated with the unbiased n / (n − 1) · σ² by default (PyTorch's
+rule, ``unbiased_running_var=True``) or with σ² itself (Keras 3's rule: its BatchNormalization
+averages ``ops.moments``'s biased variance).
 """
 
 from __future__ import annotations
@@ -152,12 +153,14 @@ def _normalize(x, gamma, beta, mean, inv_std, stat_axes, batch_stats, param_shap
 
 def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, running_var=None,
                training: bool = True, momentum: float = 0.99, eps: float = 1e-3,
-               axis: int = -1) -> Tensor:  # fmt: skip
+               axis: int = -1, unbiased_running_var: bool = True) -> Tensor:  # fmt: skip
     """Batch normalisation over every axis of ``x`` except ``axis`` (the feature axis).
 
     x: (N, ..., C) for ``axis=-1`` (or (N, C, ...) with ``axis=1``); gamma, beta, running_mean,
     running_var: (C,) or None. In training the batch statistics are used and the running arrays
-    (NumPy arrays) are updated in place; in evaluation the running statistics are used.
+    (NumPy arrays) are updated in place (``running = momentum · running + (1 − momentum) · batch``;
+    the batch variance with Bessel's correction when ``unbiased_running_var``, as PyTorch, without
+    it as Keras); in evaluation the running statistics are used.
     """
     x = float_only(x, "batch_norm")
     eps = scalar_param(eps, "batch_norm", "eps")
@@ -199,9 +202,9 @@ def batch_norm(x, gamma: Tensor | None, beta: Tensor | None, running_mean=None, 
             running_mean *= momentum
             running_mean += (1 - momentum) * mean.reshape(c).astype(running_mean.dtype, copy=False)
         if running_var is not None:
-            unbiased = var.reshape(c) * t(n / (n - 1))
+            batch_var = var.reshape(c) * t(n / (n - 1)) if unbiased_running_var else var.reshape(c)
             running_var *= momentum
-            running_var += (1 - momentum) * unbiased.astype(running_var.dtype, copy=False)
+            running_var += (1 - momentum) * batch_var.astype(running_var.dtype, copy=False)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")

@@ -173,6 +173,25 @@ TOP_KEYS = (
 DATA_KEYS = ("name", "limit", "test_limit", "validation_split")
 
 
+def optimizer_table(src: ConfigSource, cfg: dict, booleans: bool = True) -> dict:
+    """``cfg["optimizer"]`` checked (a name string becomes ``{"name": ...}``): a ``name`` and
+    numeric arguments (booleans too unless ``booleans=False``); returns the table."""
+    opt = cfg["optimizer"]
+    if isinstance(opt, str):
+        opt = cfg["optimizer"] = {"name": opt}
+    _table(src, ("optimizer",), opt)
+    if "name" not in opt:
+        raise src.error(("optimizer", "name"), 'missing (e.g. name = "adam")')
+    _str(src, ("optimizer", "name"), opt["name"])
+    kinds = (bool, int, float) if booleans else (int, float)
+    for key, value in opt.items():
+        if key != "name" and (not isinstance(value, kinds) or (isinstance(value, bool)
+                                                                  and not booleans)):  # fmt: skip
+            what = "a number or a boolean" if booleans else "a number"
+            raise src.error(("optimizer", key), f"expected {what}, got {value!r}")
+    return opt
+
+
 def validate(raw: dict, src: ConfigSource) -> dict:
     """Check ``raw`` against the schema; return a new dict with defaults filled in.
 
@@ -214,16 +233,7 @@ def validate(raw: dict, src: ConfigSource) -> dict:
     if "layers" not in model or not model["layers"]:
         raise src.error(("model", "layers"), "expected a non-empty list of layer tables")
     _typed_tables(src, ("model", "layers"), model["layers"], "layer")
-    opt = cfg["optimizer"]
-    if isinstance(opt, str):
-        opt = cfg["optimizer"] = {"name": opt}
-    _table(src, ("optimizer",), opt)
-    if "name" not in opt:
-        raise src.error(("optimizer", "name"), 'missing (e.g. name = "adam")')
-    _str(src, ("optimizer", "name"), opt["name"])
-    for key, value in opt.items():
-        if key != "name" and not isinstance(value, (bool, int, float)):
-            raise src.error(("optimizer", key), f"expected a number or a boolean, got {value!r}")
+    optimizer_table(src, cfg)
     _str(src, ("loss",), cfg["loss"])
     if not isinstance(cfg["metrics"], list):
         raise src.error(("metrics",), f"expected a list of strings, got {cfg['metrics']!r}")

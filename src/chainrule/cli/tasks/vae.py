@@ -47,7 +47,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import DATASETS, ConfigError, ConfigSource, _float, _int, _str, _table, to_toml
+from ..config import (
+    DATASETS,
+    ConfigError,
+    ConfigSource,
+    _float,
+    _int,
+    _str,
+    _table,
+    optimizer_table,
+    to_toml,
+)
 
 NAME = "vae"
 TOP_KEYS = ("task", "name", "describe", "seed", "epochs", "batch_size", "iwae_k", "iwae_images",
@@ -137,19 +147,10 @@ def validate(raw: dict, src: ConfigSource) -> dict:
     if model["variant"] == "conv" and len(hidden) > 2:
         raise src.error(("model", "hidden"), "a 28x28 conv VAE halves the size per filter entry: "
                         f"give 1 or 2 filter counts, got {len(hidden)}")  # fmt: skip
-    opt = cfg["optimizer"]
-    if isinstance(opt, str):
-        opt = cfg["optimizer"] = {"name": opt}
-    _table(src, ("optimizer",), opt)
-    if "name" not in opt:
-        raise src.error(("optimizer", "name"), 'missing (e.g. name = "adam")')
-    _str(src, ("optimizer", "name"), opt["name"])
+    opt = optimizer_table(src, cfg, booleans=False)
     for key, value in opt.items():
-        if key != "name":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise src.error(("optimizer", key), f"expected a number, got {value!r}")
-            if not math.isfinite(value):
-                raise src.error(("optimizer", key), f"expected a finite number, got {value!r}")
+        if key != "name" and not math.isfinite(value):
+            raise src.error(("optimizer", key), f"expected a finite number, got {value!r}")
     if "lr" in opt:
         _float(src, ("optimizer", "lr"), opt["lr"], 1e-12, 10.0)
     return cfg

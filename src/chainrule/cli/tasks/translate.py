@@ -40,7 +40,7 @@ PRESETS: dict[str, dict] = {
         "name": "eng-fra",
         "describe": "English→French Transformer (2+2 layers, d 128) on pairs of ≤ 10 words",
         "seed": 0,
-        "epochs": 2,
+        "epochs": 8,
         "batch_size": 128,
         "data": {"name": "eng-fra", "max_words": 10, "test_fraction": 0.05,
                  "validation_fraction": 0.02, "limit": 0, "test_limit": 0},

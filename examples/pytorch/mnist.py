@@ -93,7 +93,9 @@ def test(model, device, test_loader):
     return test_loss, correct / len(test_loader.dataset)
 
 
-def main(argv=None):
+def main(argv=None, net=None):
+    """The example's command line; ``net`` is the model class (default: this file's MLP ``Net``;
+    mnist_cnn.py passes its convolutional one)."""
     # Training settings
     parser = argparse.ArgumentParser(description="PyTorch MNIST Example")
     parser.add_argument("--batch-size", type=int, default=64, metavar="N")
@@ -131,7 +133,7 @@ def main(argv=None):
     train_loader = DataLoader(dataset1, **train_kwargs)
     test_loader = DataLoader(dataset2, **test_kwargs)
 
-    model = Net().to(device)
+    model = (Net if net is None else net)().to(device)
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
 
     scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)

@@ -37,9 +37,9 @@ FORMAT = "chainrule.torch_save"
 VERSION = 1
 
 _CONVERT_HINT = (
-    "Convert it once with PyTorch: `from safetensors.torch import save_file; "
-    "save_file(torch.load(path, weights_only=True), 'model.safetensors')` for a state dict, "
-    "then `chainrule.load('model.safetensors')` (or chainrule.io.torch_interop for models)."
+    "Convert it once inside PyTorch (its own loader, with weights_only=True) to a safetensors "
+    "file with safetensors.torch.save_file, then `chainrule.load('model.safetensors')` (or "
+    "chainrule.io.torch_interop for models)."
 )
 
 

@@ -1,24 +1,9 @@
 """Keras 3's customisable steps: ``model.metrics``, ``compute_loss``, ``train_step``/``test_step``.
 
-A subclass that overrides ``train_step(self, data)`` takes over each batch of ``fit``, as the
-Keras guide "Customizing what happens in fit() with PyTorch" shows::
-
-    def train_step(self, data):
-        x, y = data
-        self.zero_grad()
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(y=y, y_pred=y_pred)
-        loss.backward()
-        trainable_weights = [v for v in self.trainable_weights]
-        gradients = [v.value.grad for v in trainable_weights]
-        with torch.no_grad():
-            self.optimizer.apply(gradients, trainable_weights)
-        for metric in self.metrics:
-            if metric.name == "loss":
-                metric.update_state(loss)
-            else:
-                metric.update_state(y, y_pred)
-        return {m.name: m.result() for m in self.metrics}
+A subclass that overrides ``train_step(self, data)`` takes over each batch of ``fit``, written as
+the Keras guide "Customizing what happens in fit() with PyTorch" writes it (zero_grad, forward,
+``compute_loss``, ``backward``, ``optimizer.apply``, update ``self.metrics``, return their results;
+the whole step: examples/keras/custom_train_step.py).
 
 ``data`` holds Tensors (``(x, y)`` or ``(x, y, sample_weight)``; lists for several inputs or
 outputs). The returned dict (nested dicts are flattened) becomes the batch's logs; the last batch's

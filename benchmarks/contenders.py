@@ -235,7 +235,9 @@ class ChainruleLoop:
 
 class ChainruleFit:
     """chainrule's ``Model.fit``: ``Sequential`` of ``Dense`` layers (ReLU fused into the layer),
-    ``SGD(momentum=...)`` and ``SparseCategoricalCrossentropy(from_logits=True)``."""
+    ``SGD(momentum=...)`` and ``SparseCategoricalCrossentropy(from_logits=True)``, as a Keras user
+    writes it: the Keras door's SGD (``v = m·v - lr·g; w += v``, the form the Keras contenders
+    run; the same trajectory as PyTorch's at a constant learning rate)."""
 
     name = "chainrule-fit"
 
@@ -243,7 +245,7 @@ class ChainruleFit:
         import chainrule as cr
         from chainrule.layers import Dense
         from chainrule.losses import SparseCategoricalCrossentropy
-        from chainrule.optim import SGD
+        from chainrule.optimizers import SGD
 
         layers = []
         for i, (w, b) in enumerate(init_mlp(sizes, seed)):
@@ -254,7 +256,7 @@ class ChainruleFit:
             layers.append(layer)
         self.model = cr.Sequential(layers)
         self.model.compile(
-            optimizer=SGD(None, lr=lr, momentum=momentum),  # parameters attached by compile
+            optimizer=SGD(learning_rate=lr, momentum=momentum),  # parameters attached by compile
             loss=SparseCategoricalCrossentropy(from_logits=True),
         )
         self.x, self.y, self.batch = x, y, batch

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule as keras
-from chainrule import layers
+from chainrule import layers, optim
 from chainrule.training import dense_replay
 from chainrule.training.dense_replay import DenseReplay
 
@@ -38,9 +38,11 @@ def runs(monkeypatch):
     count = {"n": 0}
     real = DenseReplay.run
 
-    def counting(self, x, y):
+    def counting(self, x, y, optimizer=None):
         count["n"] += 1
-        return real(self, x, y)
+        out = real(self, x, y, optimizer)
+        count["fused"] = count.get("fused", 0) + out[2]
+        return out
 
     monkeypatch.setattr(DenseReplay, "run", counting)
     count["general"] = lambda: monkeypatch.setattr(DenseReplay, "capture",
@@ -129,3 +131,84 @@ def test_capture_refuses_other_setups():
     m.train_on_batch(*_data(16))
     assert DenseReplay.capture(m.__dict__["_batch_step"][1]) is None
     assert dense_replay._NAME == "sparse_categorical_crossentropy"
+
+
+# ----------------------------------------------------------------------------- fused SGD update
+def _fit_pair(opt_factory, runs, epochs=3, **fit):
+    """The same model and data trained with the replay (``fast``) and the graph (``slow``)."""
+    x, y = _data()
+    fast = _model()
+    fast.compile(opt_factory(), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    fast.fit(x, y, batch_size=16, epochs=epochs, shuffle=False, verbose=0, **fit)
+    replayed = runs["n"]
+    runs["general"]()
+    slow = _model()
+    slow.compile(opt_factory(), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    slow.fit(x, y, batch_size=16, epochs=epochs, shuffle=False, verbose=0, **fit)
+    assert runs["n"] == replayed
+    return fast, slow, replayed
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda: keras.optimizers.SGD(0.05, momentum=0.9),  # Keras's form v = μv − lr·g
+        lambda: keras.optimizers.SGD(
+            keras.optimizers.schedules.ExponentialDecay(0.05, 4, 0.5), momentum=0.9
+        ),
+        lambda: optim.SGD(None, lr=0.05, momentum=0.9),  # PyTorch's form v = μv + g
+        lambda: optim.SGD(None, lr=0.05, momentum=0.8, dampening=0.3),
+    ],
+)
+def test_sgd_momentum_update_is_fused_and_matches_the_optimizer(runs, factory):
+    from chainrule.ops import _blas
+
+    fast, slow, replayed = _fit_pair(factory, runs)
+    assert replayed == 15
+    assert runs["fused"] == (15 if _blas.available() else 0)
+    assert fast.optimizer.iterations == slow.optimizer.iterations == 15
+    for a, b in zip(fast.get_weights(), slow.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    fs, ss = fast.optimizer.state_dict()["state"], slow.optimizer.state_dict()["state"]
+    assert fs.keys() == ss.keys() and len(fs) == 8
+    for k in fs:
+        np.testing.assert_allclose(fs[k]["momentum_buffer"], ss[k]["momentum_buffer"],
+                                   rtol=1e-5, atol=1e-6)  # fmt: skip
+    assert all(p.grad is None for p in fast.trainable_parameters())
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda: keras.optimizers.SGD(0.05),  # no momentum: nothing to fuse
+        lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+        lambda: keras.optimizers.SGD(0.05, momentum=0.9, clipnorm=0.1),
+        lambda: keras.optimizers.SGD(0.05, momentum=0.9, weight_decay=0.01),
+        lambda: keras.optimizers.Adam(0.01),
+        lambda: optim.SGD(None, lr=0.05, momentum=0.9, maximize=True),
+        lambda: optim.SGD(None, lr=0.05, momentum=0.9, weight_decay=0.01),
+    ],
+)
+def test_other_optimizers_keep_their_own_step(runs, factory):
+    fast, slow, replayed = _fit_pair(factory, runs, epochs=2)
+    assert replayed == 10 and runs.get("fused", 0) == 0
+    for a, b in zip(fast.get_weights(), slow.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_observers_get_gradients_not_a_fused_step(runs):
+    x, y = _data(32)
+    m = _model()
+    seen = []
+    m._gradient_observers = [lambda params: seen.append(all(p.grad is not None for p in params))]
+    m.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert seen == [True, True] and runs["n"] == 2 and runs.get("fused", 0) == 0
+
+
+def test_fused_step_without_blas_falls_back(runs, monkeypatch):
+    from chainrule.ops import _blas
+
+    monkeypatch.setattr(_blas, "gemm_at_b", lambda *a: False)
+    fast, slow, _ = _fit_pair(lambda: keras.optimizers.SGD(0.05, momentum=0.9), runs)
+    for a, b in zip(fast.get_weights(), slow.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

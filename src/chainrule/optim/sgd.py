@@ -153,6 +153,61 @@ class SGD(Optimizer):
         mod.multiply(step, lr, out=tmp)
         param -= tmp
 
+    # ------------------------------------------------------------------ a step applied by the caller
+    def fused_momentum(self, params: list) -> tuple[float, list] | None:
+        """For a caller that applies this step's momentum rule itself (training/dense_replay.py
+        folds the weight gradient into the buffer inside one matrix product): when the next
+        :meth:`step` would update each of ``params`` (all in this optimiser, in one group, none
+        with a gradient set) by the momentum rule and nothing else (no Nesterov, weight decay,
+        clipping or maximize), returns ``(scale, [(buffer, alpha, beta), ...])`` such that the
+        step is, per parameter, ``buffer = alpha·g + beta·buffer; param += scale·buffer``:
+
+        - PyTorch's form: ``alpha = 1 − dampening, beta = μ`` (``1, 0`` on a parameter's first
+          step: the buffer starts as ``g``), ``scale = −lr``;
+        - Keras's form (``lr_in_momentum``): ``alpha = −lr, beta = μ, scale = 1``.
+
+        Otherwise None. Buffers are created (zeros) as :meth:`step` would. The caller finishes
+        with :meth:`end_fused_step`."""
+        if len(self.param_groups) != 1:
+            return None
+        group = self.param_groups[0]
+        momentum = group["momentum"]
+        if (
+            not momentum
+            or group["nesterov"]
+            or group["weight_decay"]
+            or group.get("maximize")
+            or self.clipnorm is not None
+            or self.clipvalue is not None
+            or self.global_clipnorm is not None
+        ):
+            return None
+        index = {id(p): i for i, p in enumerate(self._params)}
+        slots = [index.get(id(p)) for p in params]
+        if any(i is None for i in slots) or any(p.grad is not None for p in params):
+            return None
+        lr = self.group_lr(group)  # a bad schedule raises here, before anything changes
+        keras_form = self.lr_in_momentum
+        plan = []
+        for i in slots:
+            param = self._params[i].data
+            state = self._state[i]
+            if state is None:
+                state = self._state[i] = self._init_state(param, group)
+            buf = state.get("momentum_buffer")
+            fresh = buf is None
+            if fresh:
+                buf = state["momentum_buffer"] = xp(param).zeros_like(param)
+            if keras_form:
+                plan.append((buf, -lr, momentum))
+            else:
+                plan.append((buf, 1.0, 0.0) if fresh else (buf, 1.0 - group["dampening"], momentum))
+        return (1.0 if keras_form else -lr), plan
+
+    def end_fused_step(self) -> None:
+        """Count the step applied after :meth:`fused_momentum` (what :meth:`step` does last)."""
+        self.iterations += 1
+
     def _keras_momentum(self, param, grad, state, group, lr) -> None:
         """``v = μ v − lr g``; ``p += v`` (``p += μ v − lr g`` with Nesterov)."""
         mod, momentum = xp(param), group["momentum"]

@@ -31,7 +31,9 @@ from .. import activations
 from .. import anomaly as _anomaly
 from ..function import is_grad_enabled
 from ..nn import hooks as _hooks
+from ..ops import _blas
 from ..ops.loss import _log_softmax, check_labels
+from ..optim.sgd import _BLOCK
 
 _NAME = "sparse_categorical_crossentropy"
 
@@ -45,6 +47,7 @@ class DenseReplay:
         self.layers = layers
         self.units, self.dtype = units, dtype
         self._buffers: dict[int, tuple] = {}
+        self._scratch: dict[np.dtype, np.ndarray] = {}  # one block, for the fused update
 
     # ------------------------------------------------------------------ eligibility
     @classmethod
@@ -140,11 +143,13 @@ class DenseReplay:
             bufs = self._buffers[n] = (acts, back, mask, np.arange(n), scale)
         return bufs
 
-    def run(self, x: np.ndarray, y) -> tuple[np.ndarray, np.ndarray]:
-        """Forward, loss and backward on one batch; fills every parameter's ``.grad``.
+    def run(self, x: np.ndarray, y, optimizer=None) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Forward, loss and backward on one batch; fills every parameter's ``.grad``, or, when
+        ``optimizer`` can hand this step's rule over (:meth:`_fused_plan`), applies the update
+        itself and leaves ``.grad`` unset.
 
         Returns (the mean loss as a 0-d array, the logits (N, units): a buffer reused by the next
-        step of this batch size)."""
+        step of this batch size, whether the parameters were updated)."""
         n = x.shape[0]
         labels = y.data if hasattr(y, "_data") else np.asarray(y)
         if labels.shape != (n,) and labels.shape == (n, 1):
@@ -155,6 +160,7 @@ class DenseReplay:
                 f"got {labels.shape}"
             )
         labels = check_labels(labels, self.units, _NAME)
+        plan = None if optimizer is None else self._fused_plan(optimizer)
         acts, back, mask, rows, scale = self._buffers_for(n)
         a = x
         for (layer, kernel, bias, relu), z in zip(self.layers, acts):
@@ -173,18 +179,70 @@ class DenseReplay:
         for i in range(len(self.layers) - 1, -1, -1):
             _, kernel, bias, _ = self.layers[i]
             a_in = x if i == 0 else acts[i - 1]
-            _add_grad(kernel, a_in.T @ g)
-            if bias is not None:
-                _add_grad(bias, g.sum(axis=(0,)))
-            if i:
+            gp = None
+            if i:  # the input gradient first: it needs this layer's weights before the update
                 gp = back[i - 1]
                 np.matmul(g, kernel._data.T, out=gp)
                 if self.layers[i - 1][3]:  # the layer below applied a ReLU: mask its gradient
                     mk = mask[:, : gp.shape[1]]
                     np.greater(a_in, 0, out=mk)
                     np.multiply(gp, mk, out=gp)
+            if plan is None:
+                _add_grad(kernel, a_in.T @ g)
+                if bias is not None:
+                    _add_grad(bias, g.sum(axis=(0,)))
+            else:
+                scale, rules = plan
+                krule, brule = rules[i]
+                self._momentum_update(kernel._data, krule, scale, a_in, g)
+                if bias is not None:
+                    self._momentum_update(bias._data, brule, scale, None, g)
+            if gp is not None:
                 g = gp
-        return np.asarray(loss), a
+        if plan is not None:
+            optimizer.end_fused_step()
+        return np.asarray(loss), a, plan is not None
+
+    def _fused_plan(self, optimizer) -> tuple[float, list] | None:
+        """``(scale, [(kernel's rule, bias's rule) per layer])`` when ``optimizer`` is SGD with
+        momentum and nothing else (``SGD.fused_momentum``: a rule is ``(buffer, alpha, beta)``)
+        and NumPy's BLAS takes a β (ops/_blas.py): the weight gradient then goes straight into
+        the momentum buffer, ``v = alpha·(aᵀ·g) + beta·v`` in one matrix product, and
+        ``p += scale·v``. That skips writing and re-reading the gradient and two passes over
+        ``v`` (docs/performance.md has the measurement). The result equals the optimizer's own
+        step up to float rounding (the product and the scaling are one fused operation)."""
+        fused = getattr(optimizer, "fused_momentum", None)
+        if fused is None or not _blas.available():
+            return None
+        params = [p for _, k, b, _ in self.layers for p in (k, b) if p is not None]
+        plan = fused(params)
+        if plan is None:
+            return None
+        scale, rules = plan
+        it = iter(rules)
+        return scale, [(next(it), None if b is None else next(it)) for _, _, b, _ in self.layers]
+
+    def _momentum_update(self, param, rule, scale: float, a_in, g) -> None:
+        """``v = alpha·grad + beta·v; p += scale·v`` with the gradient ``a_inᵀ·g`` (a kernel;
+        BLAS computes it into ``v``) or ``Σ_rows g`` (a bias, ``a_in`` None)."""
+        buf, alpha, beta = rule
+        if a_in is None or not _blas.gemm_at_b(a_in, g, buf, alpha, beta):
+            grad = g.sum(axis=0) if a_in is None else a_in.T @ g
+            grad *= alpha
+            buf *= beta
+            buf += grad
+        if scale == 1.0:
+            param += buf
+            return
+        # p += scale·v through one cache-sized block of scratch (v and p cross memory once)
+        p, v = param.reshape(-1), buf.reshape(-1)
+        tmp = self._scratch.get(buf.dtype)
+        if tmp is None:
+            tmp = self._scratch[buf.dtype] = np.empty(_BLOCK, buf.dtype)
+        for start in range(0, p.size, _BLOCK):
+            t = tmp[: min(_BLOCK, p.size - start)]
+            np.multiply(v[start : start + _BLOCK], scale, out=t)
+            p[start : start + _BLOCK] += t
 
 
 def _add_grad(param, g: np.ndarray) -> None:

@@ -242,8 +242,14 @@ class Step:
         if self._replay is False:
             self._replay = DenseReplay.capture(self) if strategy is None else None
         replay = self._replay
+        # gradient observers (e.g. callbacks.GradientMonitor) see the gradients before the
+        # optimizer step consumes and clears them; ``model._gradient_observers`` is a list of
+        # callables ``f(params)`` (the trainable Parameters, their ``.grad`` set)
+        observers = model.__dict__.get("_gradient_observers")
+        stepped = False
         if replay is not None and strategy is None and replay.applies(xs, ys, w):
-            loss, logits = replay.run(xs[0], ys[0])
+            # the replay may apply the optimizer's update itself (then no .grad is left)
+            loss, logits, stepped = replay.run(xs[0], ys[0], None if observers else opt)
             total = Tensor._wrap(loss)
             terms, outs = [total], [Tensor._wrap(logits)]
         elif strategy is None:
@@ -257,15 +263,11 @@ class Step:
                 total, terms, outs = self._loss(xs, ys, w, True)
                 total.backward()
             strategy.after_backward()
-        # -- gradient observers (e.g. callbacks.GradientMonitor): see the gradients before the
-        # optimizer step consumes and clears them; ``model._gradient_observers`` is a list of
-        # callables ``f(params)`` (the trainable Parameters, their ``.grad`` set)
-        observers = model.__dict__.get("_gradient_observers")
         if observers:
             for observe in observers:
                 observe(self.params)
-        # -- end gradient observers
-        opt.step()
+        if not stepped:
+            opt.step()
         for c, p in self.constraints:
             c.apply_(p.data)
         for p in self.params:

@@ -204,3 +204,15 @@ def test_unavailable_and_unknown_presets(capsys, monkeypatch):
     assert main(["train", "--list"]) == 0
     listing = capsys.readouterr().out
     assert "digits-mlp" in listing and "fashion-mlp" in listing and "mnist-cnn" in listing
+
+
+def test_info_names_each_input_of_a_functional_model(tmp_path, capsys):
+    import chainrule as keras
+    from chainrule import layers as L
+
+    a, b = keras.Input((4,), name="left"), keras.Input((3,), name="right")
+    model = keras.Model([a, b], L.Dense(2)(L.Concatenate()([a, b])))
+    model.predict([np.ones((2, 4), np.float32), np.ones((2, 3), np.float32)], verbose=0)
+    keras.saving.save_model(model, tmp_path / "two.zip")
+    assert main(["info", str(tmp_path / "two.zip")]) == 0
+    assert "inputs left (None, 4), right (None, 3)" in capsys.readouterr().out

@@ -233,6 +233,18 @@ def safe_text(value, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def _graph_inputs(inputs) -> str | None:
+    """``inputs NAME (None, d…), …`` from a functional model's config, or None."""
+    if not isinstance(inputs, list) or not inputs or not all(isinstance(i, dict) for i in inputs):
+        return None
+    parts = []
+    for spec in inputs[:16]:
+        dims = spec.get("shape")
+        dims = (None, *dims) if isinstance(dims, list) else "?"
+        parts.append(f"{safe_text(spec.get('name'), 40)} {safe_text(dims, 80)}")
+    return "inputs " + ", ".join(parts) + (", ..." if len(inputs) > 16 else "")
+
+
 def _info(args) -> None:
     from ..io.model_file import describe_model_file
 
@@ -244,8 +256,11 @@ def _info(args) -> None:
     model = cfg["model"]
     mcfg = model.get("config", {})
     shape = cfg.get("input_shape")
-    print(f"model: {s(model['class_name'])} '{s(mcfg.get('name'))}', input shape "
-          f"{s(tuple(shape)) if shape else 'unknown'}")  # fmt: skip
+    if shape:
+        shown = f"input shape {s(tuple(shape))}"
+    else:  # several inputs: a functional graph's config lists them
+        shown = _graph_inputs(mcfg.get("inputs")) or "input shape unknown"
+    print(f"model: {s(model['class_name'])} '{s(mcfg.get('name'))}', {shown}")
     layers = mcfg.get("layers", [])
     for i, layer in enumerate(layers if isinstance(layers, list) else []):
         c = layer.get("config", {})

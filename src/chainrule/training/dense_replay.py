@@ -21,6 +21,15 @@ graph's (same operations in the same order and dtype), the gradients land in ``.
 ``step()`` then runs unchanged (schedules, clipping, weight decay, every optimizer). Anything
 outside that envelope, checked again before every step (a callback may freeze a layer or add a
 hook mid-fit), takes the general path.
+
+One exception to "the optimizer's own step": plain SGD with momentum (either door's form, no
+Nesterov, weight decay or clipping; ``SGD.fused_momentum`` decides) with NumPy's OpenBLAS at hand.
+Then each weight gradient is computed straight into its momentum buffer by one BLAS call with
+``β`` (``v = μ·v − lr·aᵀg``, ops/_blas.py), the step is applied here and ``.grad`` stays unset;
+the optimizer's buffers, iteration count and schedule advance exactly as its ``step()`` would,
+and the weights equal that path's to float rounding. MLP 784-512-512-10 at batch 32, one thread,
+CPU per step: 1.05 → 0.91 ms (Keras's form), 1.03 → 0.98 ms (PyTorch's, which needs one more
+pass for ``p −= lr·v``).
 """
 
 from __future__ import annotations

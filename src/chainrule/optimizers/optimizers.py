@@ -5,7 +5,7 @@ formula differs, see docs/doors.md)."""
 from __future__ import annotations
 
 from .. import optim
-from .base import KerasOptimizer
+from .base import KerasOptimizer, extras
 
 
 def _common(weight_decay, clipnorm, clipvalue, global_clipnorm) -> dict:
@@ -25,9 +25,21 @@ class SGD(KerasOptimizer, optim.SGD):
 
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, loss_scale_factor=None,
+                 gradient_accumulation_steps: int | None = None,
                  name: str | None = None):  # fmt: skip
         cfg = {"learning_rate": learning_rate, "momentum": momentum, "nesterov": nesterov,
                **_common(weight_decay, clipnorm, clipvalue, global_clipnorm)}  # fmt: skip
+        cfg.update(
+            extras(
+                use_ema,
+                ema_momentum,
+                ema_overwrite_frequency,
+                loss_scale_factor,
+                gradient_accumulation_steps,
+            )
+        )
         self._keras_init(name, cfg)
         if nesterov and not momentum:
             raise ValueError("SGD: nesterov=True needs momentum > 0")
@@ -43,10 +55,23 @@ class Adam(KerasOptimizer, optim.Adam):
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-07, amsgrad: bool = False, weight_decay=None, clipnorm=None,
-                 clipvalue=None, global_clipnorm=None, name: str | None = None):  # fmt: skip
+                 clipvalue=None, global_clipnorm=None, use_ema: bool = False,
+                 ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
+                 loss_scale_factor=None,
+                 gradient_accumulation_steps: int | None = None,
+                 name: str | None = None):  # fmt: skip
         cfg = {"learning_rate": learning_rate, "beta_1": beta_1, "beta_2": beta_2,
                "epsilon": epsilon, "amsgrad": amsgrad,
                **_common(weight_decay, clipnorm, clipvalue, global_clipnorm)}  # fmt: skip
+        cfg.update(
+            extras(
+                use_ema,
+                ema_momentum,
+                ema_overwrite_frequency,
+                loss_scale_factor,
+                gradient_accumulation_steps,
+            )
+        )
         self._keras_init(name, cfg)
         optim.Adam.__init__(self, None, lr=learning_rate, betas=(beta_1, beta_2), eps=epsilon,
                             weight_decay=weight_decay or 0.0, amsgrad=amsgrad,
@@ -62,6 +87,9 @@ class AdamW(KerasOptimizer, optim.AdamW):
     def __init__(self, learning_rate=0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-07, amsgrad: bool = False,
                  clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, loss_scale_factor=None,
+                 gradient_accumulation_steps: int | None = None,
                  name: str | None = None):  # fmt: skip
         if weight_decay is None:
             raise ValueError("AdamW: argument weight_decay must be a float, got None")
@@ -69,6 +97,15 @@ class AdamW(KerasOptimizer, optim.AdamW):
                "beta_2": beta_2, "epsilon": epsilon, "amsgrad": amsgrad,
                "clipnorm": clipnorm, "clipvalue": clipvalue,
                "global_clipnorm": global_clipnorm}  # fmt: skip
+        cfg.update(
+            extras(
+                use_ema,
+                ema_momentum,
+                ema_overwrite_frequency,
+                loss_scale_factor,
+                gradient_accumulation_steps,
+            )
+        )
         self._keras_init(name, cfg)
         optim.AdamW.__init__(self, None, lr=learning_rate, betas=(beta_1, beta_2), eps=epsilon,
                              weight_decay=weight_decay, amsgrad=amsgrad, **_clip(cfg))  # fmt: skip
@@ -83,10 +120,22 @@ class RMSprop(KerasOptimizer, optim.RMSprop):
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-07, centered: bool = False, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, loss_scale_factor=None,
+                 gradient_accumulation_steps: int | None = None,
                  name: str | None = None):  # fmt: skip
         cfg = {"learning_rate": learning_rate, "rho": rho, "momentum": momentum,
                "epsilon": epsilon, "centered": centered,
                **_common(weight_decay, clipnorm, clipvalue, global_clipnorm)}  # fmt: skip
+        cfg.update(
+            extras(
+                use_ema,
+                ema_momentum,
+                ema_overwrite_frequency,
+                loss_scale_factor,
+                gradient_accumulation_steps,
+            )
+        )
         self._keras_init(name, cfg)
         optim.RMSprop.__init__(self, None, lr=learning_rate, alpha=rho, eps=epsilon,
                                weight_decay=weight_decay or 0.0, momentum=momentum,
@@ -101,10 +150,22 @@ class Adagrad(KerasOptimizer, optim.Adagrad):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-07, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name: str | None = None):  # fmt: skip
+                 global_clipnorm=None, use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, loss_scale_factor=None,
+                 gradient_accumulation_steps: int | None = None,
+                 name: str | None = None):  # fmt: skip
         cfg = {"learning_rate": learning_rate,
                "initial_accumulator_value": initial_accumulator_value, "epsilon": epsilon,
                **_common(weight_decay, clipnorm, clipvalue, global_clipnorm)}  # fmt: skip
+        cfg.update(
+            extras(
+                use_ema,
+                ema_momentum,
+                ema_overwrite_frequency,
+                loss_scale_factor,
+                gradient_accumulation_steps,
+            )
+        )
         self._keras_init(name, cfg)
         optim.Adagrad.__init__(self, None, lr=learning_rate,
                                initial_accumulator_value=initial_accumulator_value, eps=epsilon,
@@ -118,9 +179,21 @@ class Adadelta(KerasOptimizer, optim.Adadelta):
 
     def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-07,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, loss_scale_factor=None,
+                 gradient_accumulation_steps: int | None = None,
                  name: str | None = None):  # fmt: skip
         cfg = {"learning_rate": learning_rate, "rho": rho, "epsilon": epsilon,
                **_common(weight_decay, clipnorm, clipvalue, global_clipnorm)}  # fmt: skip
+        cfg.update(
+            extras(
+                use_ema,
+                ema_momentum,
+                ema_overwrite_frequency,
+                loss_scale_factor,
+                gradient_accumulation_steps,
+            )
+        )
         self._keras_init(name, cfg)
         optim.Adadelta.__init__(self, None, lr=learning_rate, rho=rho, eps=epsilon,
                                 weight_decay=weight_decay or 0.0, **_clip(cfg))  # fmt: skip
@@ -134,10 +207,22 @@ class Adamax(KerasOptimizer, optim.Adamax):
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-07, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name: str | None = None):  # fmt: skip
+                 global_clipnorm=None, use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, loss_scale_factor=None,
+                 gradient_accumulation_steps: int | None = None,
+                 name: str | None = None):  # fmt: skip
         cfg = {"learning_rate": learning_rate, "beta_1": beta_1, "beta_2": beta_2,
                "epsilon": epsilon,
                **_common(weight_decay, clipnorm, clipvalue, global_clipnorm)}  # fmt: skip
+        cfg.update(
+            extras(
+                use_ema,
+                ema_momentum,
+                ema_overwrite_frequency,
+                loss_scale_factor,
+                gradient_accumulation_steps,
+            )
+        )
         self._keras_init(name, cfg)
         optim.Adamax.__init__(self, None, lr=learning_rate, betas=(beta_1, beta_2), eps=epsilon,
                               weight_decay=weight_decay or 0.0, **_clip(cfg))  # fmt: skip
@@ -150,10 +235,22 @@ class Nadam(KerasOptimizer, optim.NAdam):
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-07, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name: str | None = None):  # fmt: skip
+                 global_clipnorm=None, use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, loss_scale_factor=None,
+                 gradient_accumulation_steps: int | None = None,
+                 name: str | None = None):  # fmt: skip
         cfg = {"learning_rate": learning_rate, "beta_1": beta_1, "beta_2": beta_2,
                "epsilon": epsilon,
                **_common(weight_decay, clipnorm, clipvalue, global_clipnorm)}  # fmt: skip
+        cfg.update(
+            extras(
+                use_ema,
+                ema_momentum,
+                ema_overwrite_frequency,
+                loss_scale_factor,
+                gradient_accumulation_steps,
+            )
+        )
         self._keras_init(name, cfg)
         optim.NAdam.__init__(self, None, lr=learning_rate, betas=(beta_1, beta_2), eps=epsilon,
                              weight_decay=weight_decay or 0.0, momentum_decay=1.0,

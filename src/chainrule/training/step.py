@@ -247,21 +247,22 @@ class Step:
         # callables ``f(params)`` (the trainable Parameters, their ``.grad`` set)
         observers = model.__dict__.get("_gradient_observers")
         stepped = False
-        if replay is not None and strategy is None and replay.applies(xs, ys, w):
+        scale = getattr(opt, "loss_scale_factor", None)  # Keras's option: scaled backward pass
+        if replay is not None and strategy is None and scale is None and replay.applies(xs, ys, w):
             # the replay may apply the optimizer's update itself (then no .grad is left)
             loss, logits, stepped = replay.run(xs[0], ys[0], None if observers else opt)
             total = Tensor._wrap(loss)
             terms, outs = [total], [Tensor._wrap(logits)]
         elif strategy is None:
             total, terms, outs = self._loss(xs, ys, w, True)
-            total.backward()
+            (total if scale is None else opt.scale_loss(total)).backward()
         else:  # data parallel: this rank's part; gradients averaged over every rank's samples
             n = len(xs[0])
             strategy.before_step(self, n)
             total = None
             if n:  # (a small last batch may leave a rank without samples)
                 total, terms, outs = self._loss(xs, ys, w, True)
-                total.backward()
+                (total if scale is None else opt.scale_loss(total)).backward()
             strategy.after_backward()
         if observers:
             for observe in observers:

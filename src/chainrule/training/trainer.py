@@ -181,6 +181,9 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         if model.stop_training:
             break
     model.eval()
+    finalize = getattr(model.optimizer, "finalize_variable_values", None)
+    if finalize is not None:  # Keras: with use_ema, the weights take their moving averages
+        finalize(model.trainable_parameters())
     cb.on_train_end(epoch_logs)
     return history
 

@@ -115,7 +115,7 @@ def test_fit_uses_the_options_and_finalizes_the_average():
 
 def test_checkpoint_resumes_the_options_exactly(tmp_path):
     x, y = _data()
-    opt = lambda: optimizers.Adam(0.01, use_ema=True, ema_overwrite_frequency=5,  # noqa: E731
+    opt = lambda: optimizers.Adam(0.01, use_ema=True, ema_overwrite_frequency=5,
                                   gradient_accumulation_steps=2)  # fmt: skip
     whole = _model(opt())
     for _ in range(4):

@@ -22,3 +22,18 @@ def data_dir() -> Path:
     if not DATA.is_dir():
         pytest.skip(f"real data not found at {DATA} (set CHAINRULE_DATA)")
     return DATA
+
+
+@pytest.fixture
+def keras_jax():
+    """``(python, env, cwd)`` to run code under the real Keras 3 on JAX (the benchmark venv,
+    benchmarks/setup_peers.sh); skips where that venv is missing."""
+    from benchmarks import harness
+
+    python = harness.bench_python()
+    if python is None:
+        pytest.skip("no benchmark venv (benchmarks/setup_peers.sh)")
+    spec = harness.Contender("keras-jax", ("keras", "jax"), "bench", {"KERAS_BACKEND": "jax"})
+    if harness.skip_reason(spec):
+        pytest.skip(harness.skip_reason(spec))
+    return python, harness.worker_env(spec), harness.ROOT

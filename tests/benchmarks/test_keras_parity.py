@@ -8,9 +8,6 @@ from __future__ import annotations
 import subprocess
 
 import numpy as np
-import pytest
-
-from benchmarks import harness
 
 KERAS_SIDE = """
 import sys, numpy as np, keras
@@ -28,13 +25,8 @@ np.savez(sys.argv[4], *m.get_weights(), loss=np.array(h.history["loss"]))
 """
 
 
-def test_convnet_recipe_steps_like_keras(tmp_path):
-    python = harness.bench_python()
-    if python is None:
-        pytest.skip("no benchmark venv (benchmarks/setup_peers.sh)")
-    spec = harness.Contender("keras-jax", ("keras", "jax"), "bench", {"KERAS_BACKEND": "jax"})
-    if harness.skip_reason(spec):
-        pytest.skip(harness.skip_reason(spec))
+def test_convnet_recipe_steps_like_keras(tmp_path, keras_jax):
+    python, env, cwd = keras_jax
     import chainrule as keras
     from chainrule import layers
 
@@ -45,7 +37,7 @@ def test_convnet_recipe_steps_like_keras(tmp_path):
     np.save(tmp_path / "y.npy", y)
     init, final = tmp_path / "init.npz", tmp_path / "final.npz"
     subprocess.run([python, "-c", KERAS_SIDE, str(tmp_path / "x.npy"), str(tmp_path / "y.npy"),
-                    str(init), str(final)], env=harness.worker_env(spec), cwd=harness.ROOT,
+                    str(init), str(final)], env=env, cwd=cwd,
                    check=True, capture_output=True, timeout=300)  # fmt: skip
     model = keras.Sequential([
         keras.Input((28, 28, 1)), layers.Conv2D(32, (3, 3), activation="relu"),

@@ -215,18 +215,13 @@ def test_chainrule_names_select_each_others_rows():
     assert _chosen("gemm", None) is None
 
 
-def test_reference_keras_runs_an_example_under_real_keras():
+def test_reference_keras_runs_an_example_under_real_keras(keras_jax):
     """benchmarks/reference_keras.py: the convnet example's own code on Keras-JAX, one tiny epoch."""
-    python = harness.bench_python()
-    if python is None:
-        pytest.skip("no benchmark venv (benchmarks/setup_peers.sh)")
-    spec = harness.Contender("keras-jax", ("keras", "jax"), "bench", {"KERAS_BACKEND": "jax"})
-    if harness.skip_reason(spec):
-        pytest.skip(harness.skip_reason(spec))
+    python, env, cwd = keras_jax
     done = subprocess.run(
         [python, "-m", "benchmarks.reference_keras", "examples/keras/mnist_convnet.py",
          "--epochs", "1", "--subset", "512", "--test-subset", "256", "--verbose", "0"],
-        env=harness.worker_env(spec), cwd=harness.ROOT, capture_output=True, text=True,
+        env=env, cwd=cwd, capture_output=True, text=True,
         timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]

@@ -154,24 +154,17 @@ np.save(sys.argv[4], np.asarray(v.numpy()))
      "ema_overwrite_frequency": 3},
     {"cls": "RMSprop", "learning_rate": 0.01, "loss_scale_factor": 4.0, "use_ema": True},
 ])  # fmt: skip
-def test_against_keras_itself(opts, tmp_path):
+def test_against_keras_itself(opts, tmp_path, keras_jax):
     import json
 
-    from benchmarks import harness
-
-    python = harness.bench_python()
-    if python is None:
-        pytest.skip("no benchmark venv (benchmarks/setup_peers.sh)")
-    spec = harness.Contender("keras-jax", ("keras", "jax"), "bench", {"KERAS_BACKEND": "jax"})
-    if harness.skip_reason(spec):
-        pytest.skip(harness.skip_reason(spec))
+    python, env, cwd = keras_jax
     w0 = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
     grads = np.stack(_grads(8)).astype(np.float32)
     np.save(tmp_path / "w.npy", w0)
     np.save(tmp_path / "g.npy", grads)
     subprocess.run([python, "-c", KERAS_SIDE, str(tmp_path / "w.npy"), str(tmp_path / "g.npy"),
-                    json.dumps(opts), str(tmp_path / "out.npy")], env=harness.worker_env(spec),
-                   cwd=harness.ROOT, check=True, capture_output=True, timeout=300)  # fmt: skip
+                    json.dumps(opts), str(tmp_path / "out.npy")], env=env, cwd=cwd,
+                   check=True, capture_output=True, timeout=300)  # fmt: skip
     kw = dict(opts)
     p = Parameter(w0.copy())
     opt = getattr(optimizers, kw.pop("cls"))(**kw)

@@ -20,7 +20,7 @@ DEFAULTS = {
     "batch_size": 64,
     "model": {"latent_dim": 64, "width": 32, "conditional": False},
     "optimizer": {"name": "adam", "lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999},
-    "gan": {"label_smoothing": 0.1},
+    "gan": {"label_smoothing": 0.1, "ema": 0.0},
     "judge": {"classifier": "auto", "samples": 10000, "epoch_samples": 2000, "confidence": 0.9},
 }
 
@@ -126,6 +126,7 @@ def validate(raw: dict, src: ConfigSource) -> dict:
     gan = _table(src, ("gan",), raw.get("gan", {}), tuple(DEFAULTS["gan"]))
     g = {**DEFAULTS["gan"], **gan}
     g["label_smoothing"] = _number(src, ("gan", "label_smoothing"), g["label_smoothing"], 0.0, 0.49)
+    g["ema"] = _number(src, ("gan", "ema"), g["ema"], 0.0, 0.99999)
     cfg["gan"] = g
 
     judge = _table(src, ("judge",), raw.get("judge", {}), tuple(DEFAULTS["judge"]))

@@ -29,7 +29,14 @@ def test_model_shapes_and_parameter_dtypes():
     dc = dcgan_discriminator((8, 8, 3), width=4, num_classes=4)
     img = gc([z, np.eye(4, dtype=np.float32)[[0, 1, 3]]])
     assert img.shape == (3, 8, 8, 3) and dc(img).shape == (3, 5)
-    for m in (g, d, gc, dc):
+    gm = dcgan_generator(5, (8, 12, 1), width=4, mapping_layers=2, mapping_units=7)
+    assert gm(z).shape == (3, 8, 12, 1)
+    dense = [p.shape for p in gm.parameters() if len(p.shape) == 2]
+    assert dense == [(5, 7), (7, 7), (7, 2 * 3 * 8)]  # two mapping layers, then the 2·width map
+    gcm = dcgan_generator(5, (8, 8, 3), width=4, num_classes=4, mapping_layers=1, mapping_units=6)
+    assert [p.shape for p in gcm.parameters() if len(p.shape) == 2][0] == (9, 6)
+    assert gcm([z, np.eye(4, dtype=np.float32)[[0, 1, 3]]]).shape == (3, 8, 8, 3)
+    for m in (g, d, gc, dc, gm, gcm):
         assert all(p.dtype == np.float32 for p in m.parameters())
 
 
@@ -41,6 +48,16 @@ def test_model_shapes_and_parameter_dtypes():
         (dcgan_generator, {"latent_dim": 4, "image_shape": (8, 8)}, "height, width, channels"),
         (dcgan_generator, {"latent_dim": 4, "num_classes": 1}, "num_classes must be an int >= 2"),
         (dcgan_discriminator, {"width": 0}, "width must be an int >= 1"),
+        (
+            dcgan_generator,
+            {"latent_dim": 4, "mapping_layers": -1},
+            "mapping_layers must be an int >= 0",
+        ),
+        (
+            dcgan_generator,
+            {"latent_dim": 4, "mapping_units": 0},
+            "mapping_units must be an int >= 1",
+        ),
     ],
 )
 def test_builders_reject_bad_arguments(fn, kwargs, match):

@@ -2,10 +2,15 @@
 auxiliary-classifier conditional variant (AC-GAN, Odena et al., 2017), built from the Keras door's
 layers and trained by a hand-written loop over chainrule's autograd.
 
-Generator ``G``: ``z (N, latent_dim)`` → Dense → BatchNorm → ReLU → reshape to ``(H/4, W/4,
-2·width)`` → Conv2DTranspose(width, 4, stride 2) → BatchNorm → ReLU → Conv2DTranspose(C, 4,
-stride 2, tanh) → images ``(N, H, W, C)`` in [-1, 1]. A conditional generator takes ``[z, y]``
-with ``y`` one-hot ``(N, K)``, concatenated to ``z``.
+Generator ``G``: ``z (N, latent_dim)`` → [``mapping_layers`` × (Dense(mapping_units) →
+BatchNorm → ReLU)] → Dense → BatchNorm → ReLU → reshape to ``(H/4, W/4, 2·width)`` →
+Conv2DTranspose(width, 4, stride 2) → BatchNorm → ReLU → Conv2DTranspose(C, 4, stride 2, tanh) →
+images ``(N, H, W, C)`` in [-1, 1]. A conditional generator takes ``[z, y]`` with ``y`` one-hot
+``(N, K)``, concatenated to ``z``. The optional fully connected *mapping* layers (default none; a
+shallow form of StyleGAN's mapping network) make the map from the unimodal Gaussian latent to the
+image features more non-linear: an unconditional generator has to split that Gaussian into
+separate digit classes, and with a single linear layer in front of the convolutions it spends
+much of the latent mass on in-between, ambiguous images.
 
 Discriminator ``D``: images ``(N, H, W, C)`` → Conv2D(width, 4, stride 2) → LeakyReLU(0.2) →
 Conv2D(2·width, 4, stride 2) → BatchNorm → LeakyReLU(0.2) → Flatten → Dense(1 [+ K]) logits:
@@ -68,9 +73,11 @@ def _check_classes(num_classes, where: str) -> int | None:
 
 
 def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), *, width: int = 32,
-                    num_classes: int | None = None, name: str = "generator"):  # fmt: skip
+                    num_classes: int | None = None, mapping_layers: int = 0,
+                    mapping_units: int = 256, name: str = "generator"):  # fmt: skip
     """The DCGAN generator (module docstring): ``z (N, latent_dim)`` (or ``[z, y_onehot]``) →
-    ``(N, H, W, C)`` in [-1, 1]. A functional Keras-door model, built."""
+    ``(N, H, W, C)`` in [-1, 1], with ``mapping_layers`` fully connected layers of
+    ``mapping_units`` in front. A functional Keras-door model, built."""
     import chainrule as keras
     from chainrule import layers as L
 
@@ -78,6 +85,8 @@ def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), *, width: int = 32
     latent_dim = _check_int(latent_dim, "latent_dim", where)
     width = _check_int(width, "width", where)
     num_classes = _check_classes(num_classes, where)
+    mapping_layers = _check_int(mapping_layers, "mapping_layers", where, low=0)
+    mapping_units = _check_int(mapping_units, "mapping_units", where)
     h, w, c = _check_shape(image_shape, where)
     z = keras.Input(shape=(latent_dim,), name="z")
     inputs = [z]
@@ -86,6 +95,10 @@ def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), *, width: int = 32
         y = keras.Input(shape=(num_classes,), name="label_one_hot")
         inputs.append(y)
         t = L.Concatenate()([z, y])
+    for _ in range(mapping_layers):
+        t = L.Dense(mapping_units, use_bias=False)(t)
+        t = L.BatchNormalization(momentum=0.9)(t)
+        t = L.ReLU()(t)
     t = L.Dense(h // 4 * (w // 4) * 2 * width, use_bias=False)(t)
     t = L.BatchNormalization(momentum=0.9)(t)
     t = L.ReLU()(t)

@@ -221,7 +221,9 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
 
     chainrule.manual_seed(cfg["seed"])
     reset_names()
-    G = dcgan_generator(latent, (28, 28, 1), width=cfg["model"]["width"], num_classes=k)
+    G = dcgan_generator(latent, (28, 28, 1), width=cfg["model"]["width"], num_classes=k,
+                        mapping_layers=cfg["model"]["mapping_layers"],
+                        mapping_units=cfg["model"]["mapping_units"])  # fmt: skip
     D = dcgan_discriminator((28, 28, 1), width=cfg["model"]["width"], num_classes=k)
     o = cfg["optimizer"]
     gan = GAN(G, D, latent_dim=latent, num_classes=k, lr=o["lr"], beta_1=o["beta_1"],

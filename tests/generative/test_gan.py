@@ -34,7 +34,7 @@ def test_model_shapes_and_parameter_dtypes():
     dense = [p.shape for p in gm.parameters() if len(p.shape) == 2]
     assert dense == [(5, 7), (7, 7), (7, 2 * 3 * 8)]  # two mapping layers, then the 2·width map
     gcm = dcgan_generator(5, (8, 8, 3), width=4, num_classes=4, mapping_layers=1, mapping_units=6)
-    assert [p.shape for p in gcm.parameters() if len(p.shape) == 2][0] == (9, 6)
+    assert next(p.shape for p in gcm.parameters() if len(p.shape) == 2) == (9, 6)
     assert gcm([z, np.eye(4, dtype=np.float32)[[0, 1, 3]]]).shape == (3, 8, 8, 3)
     for m in (g, d, gc, dc, gm, gcm):
         assert all(p.dtype == np.float32 for p in m.parameters())

@@ -36,7 +36,12 @@ def test_model_shapes_and_parameter_dtypes():
     gcm = dcgan_generator(5, (8, 8, 3), width=4, num_classes=4, mapping_layers=1, mapping_units=6)
     assert next(p.shape for p in gcm.parameters() if len(p.shape) == 2) == (9, 6)
     assert gcm([z, np.eye(4, dtype=np.float32)[[0, 1, 3]]]).shape == (3, 8, 8, 3)
-    for m in (g, d, gc, dc, gm, gcm):
+    dh = dcgan_discriminator((8, 12, 1), width=4, hidden_units=9)
+    assert dh(out).shape == (3, 1)
+    assert [p.shape for p in dh.parameters() if len(p.shape) == 2] == [(2 * 3 * 8, 9), (9, 1)]
+    dch = dcgan_discriminator((8, 8, 3), width=4, num_classes=4, hidden_units=5)
+    assert dch(img).shape == (3, 5)
+    for m in (g, d, gc, dc, gm, gcm, dh, dch):
         assert all(p.dtype == np.float32 for p in m.parameters())
 
 
@@ -48,6 +53,7 @@ def test_model_shapes_and_parameter_dtypes():
         (dcgan_generator, {"latent_dim": 4, "image_shape": (8, 8)}, "height, width, channels"),
         (dcgan_generator, {"latent_dim": 4, "num_classes": 1}, "num_classes must be an int >= 2"),
         (dcgan_discriminator, {"width": 0}, "width must be an int >= 1"),
+        (dcgan_discriminator, {"hidden_units": -2}, "hidden_units must be an int >= 0"),
         (
             dcgan_generator,
             {"latent_dim": 4, "mapping_layers": -1},

@@ -49,6 +49,9 @@ test_limit = 40
 [model]
 latent_dim = 8
 width = 4
+mapping_layers = 1
+mapping_units = 6
+discriminator_units = 5
 conditional = {"true" if conditional else "false"}
 [gan]
 label_smoothing = 0.1
@@ -204,6 +207,8 @@ def test_conditional_run_and_generate_label(tmp_path, data_dir, judge_path, caps
         ({"model": {"mapping_layers": -1}}, "model.mapping_layers"),
         ({"model": {"mapping_layers": 1.0}}, "model.mapping_layers"),
         ({"model": {"mapping_units": 0}}, "model.mapping_units"),
+        ({"model": {"discriminator_units": -1}}, "model.discriminator_units"),
+        ({"model": {"discriminator_units": "8"}}, "model.discriminator_units"),
         ({"optimizer": {"name": "sgd"}}, "optimizer.name"),
         ({"optimizer": {"lr": 0}}, "optimizer.lr"),
         ({"gan": {"label_smoothing": 0.5}}, "gan.label_smoothing"),

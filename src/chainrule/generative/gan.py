@@ -13,8 +13,14 @@ separate digit classes, and with a single linear layer in front of the convoluti
 much of the latent mass on in-between, ambiguous images.
 
 Discriminator ``D``: images ``(N, H, W, C)`` → Conv2D(width, 4, stride 2) → LeakyReLU(0.2) →
-Conv2D(2·width, 4, stride 2) → BatchNorm → LeakyReLU(0.2) → Flatten → Dense(1 [+ K]) logits:
-the first is "real vs generated"; a conditional discriminator adds K class logits (AC-GAN).
+Conv2D(2·width, 4, stride 2) → BatchNorm → LeakyReLU(0.2) → Flatten → [Dense(hidden_units) →
+BatchNorm → LeakyReLU(0.2)] → Dense(1 [+ K]) logits: the first is "real vs generated"; a
+conditional discriminator adds K class logits (AC-GAN). Without the optional hidden layer (the
+default) D's verdict is a linear function of features that each see a 10×10 patch, so it cannot
+judge a digit's shape as a whole: broken or wobbly strokes whose patches look right pass. The
+hidden layer (InfoGAN's MNIST discriminator, Chen et al. 2016, has one of 1,024 units; its
+generator likewise has a fully connected layer before the one that feeds the convolutions)
+gives it that non-linear, global stage.
 
 Losses (the non-saturating GAN game): ``D`` minimises BCE(D(x), 1 − s) + BCE(D(G(z)), 0) with
 one-sided label smoothing ``s`` (Salimans et al., 2016), ``G`` minimises BCE(D(G(z)), 1). The
@@ -111,16 +117,23 @@ def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), *, width: int = 32
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), *, width: int = 32,
-                        num_classes: int | None = None, name: str = "discriminator"):  # fmt: skip
+                        num_classes: int | None = None, hidden_units: int = 0,
+                        name: str = "discriminator"):  # fmt: skip
     """The DCGAN discriminator (module docstring): ``(N, H, W, C)`` → logits ``(N, 1)``, or
-    ``(N, 1 + K)`` (real/generated, then the K class logits) when ``num_classes`` is given."""
+    ``(N, 1 + K)`` (real/generated, then the K class logits) when ``num_classes`` is given;
+    ``hidden_units`` > 0 adds the fully connected hidden layer before the logits."""
     import chainrule as keras
     from chainrule import layers as L
 
     where = "dcgan_discriminator"
     width = _check_int(width, "width", where)
     num_classes = _check_classes(num_classes, where)
+    hidden_units = _check_int(hidden_units, "hidden_units", where, low=0)
     _check_shape(image_shape, where)
+    hidden = []
+    if hidden_units:
+        hidden = [L.Dense(hidden_units, use_bias=False), L.BatchNormalization(momentum=0.9),
+                  L.LeakyReLU(negative_slope=0.2)]  # fmt: skip
     return keras.Sequential(
         [
             keras.Input(shape=tuple(image_shape)),
@@ -130,6 +143,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), *, width: int = 32,
             L.BatchNormalization(momentum=0.9),
             L.LeakyReLU(negative_slope=0.2),
             L.Flatten(),
+            *hidden,
             L.Dense(1 + (num_classes or 0)),
         ],
         name=name,

@@ -224,7 +224,8 @@ def run(cfg: dict, *, resume: bool = False, data_dir: str | None = None, verbose
     G = dcgan_generator(latent, (28, 28, 1), width=cfg["model"]["width"], num_classes=k,
                         mapping_layers=cfg["model"]["mapping_layers"],
                         mapping_units=cfg["model"]["mapping_units"])  # fmt: skip
-    D = dcgan_discriminator((28, 28, 1), width=cfg["model"]["width"], num_classes=k)
+    D = dcgan_discriminator((28, 28, 1), width=cfg["model"]["width"], num_classes=k,
+                            hidden_units=cfg["model"]["discriminator_units"])  # fmt: skip
     o = cfg["optimizer"]
     gan = GAN(G, D, latent_dim=latent, num_classes=k, lr=o["lr"], beta_1=o["beta_1"],
               beta_2=o["beta_2"], label_smoothing=cfg["gan"]["label_smoothing"],

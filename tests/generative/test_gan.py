@@ -171,6 +171,12 @@ def test_weight_average_follows_its_formula_and_leaves_training_unchanged():
     np.testing.assert_allclose(gan.generate(3, z=z), want_avg, atol=1e-6)
     np.testing.assert_allclose(gan.generate(3, z=z, live=True), want_live, atol=1e-6)
     assert not np.allclose(want_avg, want_live)
+    # a conditional (two-input) generator is averaged the same way
+    cond = _gan(k=3, ema=0.9)
+    x, y = _real(16)
+    cond.train_epoch(x, y, batch_size=8)
+    assert cond.ema_updates == 2 and cond.sampler is cond.ema_generator
+    assert cond.generate(4, np.array([0, 1, 2, 0])).shape == (4, 8, 8, 1)
 
 
 def test_conditional_training_learns_the_classes_and_generates_requested_labels(tmp_path):

@@ -29,7 +29,19 @@ def test_model_shapes_and_parameter_dtypes():
     dc = dcgan_discriminator((8, 8, 3), width=4, num_classes=4)
     img = gc([z, np.eye(4, dtype=np.float32)[[0, 1, 3]]])
     assert img.shape == (3, 8, 8, 3) and dc(img).shape == (3, 5)
-    for m in (g, d, gc, dc):
+    gm = dcgan_generator(5, (8, 12, 1), width=4, mapping_layers=2, mapping_units=7)
+    assert gm(z).shape == (3, 8, 12, 1)
+    dense = [p.shape for p in gm.parameters() if len(p.shape) == 2]
+    assert dense == [(5, 7), (7, 7), (7, 2 * 3 * 8)]  # two mapping layers, then the 2·width map
+    gcm = dcgan_generator(5, (8, 8, 3), width=4, num_classes=4, mapping_layers=1, mapping_units=6)
+    assert next(p.shape for p in gcm.parameters() if len(p.shape) == 2) == (9, 6)
+    assert gcm([z, np.eye(4, dtype=np.float32)[[0, 1, 3]]]).shape == (3, 8, 8, 3)
+    dh = dcgan_discriminator((8, 12, 1), width=4, hidden_units=9)
+    assert dh(out).shape == (3, 1)
+    assert [p.shape for p in dh.parameters() if len(p.shape) == 2] == [(2 * 3 * 8, 9), (9, 1)]
+    dch = dcgan_discriminator((8, 8, 3), width=4, num_classes=4, hidden_units=5)
+    assert dch(img).shape == (3, 5)
+    for m in (g, d, gc, dc, gm, gcm, dh, dch):
         assert all(p.dtype == np.float32 for p in m.parameters())
 
 
@@ -41,6 +53,17 @@ def test_model_shapes_and_parameter_dtypes():
         (dcgan_generator, {"latent_dim": 4, "image_shape": (8, 8)}, "height, width, channels"),
         (dcgan_generator, {"latent_dim": 4, "num_classes": 1}, "num_classes must be an int >= 2"),
         (dcgan_discriminator, {"width": 0}, "width must be an int >= 1"),
+        (dcgan_discriminator, {"hidden_units": -2}, "hidden_units must be an int >= 0"),
+        (
+            dcgan_generator,
+            {"latent_dim": 4, "mapping_layers": -1},
+            "mapping_layers must be an int >= 0",
+        ),
+        (
+            dcgan_generator,
+            {"latent_dim": 4, "mapping_units": 0},
+            "mapping_units must be an int >= 1",
+        ),
     ],
 )
 def test_builders_reject_bad_arguments(fn, kwargs, match):
@@ -56,7 +79,9 @@ def _gan(k=None, **kwargs):
 
 def test_gan_rejects_bad_hyperparameters():
     for kwargs, match in (({"label_smoothing": 0.5}, "label_smoothing"), ({"lr": 0.0}, "lr"),
-                          ({"beta_1": 1.0}, "beta_1"), ({"lr": True}, "lr")):  # fmt: skip
+                          ({"beta_1": 1.0}, "beta_1"), ({"lr": True}, "lr"),
+                          ({"ema": 1.0}, "ema"), ({"ema": -0.1}, "ema"),
+                          ({"ema": True}, "ema")):  # fmt: skip
         with pytest.raises(ValueError, match=match):
             _gan(**kwargs)
 
@@ -106,6 +131,52 @@ def test_reproducible_under_the_library_seed():
         runs.append((log["g_loss"], gan.generate(4)))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
+
+
+def test_weight_average_follows_its_formula_and_leaves_training_unchanged():
+    """With ``ema`` the live generator trains exactly as without it (the copy draws nothing from
+    the library generator); the average is d·avg + (1 − d)·live with the warmed-up d, over the
+    parameters and the BatchNorm statistics; generate draws from the average."""
+    x, _ = _real(32)
+    chainrule.manual_seed(5)
+    plain = _gan()
+    for e in range(4):
+        plain.train_step(x[8 * e : 8 * e + 8])
+    chainrule.manual_seed(5)
+    gan = _gan(ema=0.6)
+    assert plain.sampler is plain.generator and plain.ema_generator is None
+    assert gan.sampler is gan.ema_generator and gan.ema_generator is not gan.generator
+    avg = {k: v.astype(np.float64) for k, v in gan.generator.state_dict().items()}
+    for e in range(4):
+        gan.train_step(x[8 * e : 8 * e + 8])
+        d = min(0.6, (1 + e + 1) / (10 + e + 1))
+        for key, v in gan.generator.state_dict().items():
+            avg[key] = d * avg[key] + (1 - d) * v
+    assert gan.ema_updates == 4
+    for (k1, a), (k2, b) in zip(plain.generator.state_dict().items(),
+                                gan.generator.state_dict().items()):  # fmt: skip
+        assert k1 == k2
+        np.testing.assert_array_equal(a, b)
+    ema_state = gan.ema_generator.state_dict()
+    assert any("moving" in k or "running" in k for k in ema_state)
+    for (key, want), got in zip(avg.items(), ema_state.values()):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=key)
+    z = gan.latents(3)
+    gan.ema_generator.eval()
+    gan.generator.eval()
+    with chainrule.no_grad():
+        want_avg = (gan.ema_generator(z).numpy() + 1) / 2
+        want_live = (gan.generator(z).numpy() + 1) / 2
+    np.testing.assert_allclose(gan.generate(3, z=z), want_avg, atol=1e-6)
+    np.testing.assert_allclose(gan.generate(3, z=z, live=True), want_live, atol=1e-6)
+    assert not np.allclose(want_avg, want_live)
+    # a conditional (two-input) generator is averaged the same way
+    cond = _gan(k=3, ema=0.9)
+    x, y = _real(16)
+    cond.train_epoch(x, y, batch_size=8)
+    assert cond.ema_updates == 2 and cond.sampler is cond.ema_generator
+    assert cond.generate(4, np.array([0, 1, 2, 0])).shape == (4, 8, 8, 1)
 
 
 def test_conditional_training_learns_the_classes_and_generates_requested_labels(tmp_path):

@@ -2,20 +2,38 @@
 auxiliary-classifier conditional variant (AC-GAN, Odena et al., 2017), built from the Keras door's
 layers and trained by a hand-written loop over chainrule's autograd.
 
-Generator ``G``: ``z (N, latent_dim)`` → Dense → BatchNorm → ReLU → reshape to ``(H/4, W/4,
-2·width)`` → Conv2DTranspose(width, 4, stride 2) → BatchNorm → ReLU → Conv2DTranspose(C, 4,
-stride 2, tanh) → images ``(N, H, W, C)`` in [-1, 1]. A conditional generator takes ``[z, y]``
-with ``y`` one-hot ``(N, K)``, concatenated to ``z``.
+Generator ``G``: ``z (N, latent_dim)`` → [``mapping_layers`` × (Dense(mapping_units) →
+BatchNorm → ReLU)] → Dense → BatchNorm → ReLU → reshape to ``(H/4, W/4, 2·width)`` →
+Conv2DTranspose(width, 4, stride 2) → BatchNorm → ReLU → Conv2DTranspose(C, 4, stride 2, tanh) →
+images ``(N, H, W, C)`` in [-1, 1]. A conditional generator takes ``[z, y]`` with ``y`` one-hot
+``(N, K)``, concatenated to ``z``. The optional fully connected *mapping* layers (default none; a
+shallow form of StyleGAN's mapping network) make the map from the unimodal Gaussian latent to the
+image features more non-linear: an unconditional generator has to split that Gaussian into
+separate digit classes, and with a single linear layer in front of the convolutions it spends
+much of the latent mass on in-between, ambiguous images.
 
 Discriminator ``D``: images ``(N, H, W, C)`` → Conv2D(width, 4, stride 2) → LeakyReLU(0.2) →
-Conv2D(2·width, 4, stride 2) → BatchNorm → LeakyReLU(0.2) → Flatten → Dense(1 [+ K]) logits:
-the first is "real vs generated"; a conditional discriminator adds K class logits (AC-GAN).
+Conv2D(2·width, 4, stride 2) → BatchNorm → LeakyReLU(0.2) → Flatten → [Dense(hidden_units) →
+BatchNorm → LeakyReLU(0.2)] → Dense(1 [+ K]) logits: the first is "real vs generated"; a
+conditional discriminator adds K class logits (AC-GAN). Without the optional hidden layer (the
+default) D's verdict is a linear function of features that each see a 10×10 patch, so it cannot
+judge a digit's shape as a whole: broken or wobbly strokes whose patches look right pass. The
+hidden layer (InfoGAN's MNIST discriminator, Chen et al. 2016, has one of 1,024 units; its
+generator likewise has a fully connected layer before the one that feeds the convolutions)
+gives it that non-linear, global stage.
 
 Losses (the non-saturating GAN game): ``D`` minimises BCE(D(x), 1 − s) + BCE(D(G(z)), 0) with
 one-sided label smoothing ``s`` (Salimans et al., 2016), ``G`` minimises BCE(D(G(z)), 1). The
 conditional game adds the cross-entropy of D's class logits against the true label for real images
 (to D's loss) and against the requested label for generated ones (to G's loss). Adam with
 β₁ = 0.5 for both, as DCGAN.
+
+Weight averaging (``ema`` > 0; Yazici et al., 2019, as ProGAN and StyleGAN sample): a copy of the
+generator keeps an exponential moving average of the live generator's state after every generator
+update, ``avg ← d·avg + (1 − d)·live`` with ``d = min(ema, (1 + t) / (10 + t))`` at update ``t``
+(the warm-up of TensorFlow's ``ExponentialMovingAverage(num_updates=t)``: early on, the average
+forgets its random initialisation quickly). The BatchNorm moving statistics are averaged the same
+way. The average is what :meth:`GAN.generate` draws from; the live generator is what trains.
 """
 
 from __future__ import annotations
@@ -61,9 +79,11 @@ def _check_classes(num_classes, where: str) -> int | None:
 
 
 def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), *, width: int = 32,
-                    num_classes: int | None = None, name: str = "generator"):  # fmt: skip
+                    num_classes: int | None = None, mapping_layers: int = 0,
+                    mapping_units: int = 256, name: str = "generator"):  # fmt: skip
     """The DCGAN generator (module docstring): ``z (N, latent_dim)`` (or ``[z, y_onehot]``) →
-    ``(N, H, W, C)`` in [-1, 1]. A functional Keras-door model, built."""
+    ``(N, H, W, C)`` in [-1, 1], with ``mapping_layers`` fully connected layers of
+    ``mapping_units`` in front. A functional Keras-door model, built."""
     import chainrule as keras
     from chainrule import layers as L
 
@@ -71,6 +91,8 @@ def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), *, width: int = 32
     latent_dim = _check_int(latent_dim, "latent_dim", where)
     width = _check_int(width, "width", where)
     num_classes = _check_classes(num_classes, where)
+    mapping_layers = _check_int(mapping_layers, "mapping_layers", where, low=0)
+    mapping_units = _check_int(mapping_units, "mapping_units", where)
     h, w, c = _check_shape(image_shape, where)
     z = keras.Input(shape=(latent_dim,), name="z")
     inputs = [z]
@@ -79,6 +101,10 @@ def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), *, width: int = 32
         y = keras.Input(shape=(num_classes,), name="label_one_hot")
         inputs.append(y)
         t = L.Concatenate()([z, y])
+    for _ in range(mapping_layers):
+        t = L.Dense(mapping_units, use_bias=False)(t)
+        t = L.BatchNormalization(momentum=0.9)(t)
+        t = L.ReLU()(t)
     t = L.Dense(h // 4 * (w // 4) * 2 * width, use_bias=False)(t)
     t = L.BatchNormalization(momentum=0.9)(t)
     t = L.ReLU()(t)
@@ -91,16 +117,23 @@ def dcgan_generator(latent_dim: int, image_shape=(28, 28, 1), *, width: int = 32
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), *, width: int = 32,
-                        num_classes: int | None = None, name: str = "discriminator"):  # fmt: skip
+                        num_classes: int | None = None, hidden_units: int = 0,
+                        name: str = "discriminator"):  # fmt: skip
     """The DCGAN discriminator (module docstring): ``(N, H, W, C)`` → logits ``(N, 1)``, or
-    ``(N, 1 + K)`` (real/generated, then the K class logits) when ``num_classes`` is given."""
+    ``(N, 1 + K)`` (real/generated, then the K class logits) when ``num_classes`` is given;
+    ``hidden_units`` > 0 adds the fully connected hidden layer before the logits."""
     import chainrule as keras
     from chainrule import layers as L
 
     where = "dcgan_discriminator"
     width = _check_int(width, "width", where)
     num_classes = _check_classes(num_classes, where)
+    hidden_units = _check_int(hidden_units, "hidden_units", where, low=0)
     _check_shape(image_shape, where)
+    hidden = []
+    if hidden_units:
+        hidden = [L.Dense(hidden_units, use_bias=False), L.BatchNormalization(momentum=0.9),
+                  L.LeakyReLU(negative_slope=0.2)]  # fmt: skip
     return keras.Sequential(
         [
             keras.Input(shape=tuple(image_shape)),
@@ -110,6 +143,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), *, width: int = 32,
             L.BatchNormalization(momentum=0.9),
             L.LeakyReLU(negative_slope=0.2),
             L.Flatten(),
+            *hidden,
             L.Dense(1 + (num_classes or 0)),
         ],
         name=name,
@@ -127,8 +161,11 @@ class GAN:
 
     def __init__(self, generator, discriminator, *, latent_dim: int,
                  num_classes: int | None = None, lr: float = 2e-4, beta_1: float = 0.5,
-                 beta_2: float = 0.999, label_smoothing: float = 0.0):  # fmt: skip
+                 beta_2: float = 0.999, label_smoothing: float = 0.0,
+                 ema: float = 0.0):  # fmt: skip
         from .. import optim
+        from ..models import clone_model
+        from ..random import get_state, set_state
 
         where = "GAN"
         self.latent_dim = _check_int(latent_dim, "latent_dim", where)
@@ -141,12 +178,46 @@ class GAN:
                 raise ValueError(f"GAN: {name} must be a number in [0, 1), got {v!r:.40}")
         if lr == 0:
             raise ValueError("GAN: lr must be positive, got 0")
+        if not isinstance(ema, (int, float)) or isinstance(ema, bool) or not 0.0 <= ema < 1.0:
+            raise ValueError(f"GAN: ema must be a number in [0, 1) (0: off), got {ema!r:.40}")
         self.generator, self.discriminator = generator, discriminator
         self.label_smoothing = float(label_smoothing)
         self.g_optimizer = optim.Adam(generator.parameters(), lr=lr, betas=(beta_1, beta_2))
         self.d_optimizer = optim.Adam(discriminator.parameters(), lr=lr, betas=(beta_1, beta_2))
         self.generator.optimizer = self.g_optimizer  # saved with include_optimizer=True
         self.discriminator.optimizer = self.d_optimizer
+        self.ema = float(ema)
+        #: the weight-averaged generator (module docstring), None when ``ema`` is 0
+        self.ema_generator = None
+        #: generator updates averaged so far (the warm-up's ``t``)
+        self.ema_updates = 0
+        if self.ema > 0:
+            rng = get_state()  # the clone's throw-away initialisation draws nothing for training
+            self.ema_generator = clone_model(generator)
+            set_state(rng)
+            self.ema_generator.load_state_dict(
+                {key: v.copy() for key, v in generator.state_dict().items()}
+            )
+            self.ema_generator.eval()
+
+    @property
+    def sampler(self):
+        """The generator that :meth:`generate` draws from: the weight average when ``ema`` > 0,
+        else the live generator."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
+    def update_ema(self) -> None:
+        """One averaging step of the module docstring (a no-op when ``ema`` is 0)."""
+        if self.ema_generator is None:
+            return
+        self.ema_updates += 1
+        t = self.ema_updates
+        d = np.float32(min(self.ema, (1.0 + t) / (10.0 + t)))
+        for avg, live in zip(self.ema_generator.state_dict().values(),
+                             self.generator.state_dict().values()):  # fmt: skip
+            avg -= live  # avg ← d·avg + (1 − d)·live, as avg ← live + d·(avg − live)
+            avg *= d
+            avg += live
 
     # ------------------------------------------------------------------ sampling
     def latents(self, n: int) -> np.ndarray:
@@ -159,9 +230,10 @@ class GAN:
         return [z, np.eye(self.num_classes, dtype=np.float32)[labels]]
 
     def generate(self, n: int, labels: np.ndarray | None = None, *, z: np.ndarray | None = None,
-                 batch_size: int = 500) -> np.ndarray:  # fmt: skip
-        """``n`` images ``(n, H, W, C)`` as float32 intensities in [0, 1], generator in inference
-        mode. A conditional GAN draws ``labels`` (int ``(n,)``; default: 0, 1, …, K−1, 0, …)."""
+                 batch_size: int = 500, live: bool = False) -> np.ndarray:  # fmt: skip
+        """``n`` images ``(n, H, W, C)`` as float32 intensities in [0, 1] from :attr:`sampler`
+        (``live=True``: from the live generator) in inference mode. A conditional GAN draws
+        ``labels`` (int ``(n,)``; default: 0, 1, …, K−1, 0, …)."""
         n = _check_int(n, "n", "GAN.generate")
         if self.num_classes is not None:
             labels = (np.arange(n) % self.num_classes if labels is None
@@ -174,16 +246,17 @@ class GAN:
         z = self.latents(n) if z is None else np.asarray(z, dtype=np.float32)
         if z.shape != (n, self.latent_dim):
             raise ValueError(f"GAN.generate: z must be {(n, self.latent_dim)}, got {z.shape}")
-        was = self.generator.training
-        self.generator.eval()
+        model = self.generator if live else self.sampler
+        was = model.training
+        model.eval()
         out = []
         try:
             with no_grad():
                 for i in range(0, n, batch_size):
                     lab = None if labels is None else labels[i : i + batch_size]
-                    out.append(self.generator(self._g_inputs(z[i : i + batch_size], lab)).numpy())
+                    out.append(model(self._g_inputs(z[i : i + batch_size], lab)).numpy())
         finally:
-            self.generator.train(was)
+            model.train(was)
         images = np.concatenate(out)
         images += 1.0
         images *= 0.5
@@ -236,6 +309,7 @@ class GAN:
         self.g_optimizer.zero_grad()
         g_loss.backward()
         self.g_optimizer.step()
+        self.update_ema()
         D.zero_grad()  # D's gradients from the generator's loss are not D's to apply
 
         def prob(logits) -> float:

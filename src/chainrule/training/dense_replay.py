@@ -55,6 +55,8 @@ class DenseReplay:
         #: per layer: (layer, kernel Parameter, bias Parameter or None, ReLU?)
         self.layers = layers
         self.units, self.dtype = units, dtype
+        #: the parameters in layer order (kernel, then bias); ``_unchanged`` keeps them current
+        self.params = [p for _, k, b, _ in layers for p in (k, b) if p is not None]
         self._buffers: dict[int, tuple] = {}
         self._scratch: dict[np.dtype, np.ndarray] = {}  # one block, for the fused update
 
@@ -223,8 +225,7 @@ class DenseReplay:
         fused = getattr(optimizer, "fused_momentum", None)
         if fused is None or not _blas.available():
             return None
-        params = [p for _, k, b, _ in self.layers for p in (k, b) if p is not None]
-        plan = fused(params)
+        plan = fused(self.params)
         if plan is None:
             return None
         scale, rules = plan

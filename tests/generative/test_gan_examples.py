@@ -3,30 +3,21 @@ small MNIST subset (seconds) and write their per-epoch sample grids."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
-from pathlib import Path
 
 import pytest
+from examples_util import load_example
 
 import chainrule as torch
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     not os.environ.get("CHAINRULE_DATA"), reason="needs CHAINRULE_DATA (the real datasets)"
 )
 
 
-def _load(rel: str):
-    spec = importlib.util.spec_from_file_location(rel.replace("/", "_")[:-3], ROOT / rel)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_pytorch_dcgan_example(tmp_path, capsys):
-    mod = _load("examples/pytorch/dcgan.py")
+    mod = load_example("pytorch/dcgan")
     g, d = mod.Generator(16, ngf=8), mod.Discriminator(ndf=8)
     img = g(torch.randn(3, 16))
     assert tuple(img.shape) == (3, 1, 28, 28) and tuple(d(img).shape) == (3,)
@@ -39,7 +30,7 @@ def test_pytorch_dcgan_example(tmp_path, capsys):
 
 
 def test_keras_dcgan_example_trains_through_fit(tmp_path):
-    mod = _load("examples/keras/dcgan.py")
+    mod = load_example("keras/dcgan")
     hist = mod.main(["--epochs", "2", "--subset", "256", "--width", "8", "--latent-dim", "16",
                      "--label-smoothing", "0.1", "--verbose", "0", "--out", str(tmp_path)])  # fmt: skip
     assert set(hist) == {"d_loss", "g_loss"} and len(hist["g_loss"]) == 2

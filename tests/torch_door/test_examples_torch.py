@@ -1,28 +1,18 @@
 """The PyTorch example scripts (examples/pytorch/) run unchanged but for their imports."""
 
-import importlib.util
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
+from examples_util import load_example
 
 import chainrule as cr
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "pytorch"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"pt_example_{name}", EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("CHAINRULE_DATA"), reason="needs CHAINRULE_DATA (MNIST)")
 def test_pytorch_basic_mnist_example_learns_saves_and_reloads(tmp_path, capsys):
-    mnist = _load("mnist")
+    mnist = load_example("pytorch/mnist")
     path = tmp_path / "mnist.pt"
     model, (test_loss, accuracy) = mnist.main(
         ["--epochs", "2", "--subset", "3000", "--test-subset", "1000", "--log-interval", "20",
@@ -41,19 +31,19 @@ def test_pytorch_basic_mnist_example_learns_saves_and_reloads(tmp_path, capsys):
 
 
 def test_regression_example_recovers_the_weights():
-    model, mse = _load("regression").main(epochs=12)
+    model, mse = load_example("pytorch/regression").main(epochs=12)
     assert mse < 2e-4
     np.testing.assert_allclose(model.weight.numpy(), [[3.0, -2.0]], atol=0.01)
     assert model.bias.item() == pytest.approx(0.5, abs=0.01)
 
 
 def test_classifier_example_with_onecyclelr():
-    _, accuracy = _load("classifier").main(epochs=5)
+    _, accuracy = load_example("pytorch/classifier").main(epochs=5)
     assert accuracy > 0.93
 
 
 def test_train_eval_example_checkpoint_and_resume(tmp_path):
-    _, accuracy, resumed, ckpt = _load("train_eval").main(
+    _, accuracy, resumed, ckpt = load_example("pytorch/train_eval").main(
         epochs=12, checkpoint=str(tmp_path / "c.pt")
     )
     assert accuracy > 0.9 and ckpt["epoch"] == 6 and ckpt["best_val"] == float("inf")
@@ -62,7 +52,7 @@ def test_train_eval_example_checkpoint_and_resume(tmp_path):
 
 
 def test_custom_function_example_fits_like_the_pytorch_tutorial():
-    loss = _load("custom_function").main(steps=2000)
+    loss = load_example("pytorch/custom_function").main(steps=2000)
     assert 8.5 < loss < 9.5  # the tutorial reports ~8.9 after 2000 steps
 
 
@@ -70,7 +60,7 @@ def test_custom_function_example_fits_like_the_pytorch_tutorial():
 def test_char_lstm_example_learns_and_streams_samples(capsys):
     import io
 
-    char_lstm = _load("char_lstm")
+    char_lstm = load_example("pytorch/char_lstm")
     # a step budget, not a time budget: the result must not depend on the machine's load
     out = char_lstm.main(["--minutes", "10", "--max-steps", "40", "--eval-every", "1000",
                           "--eval-chars", "5000", "--sample", "30", "--seq-len", "32"])  # fmt: skip

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 import torch
-from training_helpers import load_example, small_mlp, weights
+from examples_util import load_example
+from training_helpers import small_mlp, weights
 
 import chainrule
 from chainrule import optim

@@ -4,7 +4,8 @@ import sys
 
 import numpy as np
 import pytest
-from training_helpers import load_example, small_mlp
+from examples_util import load_example
+from training_helpers import small_mlp
 
 import chainrule
 from chainrule import Perceptron

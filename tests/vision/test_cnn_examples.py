@@ -3,27 +3,18 @@ well above chance (10%)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from pathlib import Path
 
 import pytest
+from examples_util import load_example
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     not os.environ.get("CHAINRULE_DATA"), reason="needs CHAINRULE_DATA (the real datasets)"
 )
 
 
-def _load(rel: str):
-    spec = importlib.util.spec_from_file_location(rel.replace("/", "_")[:-3], ROOT / rel)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_keras_simple_convnet(capsys):
-    mod = _load("examples/keras/mnist_convnet.py")
+    mod = load_example("keras/mnist_convnet")
     assert sum(p.data.size for p in mod.build_model().parameters()) == 34_826  # as keras.io
     acc = mod.main(["--epochs", "2", "--subset", "1500", "--test-subset", "500", "--verbose", "0"])
     assert acc > 0.6
@@ -31,7 +22,7 @@ def test_keras_simple_convnet(capsys):
 
 
 def test_lenet5():
-    mod = _load("examples/keras/lenet5.py")
+    mod = load_example("keras/lenet5")
     assert sum(p.data.size for p in mod.build_lenet5().parameters()) == 61_706
     augmented = mod.build_lenet5(augment=True)
     assert sum(p.data.size for p in augmented.parameters()) == 61_706
@@ -45,7 +36,7 @@ def test_lenet5():
 
 
 def test_pytorch_basic_mnist_cnn(tmp_path):
-    mod = _load("examples/pytorch/mnist_cnn.py")
+    mod = load_example("pytorch/mnist_cnn")
     _, (_, acc) = mod.main(["--epochs", "1", "--subset", "1280", "--test-subset", "500",
                                "--log-interval", "100", "--save-model",
                                "--model-path", str(tmp_path / "m.pt")])  # fmt: skip
@@ -55,7 +46,7 @@ def test_pytorch_basic_mnist_cnn(tmp_path):
 
 def test_residual_vs_plain_writes_curves(tmp_path):
     pytest.importorskip("matplotlib")
-    mod = _load("examples/keras/residual_vs_plain.py")
+    mod = load_example("keras/residual_vs_plain")
     results = mod.main(["--blocks", "1", "--epochs", "1", "--subset", "256", "--test-subset",
                         "128", "--plot", str(tmp_path / "c.png")])  # fmt: skip
     assert set(results) == {"plain", "resnet"} and (tmp_path / "c.png").stat().st_size > 1000

@@ -43,6 +43,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .spec_fields import check_fields
+
 MAX_SIDE = 4096
 MAX_LATENT = 65536
 MAX_CLASSES = 100_000
@@ -68,11 +70,7 @@ def _choice(spec: dict, key: str, options: tuple, where: str) -> None:
 
 def check_generator_spec(spec: Any, where: str = "preprocessing") -> dict:
     """A ``"kind": "generator"`` preprocessing object validated; ValueError naming the field."""
-    if not isinstance(spec, dict):
-        raise ValueError(f"{where} must be an object, got {type(spec).__name__}")  # noqa: TRY004
-    unknown = sorted(str(k) for k in set(spec) - set(_KEYS))
-    if unknown:
-        raise ValueError(f"{where} has unknown field {unknown[0]!r:.60}")
+    check_fields(spec, where, _KEYS)
     missing = [k for k in _REQUIRED if k not in spec]
     if missing:
         raise ValueError(f"{where} lacks the field {missing[0]!r}")

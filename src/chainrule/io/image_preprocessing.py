@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .spec_fields import check_fields
+
 MAX_SIDE = 4096
 MAX_CLASSES = 100_000
 MAX_NAME = 200
@@ -25,9 +27,7 @@ _KEYS = ("kind", "height", "width", "channels", "scale", "white_on_black", "clas
 
 def check_image_spec(spec: Any, where: str = "preprocessing") -> dict:
     """An ``"kind": "image"`` preprocessing object validated; ValueError naming the field."""
-    unknown = sorted(set(spec) - set(_KEYS))
-    if unknown:
-        raise ValueError(f"{where} has unknown field {str(unknown[0])!r:.60}")
+    check_fields(spec, where, _KEYS)
     if spec.get("kind") != "image":
         raise ValueError(f"{where}.kind must be 'image', got {spec.get('kind')!r:.60}")
     for key in ("height", "width"):

@@ -9,6 +9,9 @@ type- and range-checks every field (by the checker its ``kind`` selects) before 
 - ``"text"``: language and translation models: tokenizer, vocabularies, context length
   (:mod:`chainrule.io.text_preprocessing`).
 - ``"generator"``: image generators, VAE decoders and GANs (:mod:`chainrule.io.generator_spec`).
+
+Every checker starts with :func:`chainrule.io.spec_fields.check_fields` (an object naming only its
+kind's fields).
 """
 
 from __future__ import annotations

@@ -50,6 +50,8 @@ from typing import Any
 
 import numpy as np
 
+from .spec_fields import check_fields
+
 MAX_VOCABULARY = 1_000_000
 MAX_TOKEN = 100
 MAX_CONTEXT = 1 << 20
@@ -116,11 +118,7 @@ def _specials(where: str, key: str, value: Any) -> dict:
 
 def check_text_spec(spec: Any, where: str = "preprocessing") -> dict:
     """A ``"kind": "text"`` preprocessing object validated; ValueError naming the field."""
-    if not isinstance(spec, dict):
-        raise ValueError(f"{where} must be an object, got {type(spec).__name__}")  # noqa: TRY004
-    unknown = sorted(str(k) for k in set(spec) - set(_KEYS))
-    if unknown:
-        raise ValueError(f"{where} has unknown field {unknown[0]!r:.60}")
+    check_fields(spec, where, _KEYS)
     if spec.get("kind") != "text":
         raise ValueError(f"{where}.kind must be 'text', got {spec.get('kind')!r:.60}")
     task, tokenizer = spec.get("task"), spec.get("tokenizer")

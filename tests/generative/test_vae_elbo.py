@@ -52,6 +52,18 @@ def _close(a, b, what, rtol=2e-5, atol=2e-5):
     np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=what)
 
 
+def _close_parameter_grads(enc, dec, tenc, tdec, rtol=2e-5, atol=2e-5):
+    """Every kernel and bias gradient of the encoder/decoder pair equals torch's (kernels are
+    stored transposed)."""
+    ours = [p for layer in (*enc.layers, *dec.layers) if hasattr(layer, "kernel")
+            for p in (layer.kernel, layer.bias)]  # fmt: skip
+    theirs = [p for m in (tenc, tdec) for p in m.parameters()]
+    assert len(ours) == len(theirs) == 8
+    for i, (p, t) in enumerate(zip(ours, theirs)):
+        g = t.grad.numpy()
+        _close(p.grad, g.T if g.ndim == 2 else g, f"gradient of parameter {i}", rtol, atol)
+
+
 def _torch_kl(mu, lv):
     return -0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp(), dim=1)  # PyTorch's VAE example
 
@@ -77,13 +89,7 @@ def test_negative_elbo_values_and_gradients_match_torch():
     _close(rec.data, trec.detach().numpy(), "reconstruction", rtol=1e-5)
     _close(kl.data, tkl.detach().numpy(), "kl", rtol=1e-5)
     _close(neg.data, (trec + tkl).detach().numpy(), "negative elbo", rtol=1e-5)
-    ours = [p for layer in (*enc.layers, *dec.layers) if hasattr(layer, "kernel")
-            for p in (layer.kernel, layer.bias)]  # fmt: skip
-    theirs = [p for m in (tenc, tdec) for p in m.parameters()]
-    assert len(ours) == len(theirs) == 8
-    for i, (p, t) in enumerate(zip(ours, theirs)):
-        g = t.grad.numpy()
-        _close(p.grad, g.T if g.ndim == 2 else g, f"gradient of parameter {i}")
+    _close_parameter_grads(enc, dec, tenc, tdec)
 
 
 def test_iwae_bound_values_and_gradients_match_torch():
@@ -115,13 +121,7 @@ def test_iwae_bound_values_and_gradients_match_torch():
     _close(ll.data, tll.detach().numpy(), "iwae bound", rtol=1e-5, atol=1e-4)
     _close(mu.grad, tmu.grad.numpy(), "d bound / d mu", rtol=1e-4, atol=1e-5)
     _close(lv.grad, tlv.grad.numpy(), "d bound / d logvar", rtol=1e-4, atol=1e-5)
-    ours = [p for layer in (*enc.layers, *dec.layers) if hasattr(layer, "kernel")
-            for p in (layer.kernel, layer.bias)]  # fmt: skip
-    theirs = [p for m in (tenc, tdec) for p in m.parameters()]
-    assert len(ours) == len(theirs) == 8
-    for i, (p, t) in enumerate(zip(ours, theirs)):
-        g = t.grad.numpy()
-        _close(p.grad, g.T if g.ndim == 2 else g, f"gradient of parameter {i}", 1e-4, 1e-5)
+    _close_parameter_grads(enc, dec, tenc, tdec, 1e-4, 1e-5)
 
 
 def test_iwae_with_one_sample_is_the_log_weight_and_repeated_draws_change_nothing():
